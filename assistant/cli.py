@@ -18,8 +18,8 @@ from pathlib import Path
 # Before anything imports huggingface_hub: at run time nothing may fetch from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from assistant.config import Settings, load_settings  # noqa: E402
-from assistant.errors import AssistantError  # noqa: E402
+from assistant.config import Settings, load_settings
+from assistant.errors import AssistantError
 
 EXIT_INPUT_FAILED = 1
 EXIT_CANNOT_START = 2
@@ -94,7 +94,9 @@ def _build_parser() -> argparse.ArgumentParser:
 def _cmd_once(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli_turns import run_once
 
-    return run_once(settings, args.wavs, as_json=args.json, use_wake=not args.no_wake, out_dir=args.out)
+    return run_once(
+        settings, args.wavs, as_json=args.json, use_wake=not args.no_wake, out_dir=args.out
+    )
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -126,7 +128,9 @@ def _cmd_models_fetch(args: argparse.Namespace, settings: Settings) -> int:
     else:
         specs = manifest.defaults()
     print(f"model store: {store.directory}")
-    outcomes = fetch_models(store, specs, wheel_dir=args.wheels, report=lambda line: print(f"  {line}"))
+    outcomes = fetch_models(
+        store, specs, wheel_dir=args.wheels, report=lambda line: print(f"  {line}")
+    )
     fetched = sum(1 for outcome in outcomes if outcome.action == "installed")
     print(f"{len(outcomes)} models verified ({fetched} fetched now)")
     return 0

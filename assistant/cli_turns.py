@@ -72,13 +72,17 @@ def _emit(result: TurnResult, as_json: bool) -> None:
         return
     print(f"{result.input}:")
     if result.wake is not None and not result.wake.get("skipped"):
-        print(f"  wake: {'yes' if result.wake['detected'] else 'no'} (score {result.wake['score']})")
+        print(
+            f"  wake: {'yes' if result.wake['detected'] else 'no'} (score {result.wake['score']})"
+        )
     if result.transcript is not None:
         print(f"  heard: {result.transcript}")
     if result.response:
         print(f"  reply: {result.response}")
     if result.error:
         print(f"  error: [{result.error['code']}] {result.error['message']}")
-    timings = ", ".join(f"{key} {value:.0f} ms" for key, value in result.timings_ms.items() if value)
+    timings = ", ".join(
+        f"{key} {value:.0f} ms" for key, value in result.timings_ms.items() if value
+    )
     print(f"  timings: {timings}")
     sys.stdout.flush()

@@ -46,7 +46,7 @@ class WakeSettings(Section):
     )
     features: str = Field(
         default="openwakeword-features",
-        description="Model id (or folder path) of openWakeWord's melspectrogram and embedding models.",
+        description="Model id (or folder) of openWakeWord's melspectrogram and embedding models.",
     )
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     refractory_seconds: float = Field(
@@ -73,7 +73,9 @@ class VadSettings(Section):
 
 
 class SttSettings(Section):
-    model: str = Field(default="whisper-tiny.en", description="Manifest id or a CTranslate2 folder.")
+    model: str = Field(
+        default="whisper-tiny.en", description="Manifest id or a CTranslate2 folder."
+    )
     threads: int = Field(default=2, ge=1, le=64)
     beam_size: int = Field(default=1, ge=1, le=10)
     language: str = "en"
@@ -97,7 +99,9 @@ class LlmSettings(Section):
 
 
 class TtsSettings(Section):
-    voice: str = Field(default="piper-joe-medium", description="Manifest id or path to a .onnx voice.")
+    voice: str = Field(
+        default="piper-joe-medium", description="Manifest id or path to a .onnx voice."
+    )
     output_sample_rate_hz: int = Field(default=22050, ge=8000, le=192000)
     length_scale: float = Field(default=1.0, gt=0.2, lt=5.0, description="Above 1 speaks slower.")
 

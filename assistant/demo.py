@@ -74,7 +74,9 @@ async def run_demo(settings: Settings, out_dir: Path) -> int:
             speech = engines.tts.speak_all(SAMPLE_TEXT, sample_rate_hz=_SAMPLE_RATE_HZ).audio
             silence_before = np.zeros(int(_LEAD_SECONDS * _SAMPLE_RATE_HZ), dtype=np.float32)
             silence_after = np.zeros(int(_TRAIL_SECONDS * _SAMPLE_RATE_HZ), dtype=np.float32)
-            write_wav(sample, np.concatenate([silence_before, speech, silence_after]), _SAMPLE_RATE_HZ)
+            write_wav(
+                sample, np.concatenate([silence_before, speech, silence_after]), _SAMPLE_RATE_HZ
+            )
             print(f"\nSynthesized the spoken sample {sample}: {SAMPLE_TEXT!r}")
 
         bus = EventBus()

@@ -53,7 +53,7 @@ def read_wav(path: Path) -> tuple[FloatAudio, WavInfo]:
     return decode_wav(data, name=str(path))
 
 
-def decode_wav(data: bytes, *, name: str = "audio") -> tuple[FloatAudio, WavInfo]:
+def decode_wav(data: bytes, *, name: str = "audio") -> tuple[FloatAudio, WavInfo]:  # noqa: PLR0912
     if not data:
         raise AudioError(f"{name}: the file is empty")
     if len(data) < 12 or data[0:4] != b"RIFF" or data[8:12] != b"WAVE":
@@ -82,7 +82,8 @@ def decode_wav(data: bytes, *, name: str = "audio") -> tuple[FloatAudio, WavInfo
         (format_tag,) = struct.unpack_from("<H", fmt, 24)  # first two bytes of the sub-format GUID
     if channels < 1 or sample_rate_hz < 1000 or bits == 0:
         raise AudioError(
-            f"{name}: implausible WAV header ({channels} channels, {sample_rate_hz} Hz, {bits} bits)"
+            f"{name}: implausible WAV header "
+            f"({channels} channels, {sample_rate_hz} Hz, {bits} bits)"
         )
     if block_align != channels * ((bits + 7) // 8):
         raise AudioError(f"{name}: inconsistent WAV header (block align {block_align})")

@@ -80,14 +80,16 @@ class LanguageModel:
 
         template = self._llama.metadata.get("tokenizer.chat_template")
         if not template:
-            raise LlmError(f"{self.path.name} has no chat template; use llm.prompt_format = 'completion'")
+            raise LlmError(
+                f"{self.path.name} has no chat template; use llm.prompt_format = 'completion'"
+            )
         formatter = Jinja2ChatFormatter(
             template=template,
             eos_token=self._token_text(self._llama.token_eos()),
             bos_token=self._token_text(self._llama.token_bos()),
             add_generation_prompt=add_generation_prompt,
         )
-        return formatter(messages=messages).prompt  # type: ignore[no-any-return]
+        return str(formatter(messages=messages).prompt)  # type: ignore[arg-type]
 
     def _token_text(self, token: int) -> str:
         return self._llama.detokenize([token], special=True).decode("utf-8", errors="replace")
@@ -100,7 +102,7 @@ class LanguageModel:
                 f"the prompt prefix is {len(tokens)} tokens, too long for llm.context_tokens = "
                 f"{self._settings.context_tokens}"
             )
-        self._llama.reset()
+        self._llama.reset()  # type: ignore[no-untyped-call]
         self._llama.eval(tokens)
         self._prefix_tokens = tokens
         return len(tokens)
@@ -170,15 +172,16 @@ class LanguageModel:
         try:
             return json.loads(completion.text.strip()), completion
         except ValueError as error:
-            raise LlmError(f"the model produced invalid JSON despite the grammar: {error}") from error
+            raise LlmError(
+                f"the model produced invalid JSON despite the grammar: {error}"
+            ) from error
 
     def _grammar(self, schema: dict[str, Any]) -> Any:
         # Property order is kept: the grammar emits keys in schema order, and the examples
         # in the prompt must agree with it.
         key = json.dumps(schema)
         if key not in self._grammars:
-            from llama_cpp import LlamaGrammar
-            from llama_cpp.llama_grammar import json_schema_to_gbnf
+            from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
             try:
                 gbnf = json_schema_to_gbnf(key)

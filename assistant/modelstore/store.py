@@ -80,7 +80,9 @@ class ModelStore:
                 continue
             actual = sha256_of(path)
             if actual != file.sha256:
-                problems.append(f"{file.name} has sha256 {actual[:12]}…, expected {file.sha256[:12]}…")
+                problems.append(
+                    f"{file.name} has sha256 {actual[:12]}…, expected {file.sha256[:12]}…"
+                )
                 bad_files.add(file.name)
                 record.pop(file.name, None)
             else:

@@ -127,7 +127,9 @@ async def capture_utterance(
     assert endpointer.speech_start_seconds is not None
     assert endpointer.speech_end_seconds is not None
     audio = np.concatenate(captured)
-    first = max(0, int((endpointer.speech_start_seconds - settings.pre_roll_seconds) * SAMPLE_RATE_HZ))
+    first = max(
+        0, int((endpointer.speech_start_seconds - settings.pre_roll_seconds) * SAMPLE_RATE_HZ)
+    )
     last = int((endpointer.speech_end_seconds + _TAIL_SECONDS) * SAMPLE_RATE_HZ)
     return Utterance(
         audio=audio[first:last],

@@ -50,12 +50,12 @@ class TurnRunner:
         engines: Engines,
         brain: Brain,
         bus: EventBus | None = None,
-        vocabulary: Vocabulary = Vocabulary(),
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.engines = engines
         self.brain = brain
         self.bus = bus or EventBus()
-        self.vocabulary = vocabulary
+        self.vocabulary = vocabulary or Vocabulary()
 
     async def from_wav(self, path: Path, *, use_wake: bool, out_dir: Path | None) -> TurnResult:
         turn_id = uuid.uuid4().hex[:12]
@@ -74,7 +74,11 @@ class TurnRunner:
                 wake = await wait_for_wake(frames, self.engines)
                 result.timings_ms["wake"] = wake.elapsed_ms
                 if wake.detection is None:
-                    result.wake = {"detected": False, "model": None, "score": round(wake.best_score, 3)}
+                    result.wake = {
+                        "detected": False,
+                        "model": None,
+                        "score": round(wake.best_score, 3),
+                    }
                     self.bus.publish(WakeNotDetected(turn_id, wake.best_score, wake.elapsed_ms))
                     return self._finish(turn_id, result, started)
                 detection = wake.detection
@@ -92,7 +96,10 @@ class TurnRunner:
             else:
                 result.wake = {"detected": False, "skipped": True, "model": None, "score": None}
             utterance = await capture_utterance(
-                frames, self.engines, self.engines.settings.vad, stream_offset_seconds=offset_seconds
+                frames,
+                self.engines,
+                self.engines.settings.vad,
+                stream_offset_seconds=offset_seconds,
             )
             result.timings_ms["endpoint"] = utterance.elapsed_ms
             result.audio |= {
@@ -148,20 +155,24 @@ class TurnRunner:
                           intent.get("source", "none"), result.timings_ms["understand"])
         )  # fmt: skip
 
-    async def _speak(self, turn_id: str, result: TurnResult, out_dir: Path | None, stem: str) -> None:
+    async def _speak(
+        self, turn_id: str, result: TurnResult, out_dir: Path | None, stem: str
+    ) -> None:
         """Synthesize the reply sentence by sentence; keep it as a WAV when asked to."""
         if not result.response:
             return
         tts = self.engines.tts
         started = time.perf_counter()
-        chunks = []
+        chunks: list[np.ndarray] = []
         sentences = iter(tts.synthesize(result.response))
         try:
             while (chunk := await self.engines.run("tts", next, sentences, None)) is not None:
                 if not chunks:
                     result.timings_ms["tts_first_audio"] = (time.perf_counter() - started) * 1000
                     self.bus.publish(
-                        SpeakingStarted(turn_id, result.response, result.timings_ms["tts_first_audio"])
+                        SpeakingStarted(
+                            turn_id, result.response, result.timings_ms["tts_first_audio"]
+                        )
                     )
                 chunks.append(chunk.audio)
         except AssistantError as error:

@@ -43,7 +43,9 @@ class SpeechToText:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         path = store.resolve(settings.model, setting="stt.model")
         if not (path.is_dir() and (path / "model.bin").is_file()):
-            raise ModelError(f"stt.model: {path} is not a CTranslate2 Whisper folder (no model.bin)")
+            raise ModelError(
+                f"stt.model: {path} is not a CTranslate2 Whisper folder (no model.bin)"
+            )
         try:
             from faster_whisper import WhisperModel
 

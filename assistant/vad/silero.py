@@ -38,7 +38,9 @@ class SileroVad:
         elif {"input", "state", "sr"} <= inputs:
             self._stateful_v5 = True
         else:
-            raise ModelLoadError(f"{model_path} is not a Silero VAD model (inputs {sorted(inputs)})")
+            raise ModelLoadError(
+                f"{model_path} is not a Silero VAD model (inputs {sorted(inputs)})"
+            )
         self._rate = np.array(SAMPLE_RATE_HZ, dtype=np.int64)
         self.reset()
 

@@ -46,7 +46,9 @@ class WakeWordDetector:
             if path.suffix != ".onnx":
                 raise ModelError(f"wake.models: {path} is not an ONNX wake word model")
             # openWakeWord keys its scores by file stem; report our id instead.
-            self._names[path.stem] = reference if reference in store.manifest.models else Path(reference).stem
+            self._names[path.stem] = (
+                reference if reference in store.manifest.models else Path(reference).stem
+            )
             paths.append(str(path))
         try:
             from openwakeword.model import Model
