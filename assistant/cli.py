@@ -84,6 +84,29 @@ def _build_parser() -> argparse.ArgumentParser:
     verify = model_commands.add_parser("verify", parents=[common], help="re-check every sha256")
     verify.set_defaults(handler=_cmd_models_verify)
 
+    devices = commands.add_parser("devices", parents=[common], help="list and command devices")
+    device_commands = devices.add_subparsers(dest="devices_command", required=True, metavar="ACTION")
+    device_list = device_commands.add_parser("list", parents=[common], help="entities and states")
+    device_list.add_argument("--json", action="store_true", help="one JSON object per entity")
+    device_list.set_defaults(handler=_cmd_devices_list)
+    call = device_commands.add_parser("call", parents=[common], help="run one command")
+    call.add_argument("entity", help="entity id, e.g. light.kitchen_ceiling")
+    call.add_argument("service", help="turn_on, turn_off, set_temperature, open, lock, …")
+    call.add_argument("data", nargs="*", metavar="KEY=VALUE", help="e.g. brightness=30")
+    call.add_argument("--json", action="store_true")
+    call.add_argument("--timeout", type=float, metavar="SECONDS", help="confirmation deadline")
+    call.set_defaults(handler=_cmd_devices_call)
+
+    simulate = commands.add_parser(
+        "simulate", parents=[common], help="run virtual MQTT devices on the configured broker"
+    )
+    simulate.add_argument("--home", type=Path, metavar="FILE", help="devices to simulate (TOML)")
+    simulate.add_argument("--offline", action="append", default=[], metavar="DEVICE")
+    simulate.add_argument("--slow", action="append", default=[], metavar="DEVICE=SECONDS")
+    simulate.add_argument("--lose", action="append", default=[], metavar="DEVICE",
+                          help="apply commands but never confirm them")  # fmt: skip
+    simulate.set_defaults(handler=_cmd_simulate)
+
     config = commands.add_parser("config", parents=[common], help="configuration")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     show = config_commands.add_parser("show", parents=[common], help="print the effective config")
@@ -113,6 +136,26 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.demo import run_demo
 
     return asyncio.run(run_demo(settings, args.out))
+
+
+def _cmd_devices_list(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_devices import run_devices_list
+
+    return run_devices_list(settings, as_json=args.json)
+
+
+def _cmd_devices_call(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_devices import run_devices_call
+
+    return run_devices_call(
+        settings, args.entity, args.service, args.data, as_json=args.json, timeout=args.timeout
+    )
+
+
+def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_devices import run_simulate
+
+    return run_simulate(settings, args.home, args.offline, args.slow, args.lose)
 
 
 def _cmd_models_fetch(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,67 +3,76 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
-from assistant.brain.heard import HeardBrain
+from assistant.brain.heard import Brain, HeardBrain
+from assistant.brain.on_off import OnOffBrain
 from assistant.config import Settings
+from assistant.devices.home import DeviceHome
 from assistant.errors import AssistantError
-from assistant.pipeline.engines import Engines
+from assistant.pipeline.engines import EngineName, Engines
 from assistant.pipeline.result import TurnResult
 from assistant.pipeline.turn import TurnRunner
 
 log = logging.getLogger(__name__)
 
 
+@contextlib.asynccontextmanager
+async def turn_runner(settings: Settings, engines: tuple[EngineName, ...]) -> AsyncIterator[TurnRunner]:
+    """Models loaded up front (a missing one is a start-up error), devices when configured."""
+    loaded = Engines(settings)
+    try:
+        loaded.load(*engines)
+        async with contextlib.AsyncExitStack() as stack:
+            brain: Brain = HeardBrain()
+            if settings.mqtt.host:
+                home = await stack.enter_async_context(DeviceHome(settings, role="cli", publish_status=False))
+                if not await home.ready():
+                    log.warning("MQTT broker %s:%s not reachable yet", settings.mqtt.host, settings.mqtt.port)
+                brain = OnOffBrain(home.registry, home.commander)
+            yield TurnRunner(loaded, brain)
+    finally:
+        loaded.close()
+
+
 def run_once(
     settings: Settings, wavs: list[Path], *, as_json: bool, use_wake: bool, out_dir: Path | None
 ) -> int:
-    engines = Engines(settings)
-    # Load everything first: a missing model is a start-up error, not a per-file one.
-    engines.load(*(("wake",) if use_wake else ()), "vad", "stt", "tts")
-    runner = TurnRunner(engines, HeardBrain())
+    engines: tuple[EngineName, ...] = (*(("wake",) if use_wake else ()), "vad", "stt", "tts")
 
     async def run_all() -> int:
         failed = 0
-        for wav in wavs:
-            try:
-                result = await runner.from_wav(wav, use_wake=use_wake, out_dir=out_dir)
-            except Exception as error:  # one bad file must not stop the others
-                log.exception("unexpected failure on %s", wav)
-                result = TurnResult(input=str(wav), from_audio=True)
-                result.error = AssistantError(f"{type(error).__name__}: {error}").as_dict()
-            failed += result.error is not None
-            _emit(result, as_json)
+        async with turn_runner(settings, engines) as runner:
+            for wav in wavs:
+                try:
+                    result = await runner.from_wav(wav, use_wake=use_wake, out_dir=out_dir)
+                except Exception as error:  # one bad file must not stop the others
+                    log.exception("unexpected failure on %s", wav)
+                    result = TurnResult(input=str(wav), from_audio=True)
+                    result.error = AssistantError(f"{type(error).__name__}: {error}").as_dict()
+                failed += result.error is not None
+                _emit(result, as_json)
         return failed
 
-    try:
-        failed = asyncio.run(run_all())
-    finally:
-        engines.close()
-    return 1 if failed else 0
+    return 1 if asyncio.run(run_all()) else 0
 
 
 def run_ask(settings: Settings, texts: Iterable[str], *, as_json: bool) -> int:
-    engines = Engines(settings)
-    runner = TurnRunner(engines, HeardBrain())
-
     async def run_all() -> int:
         failed = 0
-        for text in texts:
-            result = await runner.from_text(text)
-            failed += result.error is not None
-            _emit(result, as_json)
+        async with turn_runner(settings, ()) as runner:
+            for text in texts:
+                result = await runner.from_text(text)
+                failed += result.error is not None
+                _emit(result, as_json)
         return failed
 
-    try:
-        failed = asyncio.run(run_all())
-    finally:
-        engines.close()
-    return 1 if failed else 0
+    return 1 if asyncio.run(run_all()) else 0
 
 
 def _emit(result: TurnResult, as_json: bool) -> None:
@@ -72,17 +81,17 @@ def _emit(result: TurnResult, as_json: bool) -> None:
         return
     print(f"{result.input}:")
     if result.wake is not None and not result.wake.get("skipped"):
-        print(
-            f"  wake: {'yes' if result.wake['detected'] else 'no'} (score {result.wake['score']})"
-        )
+        print(f"  wake: {'yes' if result.wake['detected'] else 'no'} (score {result.wake['score']})")
     if result.transcript is not None:
         print(f"  heard: {result.transcript}")
+    if result.intent:
+        print(f"  intent: {result.intent['name']} {result.intent.get('slots', {})}")
+    for action in result.actions:
+        print(f"  action: {action['entity']} {action['service']}: {action['status']}")
     if result.response:
         print(f"  reply: {result.response}")
     if result.error:
         print(f"  error: [{result.error['code']}] {result.error['message']}")
-    timings = ", ".join(
-        f"{key} {value:.0f} ms" for key, value in result.timings_ms.items() if value
-    )
+    timings = ", ".join(f"{key} {value:.0f} ms" for key, value in result.timings_ms.items() if value)
     print(f"  timings: {timings}")
     sys.stdout.flush()

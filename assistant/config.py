@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -106,6 +106,46 @@ class TtsSettings(Section):
     length_scale: float = Field(default=1.0, gt=0.2, lt=5.0, description="Above 1 speaks slower.")
 
 
+class MqttTlsSettings(Section):
+    enabled: bool = False
+    ca_file: Path | None = Field(default=None, description="CA bundle that signed the broker.")
+    cert_file: Path | None = Field(default=None, description="Client certificate (mutual TLS).")
+    key_file: Path | None = None
+    insecure: bool = Field(default=False, description="Skip host name checks (testing only).")
+
+
+class MqttSettings(Section):
+    host: str | None = Field(
+        default=None,
+        description="Broker host; unset means no broker is configured (the demo then starts a "
+        "private Mosquitto with simulated devices).",
+    )
+    port: int = Field(default=1883, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = Field(default=None, description="Shown masked by `config show`.")
+    client_id: str = Field(default="", description="Empty: assistant-<hostname>.")
+    tls: MqttTlsSettings = MqttTlsSettings()
+    keepalive_seconds: int = Field(default=30, ge=5, le=3600)
+    reconnect_min_seconds: float = Field(default=0.5, gt=0.0)
+    reconnect_max_seconds: float = Field(default=30.0, gt=0.0)
+    discovery_prefix: str = Field(default="homeassistant", min_length=1)
+    status_topic: str = Field(
+        default="assistant/status",
+        description="Where the assistant publishes online/offline (retained, with a last will).",
+    )
+    confirm_timeout_seconds: float = Field(
+        default=5.0, gt=0.0, le=120.0, description="How long a device has to confirm a command."
+    )
+    max_payload_bytes: int = Field(default=65536, ge=1024, description="Larger messages are skipped.")
+
+
+class DevicesSettings(Section):
+    file: Path | None = Field(
+        default=None,
+        description="TOML file declaring devices without discovery, aliases and area overrides.",
+    )
+
+
 class Settings(BaseSettings):
     """The whole configuration of the runtime."""
 
@@ -122,6 +162,8 @@ class Settings(BaseSettings):
     stt: SttSettings = SttSettings()
     llm: LlmSettings = LlmSettings()
     tts: TtsSettings = TtsSettings()
+    mqtt: MqttSettings = MqttSettings()
+    devices: DevicesSettings = DevicesSettings()
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -1,0 +1,342 @@
+"""An asyncio MQTT connection on paho-mqtt, with reconnection owned by the application.
+
+Each connection attempt gets a fresh paho client and its own network thread, so a message
+queued on a dead connection can never be sent later behind the caller's back: `publish`
+decides itself, within its deadline, whether to send again on the next connection (commands
+are QoS 1 and must be safe to receive twice) or to report failure. Nothing is delivered after
+its caller was told it failed.
+
+Incoming messages cross from the network thread to the event loop through a bounded queue;
+on overflow the message is dropped and counted, never buffered without limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as paho
+
+from assistant.config import MqttSettings
+from assistant.errors import AssistantError
+
+log = logging.getLogger(__name__)
+
+_INBOX_SIZE = 10_000
+_CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class DeliveryFailed(AssistantError):
+    code = "mqtt-delivery-failed"
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    payload: bytes
+    retain: bool
+
+
+Handler = Callable[[Message], None]
+
+
+def default_client_id(settings: MqttSettings, role: str = "") -> str:
+    base = settings.client_id or f"assistant-{socket.gethostname()}"
+    return f"{base}-{role}" if role else base
+
+
+class MqttConnection:
+    """One logical connection to the broker that survives reconnects."""
+
+    def __init__(
+        self,
+        settings: MqttSettings,
+        *,
+        client_id: str,
+        status_topic: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client_id = client_id
+        self.status_topic = status_topic
+        self.dropped_messages = 0
+        self.connections = 0
+        self._subscriptions: dict[str, list[Handler]] = {}
+        self._client: paho.Client | None = None
+        self._connected = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue(maxsize=_INBOX_SIZE)
+        self._acks: dict[tuple[int, int], asyncio.Future[None]] = {}
+        # PUBACKs that arrived before anyone waited for them; bounded, oldest forgotten first.
+        self._early_acks: dict[tuple[int, int], None] = {}
+        self._lost: dict[int, asyncio.Event] = {}
+        self._thread_stops: dict[int, threading.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_error: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"mqtt-connection-{self.client_id}"),
+            asyncio.create_task(self._dispatch(), name=f"mqtt-dispatch-{self.client_id}"),
+        ]
+
+    async def wait_connected(self, timeout_seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), timeout_seconds)
+        return self.connected
+
+    async def stop(self) -> None:
+        """Say goodbye cleanly: the status topic goes to offline, no last will is needed."""
+        self._stopping = True
+        client = self._client
+        if client is not None and self.connected and self.status_topic:
+            with contextlib.suppress(AssistantError):
+                await self.publish(
+                    self.status_topic, "offline", retain=True,
+                    deadline_monotonic=time.monotonic() + 2.0,
+                )  # fmt: skip
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    # --- subscriptions -------------------------------------------------------------------
+
+    def subscribe(self, topic_filter: str, handler: Handler) -> None:
+        first = topic_filter not in self._subscriptions
+        self._subscriptions.setdefault(topic_filter, []).append(handler)
+        if first and self._client is not None and self.connected:
+            self._client.subscribe(topic_filter, qos=1)
+
+    def unsubscribe(self, topic_filter: str, handler: Handler) -> None:
+        handlers = self._subscriptions.get(topic_filter, [])
+        if handler in handlers:
+            handlers.remove(handler)
+        if not handlers and topic_filter in self._subscriptions:
+            del self._subscriptions[topic_filter]
+            if self._client is not None and self.connected:
+                self._client.unsubscribe(topic_filter)
+
+    # --- publishing ----------------------------------------------------------------------
+
+    async def publish(
+        self,
+        topic: str,
+        payload: str | bytes,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        deadline_monotonic: float,
+    ) -> None:
+        """Deliver to the broker (PUBACK for QoS 1) before the deadline, or raise DeliveryFailed.
+
+        While disconnected it waits for the connection to come back, up to the deadline.
+        """
+        while True:
+            remaining = deadline_monotonic - time.monotonic()
+            if remaining <= 0:
+                reason = self._last_error or "no connection to the broker"
+                raise DeliveryFailed(f"could not deliver to {topic}: {reason}")
+            if not await self.wait_connected(remaining):
+                continue
+            client = self._client
+            assert client is not None
+            info = client.publish(topic, payload, qos=qos, retain=retain)
+            if info.rc != paho.MQTT_ERR_SUCCESS and info.rc != paho.MQTT_ERR_NO_CONN:
+                raise DeliveryFailed(f"could not publish to {topic}: {paho.error_string(info.rc)}")
+            if qos == 0 and info.rc == paho.MQTT_ERR_SUCCESS:
+                return
+            key = (id(client), info.mid)
+            if self._early_acks.pop(key, "missing") is None:
+                return
+            lost = self._lost.get(id(client))
+            if lost is None or lost.is_set():
+                continue
+            acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._acks[key] = acked
+            lost_wait = asyncio.ensure_future(lost.wait())
+            try:
+                done, _ = await asyncio.wait(
+                    {acked, lost_wait},
+                    timeout=max(0.0, deadline_monotonic - time.monotonic()),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            finally:
+                lost_wait.cancel()
+                self._acks.pop(key, None)
+            if acked in done:
+                return
+            # The connection died before the broker acknowledged: try again on the next one,
+            # if there is time. The device may see the command twice, which is safe.
+            log.info("connection lost before PUBACK for %s; retrying within deadline", topic)
+
+    # --- the connection loop -------------------------------------------------------------
+
+    async def _run(self) -> None:
+        backoff = self.settings.reconnect_min_seconds
+        while not self._stopping:
+            client = self._new_client()
+            lost = asyncio.Event()
+            self._lost[id(client)] = lost
+            try:
+                await self._connect(client, lost)
+            except (OSError, ssl.SSLError, ConnectionError, TimeoutError) as error:
+                self._note_error(f"cannot connect to {self.settings.host}:{self.settings.port}: {error}")
+            else:
+                backoff = self.settings.reconnect_min_seconds
+                await lost.wait()
+                self._connected.clear()
+                self._note_error(f"connection to {self.settings.host}:{self.settings.port} lost")
+            finally:
+                self._teardown(client)
+            if self._stopping:
+                break
+            # Full jitter, so a house full of devices does not reconnect in lockstep.
+            await asyncio.sleep(backoff * (0.5 + random.random() / 2))
+            backoff = min(backoff * 2, self.settings.reconnect_max_seconds)
+
+    def _note_error(self, message: str) -> None:
+        if message != self._last_error:
+            log.warning("%s; retrying with backoff", message)
+        self._last_error = message
+
+    def _new_client(self) -> paho.Client:
+        settings = self.settings
+        client = paho.Client(
+            callback_api_version=paho.CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=paho.MQTTv311,
+            clean_session=True,
+        )
+        if settings.username:
+            password = settings.password.get_secret_value() if settings.password else None
+            client.username_pw_set(settings.username, password)
+        if settings.tls.enabled:
+            client.tls_set(
+                ca_certs=str(settings.tls.ca_file) if settings.tls.ca_file else None,
+                certfile=str(settings.tls.cert_file) if settings.tls.cert_file else None,
+                keyfile=str(settings.tls.key_file) if settings.tls.key_file else None,
+            )
+            client.tls_insecure_set(settings.tls.insecure)
+        if self.status_topic:
+            client.will_set(self.status_topic, "offline", qos=1, retain=True)
+        client.on_message = self._on_message
+        client.on_publish = self._on_publish
+        return client
+
+    async def _connect(self, client: paho.Client, lost: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        connack: asyncio.Future[Any] = loop.create_future()
+
+        def on_connect(_c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+            loop.call_soon_threadsafe(lambda: connack.done() or connack.set_result(reason))
+
+        def on_disconnect(_c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+            loop.call_soon_threadsafe(lost.set)
+
+        client.on_connect = on_connect
+        client.on_disconnect = on_disconnect
+        host = self.settings.host or "localhost"
+        await asyncio.to_thread(client.connect, host, self.settings.port, self.settings.keepalive_seconds)
+        stop = self._thread_stops[id(client)] = threading.Event()
+        thread = threading.Thread(
+            target=self._network_loop, args=(client, lost, stop),
+            name=f"mqtt-net-{self.client_id}", daemon=True,
+        )  # fmt: skip
+        thread.start()
+        reason = await asyncio.wait_for(connack, _CONNECT_TIMEOUT_SECONDS)
+        if reason.is_failure:
+            raise ConnectionError(f"broker refused the connection: {reason}")
+        self._client = client
+        self.connections += 1
+        for topic_filter in self._subscriptions:
+            client.subscribe(topic_filter, qos=1)
+        self._connected.set()
+        if self._last_error:
+            log.warning("connected to %s:%s again", host, self.settings.port)
+        self._last_error = None
+        if self.status_topic:
+            client.publish(self.status_topic, "online", qos=1, retain=True)
+
+    def _network_loop(self, client: paho.Client, lost: asyncio.Event, stop: threading.Event) -> None:
+        """Drive one paho client until its connection ends; never reconnects by itself."""
+        loop = self._loop
+        assert loop is not None
+        while not stop.is_set():
+            if client.loop(timeout=0.2) != paho.MQTT_ERR_SUCCESS:
+                break
+        with contextlib.suppress(RuntimeError):  # the loop may already be closed at exit
+            loop.call_soon_threadsafe(lost.set)
+
+    def _teardown(self, client: paho.Client) -> None:
+        stop = self._thread_stops.pop(id(client), None)
+        if stop is not None:
+            stop.set()
+        with contextlib.suppress(Exception):
+            client.disconnect()
+        if self._client is client:
+            self._client = None
+        self._lost.pop(id(client), None)
+
+    # --- callbacks from the network thread ----------------------------------------------
+
+    def _on_message(self, client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(
+            self._enqueue, Message(message.topic, bytes(message.payload), bool(message.retain))
+        )
+
+    def _enqueue(self, message: Message) -> None:
+        try:
+            self._inbox.put_nowait(message)
+        except asyncio.QueueFull:
+            self.dropped_messages += 1
+            if self.dropped_messages in (1, 10, 100) or self.dropped_messages % 1000 == 0:
+                log.warning("inbox full: %d MQTT messages dropped so far", self.dropped_messages)
+
+    def _on_publish(self, client: paho.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._acknowledge, (id(client), mid))
+
+    def _acknowledge(self, key: tuple[int, int]) -> None:
+        future = self._acks.get(key)
+        if future is None:
+            self._early_acks[key] = None
+            while len(self._early_acks) > 1024:
+                del self._early_acks[next(iter(self._early_acks))]
+        elif not future.done():
+            future.set_result(None)
+
+    async def _dispatch(self) -> None:
+        while True:
+            message = await self._inbox.get()
+            if len(message.payload) > self.settings.max_payload_bytes:
+                log.warning(
+                    "skipping %d-byte message on %s: larger than mqtt.max_payload_bytes",
+                    len(message.payload), message.topic,
+                )  # fmt: skip
+                continue
+            for topic_filter, handlers in list(self._subscriptions.items()):
+                if not paho.topic_matches_sub(topic_filter, message.topic):
+                    continue
+                for handler in list(handlers):
+                    try:
+                        handler(message)
+                    except Exception as error:  # one bad message must not stop the others
+                        log.warning("skipping message on %s: %s", message.topic, error)

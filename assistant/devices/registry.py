@@ -1,0 +1,312 @@
+"""The device registry: entities from MQTT discovery and the devices file, and their live state.
+
+Everything here runs on the event loop (messages arrive through `MqttConnection`'s dispatcher),
+so there are no locks. Malformed input from the broker is skipped with one log line naming
+the topic; every other entity keeps working.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from assistant.devices.abbreviations import expand
+from assistant.devices.entity_config import COMPONENTS, EntityConfig, parse_config
+from assistant.devices.mqtt import Message, MqttConnection
+from assistant.devices.names import display_name, normalize_name, slugify
+from assistant.devices.state import (
+    EntityState,
+    StateError,
+    apply_availability_message,
+    apply_state_message,
+)
+
+log = logging.getLogger(__name__)
+
+ChangeKind = Literal["added", "updated", "removed", "state"]
+
+
+@dataclass
+class Entity:
+    entity_id: str
+    config: EntityConfig
+    name: str
+    area: str | None
+    aliases: tuple[str, ...]
+    source: str
+    """The discovery topic, or `file:<path>` for declared devices."""
+    state: EntityState = field(default_factory=EntityState)
+
+    @property
+    def kind(self) -> str:
+        return self.config.component
+
+    @property
+    def match_names(self) -> tuple[str, ...]:
+        """The name and aliases, normalised for matching what people say."""
+        return tuple(dict.fromkeys(normalize_name(n) for n in (self.name, *self.aliases)))
+
+    @property
+    def match_area(self) -> str | None:
+        return normalize_name(self.area) if self.area else None
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: ChangeKind
+    entity: Entity
+
+
+Listener = Callable[[Change], None]
+
+
+@dataclass(frozen=True)
+class Override:
+    """What the devices file says about a discovered entity."""
+
+    name: str | None = None
+    area: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+def format_validation_error(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "payload"
+        problems.append(f"{where}: {item['msg']}")
+    return "; ".join(problems)
+
+
+class DeviceRegistry:
+    def __init__(
+        self,
+        connection: MqttConnection | None,
+        *,
+        discovery_prefix: str = "homeassistant",
+        overrides: dict[str, Override] | None = None,
+    ) -> None:
+        self.connection = connection
+        self.discovery_prefix = discovery_prefix.rstrip("/")
+        self.entities: dict[str, Entity] = {}
+        self._overrides = overrides or {}
+        self._by_source: dict[str, str] = {}
+        self._topic_users: dict[str, set[str]] = {}
+        self._listeners: list[Listener] = []
+        # Replaced by a fresh event after every state message: waiters re-check on each one.
+        self._state_seen = asyncio.Event()
+        self.last_discovery_monotonic = 0.0
+        self.skipped_messages = 0
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Subscribe to discovery; retained configs then arrive on their own."""
+        if self.connection is None:
+            return
+        for pattern in ("+/+/config", "+/+/+/config"):
+            self.connection.subscribe(f"{self.discovery_prefix}/{pattern}", self.handle_discovery)
+
+    async def settle(self, *, quiet_seconds: float = 0.3, max_seconds: float = 5.0) -> None:
+        """Wait until discovery and first states have stopped arriving (for one-shot commands)."""
+        started = time.monotonic()
+        while time.monotonic() - started < max_seconds:
+            latest = max(
+                [self.last_discovery_monotonic]
+                + [entity.state.updated_monotonic for entity in self.entities.values()]
+            )
+            if time.monotonic() - max(latest, started) >= quiet_seconds:
+                return
+            await asyncio.sleep(quiet_seconds / 3)
+
+    def subscribe_changes(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def get(self, entity_id: str) -> Entity | None:
+        return self.entities.get(entity_id)
+
+    def of_kind(self, *kinds: str) -> list[Entity]:
+        return [entity for entity in self.entities.values() if entity.kind in kinds]
+
+    def areas(self) -> list[str]:
+        return sorted({entity.area for entity in self.entities.values() if entity.area})
+
+    async def wait_for_state(
+        self,
+        entity_id: str,
+        predicate: Callable[[Entity], bool],
+        *,
+        reported_after_monotonic: float,
+        timeout_seconds: float,
+    ) -> bool:
+        """True once a state message received after the given time satisfies the predicate."""
+
+        def satisfied() -> bool:
+            entity = self.entities.get(entity_id)
+            return (
+                entity is not None
+                and entity.state.updated_monotonic > reported_after_monotonic
+                and predicate(entity)
+            )
+
+        deadline = time.monotonic() + timeout_seconds
+        while not satisfied():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._state_seen.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
+
+    # --- adding entities -----------------------------------------------------------------
+
+    def declare(self, component: str, data: dict[str, Any], *, source: str) -> Entity:
+        """Add a device that has no discovery (from the devices file); raises on bad config."""
+        config = parse_config(component, expand(data))
+        entity = self._upsert(source, config, topic_object_id=None)
+        return entity
+
+    def handle_discovery(self, message: Message) -> None:
+        if not message.topic.startswith(self.discovery_prefix + "/"):
+            return
+        parts = message.topic.split("/")
+        prefix_parts = len(self.discovery_prefix.split("/"))
+        rest = parts[prefix_parts:]
+        if len(rest) not in (3, 4) or rest[-1] != "config":
+            return
+        component, object_id = rest[0], rest[-2]
+        self.last_discovery_monotonic = time.monotonic()
+        if component not in COMPONENTS:
+            self._skip(message.topic, f"component {component!r} is not supported")
+            return
+        if not message.payload:
+            self._remove(message.topic)
+            return
+        try:
+            data = json.loads(message.payload)
+        except (ValueError, UnicodeDecodeError):
+            self._skip(message.topic, "discovery payload is not valid JSON")
+            return
+        if not isinstance(data, dict):
+            self._skip(message.topic, "discovery payload is not a JSON object")
+            return
+        try:
+            config = parse_config(component, expand(data))
+        except ValidationError as error:
+            self._skip(message.topic, format_validation_error(error))
+            return
+        self._upsert(message.topic, config, topic_object_id=object_id)
+
+    def _skip(self, topic: str, reason: str) -> None:
+        self.skipped_messages += 1
+        log.warning("skipping %s: %s", topic, reason)
+
+    def _upsert(self, source: str, config: EntityConfig, *, topic_object_id: str | None) -> Entity:
+        device_name = config.device.name if config.device else None
+        name = display_name(config.name, device_name, topic_object_id or config.component)
+        existing_id = self._by_source.get(source)
+        entity_id = existing_id or self._new_entity_id(config, name, topic_object_id)
+        override = self._overrides.get(entity_id, Override())
+        area = override.area or config.area or (config.device.suggested_area if config.device else None)
+        entity = Entity(
+            entity_id=entity_id,
+            config=config,
+            name=override.name or name,
+            area=area,
+            aliases=tuple(dict.fromkeys([*config.aliases, *override.aliases])),
+            source=source,
+        )
+        previous = self.entities.get(entity_id)
+        if previous is not None:
+            if _watched_topics(previous.config) == _watched_topics(config):
+                entity.state = previous.state
+            self._unwatch(previous)
+        self.entities[entity_id] = entity
+        self._by_source[source] = entity_id
+        self._watch(entity)
+        self._notify(Change("updated" if previous else "added", entity))
+        return entity
+
+    def _new_entity_id(self, config: EntityConfig, name: str, topic_object_id: str | None) -> str:
+        base = slugify(config.object_id or name or topic_object_id or "unnamed")
+        candidate = f"{config.component}.{base}"
+        suffix = 2
+        while candidate in self.entities:
+            candidate = f"{config.component}.{base}_{suffix}"
+            suffix += 1
+        return candidate
+
+    def _remove(self, source: str) -> None:
+        entity_id = self._by_source.pop(source, None)
+        if entity_id is None:
+            return
+        entity = self.entities.pop(entity_id)
+        self._unwatch(entity)
+        log.info("removed %s (empty discovery config on %s)", entity_id, source)
+        self._notify(Change("removed", entity))
+
+    # --- state tracking ------------------------------------------------------------------
+
+    def _watch(self, entity: Entity) -> None:
+        for topic in _watched_topics(entity.config):
+            users = self._topic_users.setdefault(topic, set())
+            if not users and self.connection is not None:
+                self.connection.subscribe(topic, self.handle_state)
+            users.add(entity.entity_id)
+
+    def _unwatch(self, entity: Entity) -> None:
+        for topic in _watched_topics(entity.config):
+            users = self._topic_users.get(topic, set())
+            users.discard(entity.entity_id)
+            if not users:
+                self._topic_users.pop(topic, None)
+                if self.connection is not None:
+                    self.connection.unsubscribe(topic, self.handle_state)
+
+    def handle_state(self, message: Message) -> None:
+        try:
+            payload = message.payload.decode("utf-8")
+        except UnicodeDecodeError:
+            self._skip(message.topic, "payload is not UTF-8 text")
+            return
+        self.apply(message.topic, payload)
+
+    def apply(self, topic: str, payload: str) -> None:
+        """Apply a state or availability message to every entity that listens to the topic."""
+        for entity_id in list(self._topic_users.get(topic, ())):
+            entity = self.entities[entity_id]
+            changed = False
+            try:
+                if topic in {a.topic for a in entity.config.availability}:
+                    changed |= apply_availability_message(entity.config, entity.state, topic, payload)
+                if topic in entity.config.state_topics():
+                    changed |= apply_state_message(entity.config, entity.state, topic, payload)
+            except StateError as error:
+                self._skip(topic, f"{entity_id}: {error}")
+                continue
+            if changed:
+                self._notify(Change("state", entity))
+        seen, self._state_seen = self._state_seen, asyncio.Event()
+        seen.set()
+
+    def _notify(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:
+                log.exception("registry listener failed on %s %s", change.kind, change.entity.entity_id)
+
+
+def _watched_topics(config: EntityConfig) -> set[str]:
+    return config.state_topics() | {entry.topic for entry in config.availability}

@@ -1,0 +1,267 @@
+"""Discovery payloads as real homes send them, fed straight into the registry (no broker)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from assistant.devices.mqtt import Message
+from assistant.devices.registry import DeviceRegistry, Override
+
+
+def discover(registry: DeviceRegistry, topic: str, payload: object) -> None:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    registry.handle_discovery(Message(topic, body, retain=True))
+
+
+def state(registry: DeviceRegistry, topic: str, payload: str) -> None:
+    registry.handle_state(Message(topic, payload.encode(), retain=False))
+
+
+Z2M_LIGHT = {
+    "~": "zigbee2mqtt/Kitchen ceiling",
+    "name": None,
+    "uniq_id": "0x00158d00018255df_light",
+    "schema": "json",
+    "brightness": True,
+    "brightness_scale": 254,
+    "cmd_t": "~/set",
+    "stat_t": "~",
+    "avty": [{"t": "zigbee2mqtt/bridge/state"}, {"t": "~/availability"}],
+    "avty_mode": "all",
+    "dev": {"ids": ["zigbee2mqtt_0x00158d00018255df"], "name": "Kitchen ceiling", "sa": "Kitchen"},
+}
+
+
+def test_zigbee2mqtt_json_light_with_abbreviations_base_topic_and_availability() -> None:
+    registry = DeviceRegistry(None)
+    discover(registry, "homeassistant/light/0x00158d00018255df/light/config", Z2M_LIGHT)
+    entity = registry.get("light.kitchen_ceiling")
+    assert entity is not None
+    assert entity.name == "Kitchen ceiling"
+    assert entity.area == "Kitchen"
+    assert entity.config.command_topic == "zigbee2mqtt/Kitchen ceiling/set"
+    assert entity.state.available is None  # nothing reported yet
+
+    state(registry, "zigbee2mqtt/bridge/state", "online")
+    assert entity.state.available is False  # mode "all": the device itself has not said online
+    state(registry, "zigbee2mqtt/Kitchen ceiling/availability", "online")
+    assert entity.state.available is True
+    state(registry, "zigbee2mqtt/Kitchen ceiling", json.dumps({"state": "ON", "brightness": 127}))
+    assert entity.state.state == "on"
+    assert entity.state.attributes["brightness_percent"] == 50
+    state(registry, "zigbee2mqtt/bridge/state", "offline")
+    assert entity.state.available is False
+
+
+def test_default_schema_light_with_separate_brightness_topic_and_template() -> None:
+    registry = DeviceRegistry(None)
+    discover(
+        registry,
+        "homeassistant/light/bedroom_lamp/config",
+        {
+            "name": "Bedroom lamp",
+            "command_topic": "cmnd/bedroom_lamp/POWER",
+            "state_topic": "stat/bedroom_lamp/RESULT",
+            "state_value_template": "{{ value_json.POWER }}",
+            "brightness_command_topic": "cmnd/bedroom_lamp/Dimmer",
+            "brightness_state_topic": "stat/bedroom_lamp/RESULT",
+            "brightness_value_template": "{{ value_json.Dimmer }}",
+            "brightness_scale": 100,
+            "availability_topic": "tele/bedroom_lamp/LWT",
+            "payload_available": "Online",
+            "payload_not_available": "Offline",
+            "device": {"identifiers": "lamp1", "name": "Bedroom lamp", "suggested_area": "Bedroom"},
+        },
+    )
+    entity = registry.get("light.bedroom_lamp")
+    assert entity is not None and entity.area == "Bedroom"
+    # One message carries both roles, as Tasmota's RESULT does.
+    state(registry, "stat/bedroom_lamp/RESULT", json.dumps({"POWER": "ON", "Dimmer": 30}))
+    assert entity.state.state == "on"
+    assert entity.state.attributes["brightness_percent"] == 30
+    state(registry, "tele/bedroom_lamp/LWT", "Offline")
+    assert entity.state.available is False
+
+
+def test_every_component_is_understood() -> None:
+    registry = DeviceRegistry(None)
+    configs = {
+        "homeassistant/switch/plug/config": {"name": "Plug", "cmd_t": "p/set", "stat_t": "p/state"},
+        "homeassistant/fan/fan/config": {"name": "Fan", "cmd_t": "f/set", "stat_t": "f/state"},
+        "homeassistant/climate/thermostat/config": {
+            "name": "Thermostat",
+            "temp_cmd_t": "t/set",
+            "temp_stat_t": "t/state",
+            "temp_stat_tpl": "{{ value_json.setpoint }}",
+            "curr_temp_t": "t/state",
+            "curr_temp_tpl": "{{ value_json.current }}",
+            "mode_cmd_t": "t/mode/set",
+            "mode_stat_t": "t/mode",
+            "modes": ["off", "heat"],
+            "min_temp": 7,
+            "max_temp": 30,
+            "temp_step": 0.5,
+        },
+        "homeassistant/cover/blinds/config": {
+            "name": "Blinds",
+            "cmd_t": "b/set",
+            "stat_t": "b/state",
+            "pos_t": "b/position",
+            "set_pos_t": "b/position/set",
+        },
+        "homeassistant/lock/door/config": {"name": "Front door", "cmd_t": "d/set", "stat_t": "d/state"},
+        "homeassistant/sensor/temp/config": {
+            "name": "Nursery temperature",
+            "stat_t": "n/state",
+            "val_tpl": "{{ value_json.temperature }}",
+            "unit_of_meas": "°C",
+            "dev_cla": "temperature",
+        },
+        "homeassistant/binary_sensor/contact/config": {"name": "Door contact", "stat_t": "c/state"},
+    }
+    for topic, payload in configs.items():
+        discover(registry, topic, payload)
+    assert sorted(e.kind for e in registry.entities.values()) == sorted(
+        ["switch", "fan", "climate", "cover", "lock", "sensor", "binary_sensor"]
+    )
+    state(registry, "p/state", "ON")
+    state(registry, "f/state", "OFF")
+    state(registry, "t/state", json.dumps({"setpoint": 21.5, "current": 19.25}))
+    state(registry, "t/mode", "heat")
+    state(registry, "b/state", "closing")
+    state(registry, "b/position", "40")
+    state(registry, "d/state", "LOCKED")
+    state(registry, "n/state", json.dumps({"temperature": 22.4}))
+    state(registry, "c/state", "OFF")
+    readings = {e.entity_id: e.state.snapshot() for e in registry.entities.values()}
+    assert readings["switch.plug"]["state"] == "on"
+    assert readings["fan.fan"]["state"] == "off"
+    assert readings["climate.thermostat"]["target_temperature"] == 21.5
+    assert readings["climate.thermostat"]["current_temperature"] == 19.25
+    assert readings["climate.thermostat"]["state"] == "heat"
+    assert readings["cover.blinds"]["state"] == "closing"
+    assert readings["cover.blinds"]["position"] == 40
+    assert readings["lock.front_door"]["state"] == "locked"
+    assert readings["sensor.nursery_temperature"]["value"] == 22.4
+    assert readings["sensor.nursery_temperature"]["unit"] == "°C"
+    assert readings["binary_sensor.door_contact"]["state"] == "off"
+
+
+def test_config_update_keeps_id_and_empty_payload_removes() -> None:
+    registry = DeviceRegistry(None)
+    topic = "homeassistant/switch/node1/plug/config"
+    discover(registry, topic, {"name": "Plug", "cmd_t": "p/set", "stat_t": "p/state"})
+    state(registry, "p/state", "ON")
+    discover(registry, topic, {"name": "Plug", "cmd_t": "p/set", "stat_t": "p/state", "dev": {"sa": "Office"}})
+    entity = registry.get("switch.plug")
+    assert entity is not None
+    assert entity.area == "Office"
+    assert entity.state.state == "on"  # same topics: the state is kept
+    registry.handle_discovery(Message(topic, b"", retain=True))
+    assert registry.get("switch.plug") is None
+    state(registry, "p/state", "OFF")  # no longer followed: nothing to update, nothing raised
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "reason"),
+    [
+        ("homeassistant/light/bad/config", b"{not json", "not valid JSON"),
+        ("homeassistant/light/bad/config", b"[1, 2]", "not a JSON object"),
+        ("homeassistant/light/bad/config", json.dumps({"name": "No command"}).encode(), "command_topic"),
+        ("homeassistant/switch/bad/config", json.dumps({"cmd_t": 42}).encode(), "command_topic"),
+        ("homeassistant/climate/bad/config", json.dumps({"min_temp": "warm"}).encode(), "min_temp"),
+        ("homeassistant/vacuum/robot/config", json.dumps({"name": "Robot"}).encode(), "not supported"),
+        ("homeassistant/switch/bad/config", json.dumps({"cmd_t": "x/+/set"}).encode(), "wildcard"),
+    ],
+)
+def test_malformed_discovery_is_skipped_with_one_line_naming_the_topic(
+    topic: str, payload: bytes, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = DeviceRegistry(None)
+    discover(registry, "homeassistant/switch/good/config", {"name": "Good", "cmd_t": "g/set", "stat_t": "g"})
+    with caplog.at_level(logging.WARNING):
+        registry.handle_discovery(Message(topic, payload, retain=True))
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 1
+    assert topic in lines[0] and reason in lines[0]
+    assert list(registry.entities) == ["switch.good"]  # the other device is untouched
+    state(registry, "g", "ON")
+    assert registry.entities["switch.good"].state.state == "on"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["not json at all", json.dumps({"state": "MAYBE"}), json.dumps({"brightness": "bright"}), "[]"],
+)
+def test_malformed_state_is_skipped_and_the_state_kept(payload: str, caplog: pytest.LogCaptureFixture) -> None:
+    registry = DeviceRegistry(None)
+    discover(registry, "homeassistant/light/l/config", {**Z2M_LIGHT, "avty": []})
+    state(registry, "zigbee2mqtt/Kitchen ceiling", json.dumps({"state": "ON", "brightness": 254}))
+    with caplog.at_level(logging.WARNING):
+        state(registry, "zigbee2mqtt/Kitchen ceiling", payload)
+    entity = registry.entities["light.kitchen_ceiling"]
+    assert entity.state.state == "on"
+    assert entity.state.attributes["brightness_percent"] == 100
+    assert any("zigbee2mqtt/Kitchen ceiling" in record.getMessage() for record in caplog.records)
+
+
+def test_failing_value_template_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
+    registry = DeviceRegistry(None)
+    discover(
+        registry,
+        "homeassistant/sensor/t/config",
+        {"name": "Temp", "stat_t": "t", "val_tpl": "{{ value_json.temperature }}"},
+    )
+    state(registry, "t", json.dumps({"temperature": 20}))
+    with caplog.at_level(logging.WARNING):
+        state(registry, "t", json.dumps({"humidity": 40}))  # the key the template needs is missing
+        state(registry, "t", "not json")
+    assert registry.entities["sensor.temp"].state.state == "20"
+    assert len(caplog.records) == 2
+
+
+def test_templates_cannot_reach_python_internals(caplog: pytest.LogCaptureFixture) -> None:
+    registry = DeviceRegistry(None)
+    evil = "{{ value.__class__.__mro__[1].__subclasses__() }}"
+    discover(registry, "homeassistant/sensor/evil/config", {"name": "Evil", "stat_t": "e", "val_tpl": evil})
+    with caplog.at_level(logging.WARNING):
+        state(registry, "e", "x")
+    assert registry.entities["sensor.evil"].state.state is None
+    assert "e" in caplog.records[0].getMessage()
+
+
+def test_names_and_areas_are_normalised_and_overridable() -> None:
+    registry = DeviceRegistry(
+        None, overrides={"switch.coffee_maker": Override(aliases=("Espresso Machine",), area="Küche")}
+    )
+    discover(
+        registry,
+        "homeassistant/switch/coffee/config",
+        {"name": "Coffee_Maker", "object_id": "coffee_maker", "cmd_t": "c/set"},
+    )
+    entity = registry.entities["switch.coffee_maker"]
+    assert entity.match_names == ("coffee maker", "espresso machine")
+    assert entity.area == "Küche"
+    assert entity.match_area == "kuche"
+
+
+def test_entity_name_combines_device_and_entity_names() -> None:
+    registry = DeviceRegistry(None)
+    discover(
+        registry,
+        "homeassistant/sensor/0xabc/temperature/config",
+        {"name": "Temperature", "stat_t": "z/nursery", "dev": {"name": "Nursery sensor", "sa": "Nursery"}},
+    )
+    entity = registry.entities["sensor.nursery_sensor_temperature"]
+    assert entity.name == "Nursery sensor Temperature"
+    assert entity.area == "Nursery"
+
+
+def test_discovery_prefix_is_configurable() -> None:
+    registry = DeviceRegistry(None, discovery_prefix="home/discovery")
+    discover(registry, "home/discovery/switch/plug/config", {"name": "Plug", "cmd_t": "p/set"})
+    discover(registry, "homeassistant/switch/other/config", {"name": "Other", "cmd_t": "o/set"})
+    assert list(registry.entities) == ["switch.plug"]
