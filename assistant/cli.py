@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per option)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML configuration file")
     common.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
@@ -85,7 +85,9 @@ def _build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_cmd_models_verify)
 
     devices = commands.add_parser("devices", parents=[common], help="list and command devices")
-    device_commands = devices.add_subparsers(dest="devices_command", required=True, metavar="ACTION")
+    device_commands = devices.add_subparsers(
+        dest="devices_command", required=True, metavar="ACTION"
+    )
     device_list = device_commands.add_parser("list", parents=[common], help="entities and states")
     device_list.add_argument("--json", action="store_true", help="one JSON object per entity")
     device_list.set_defaults(handler=_cmd_devices_list)

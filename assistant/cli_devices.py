@@ -28,7 +28,9 @@ def describe_state(entity: Entity) -> str:
     if "position" in attributes:
         words.append(f"{attributes['position']}%")
     if "target_temperature" in attributes:
-        words.append(f"set {attributes['target_temperature']:g} °{attributes.get('temperature_unit', 'C')}")
+        words.append(
+            f"set {attributes['target_temperature']:g} °{attributes.get('temperature_unit', 'C')}"
+        )
     if "current_temperature" in attributes:
         words.append(f"(now {attributes['current_temperature']:g})")
     if entity.kind == "sensor":
@@ -48,7 +50,9 @@ async def _list(settings: Settings, as_json: bool) -> int:
                 f"cannot reach the MQTT broker at {settings.mqtt.host}:{settings.mqtt.port}",
                 code="broker-unavailable",
             )
-        entities = sorted(home.registry.entities.values(), key=lambda e: (e.area or "~", e.entity_id))
+        entities = sorted(
+            home.registry.entities.values(), key=lambda e: (e.area or "~", e.entity_id)
+        )
         if as_json:
             for entity in entities:
                 print(json.dumps({
@@ -63,7 +67,11 @@ async def _list(settings: Settings, as_json: bool) -> int:
         ]
         widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
         for row in rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+            print(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
         print(f"{len(entities)} entities")
     return 0
 
@@ -80,8 +88,13 @@ def parse_value(text: str) -> Any:
     return text
 
 
-async def _call(
-    settings: Settings, entity_id: str, service: str, arguments: list[str], as_json: bool, timeout: float | None
+async def _call(  # noqa: PLR0917 (the parsed command line, passed through)
+    settings: Settings,
+    entity_id: str,
+    service: str,
+    arguments: list[str],
+    as_json: bool,
+    timeout: float | None,
 ) -> int:
     data = {}
     for argument in arguments:
@@ -131,7 +144,9 @@ def run_simulate(
         try:
             slow_seconds[device] = float(seconds)
         except ValueError:
-            raise AssistantError(f"--slow takes DEVICE=SECONDS, got {item!r}", code="usage") from None
+            raise AssistantError(
+                f"--slow takes DEVICE=SECONDS, got {item!r}", code="usage"
+            ) from None
     try:
         return asyncio.run(
             run_simulator(settings.mqtt, home_file, offline=offline, slow=slow_seconds, lose=lose)

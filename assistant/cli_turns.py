@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
-async def turn_runner(settings: Settings, engines: tuple[EngineName, ...]) -> AsyncIterator[TurnRunner]:
+async def turn_runner(
+    settings: Settings, engines: tuple[EngineName, ...]
+) -> AsyncIterator[TurnRunner]:
     """Models loaded up front (a missing one is a start-up error), devices when configured."""
     loaded = Engines(settings)
     try:
@@ -31,9 +33,15 @@ async def turn_runner(settings: Settings, engines: tuple[EngineName, ...]) -> As
         async with contextlib.AsyncExitStack() as stack:
             brain: Brain = HeardBrain()
             if settings.mqtt.host:
-                home = await stack.enter_async_context(DeviceHome(settings, role="cli", publish_status=False))
+                home = await stack.enter_async_context(
+                    DeviceHome(settings, role="cli", publish_status=False)
+                )
                 if not await home.ready():
-                    log.warning("MQTT broker %s:%s not reachable yet", settings.mqtt.host, settings.mqtt.port)
+                    log.warning(
+                        "MQTT broker %s:%s not reachable yet",
+                        settings.mqtt.host,
+                        settings.mqtt.port,
+                    )
                 brain = OnOffBrain(home.registry, home.commander)
             yield TurnRunner(loaded, brain)
     finally:
@@ -81,7 +89,9 @@ def _emit(result: TurnResult, as_json: bool) -> None:
         return
     print(f"{result.input}:")
     if result.wake is not None and not result.wake.get("skipped"):
-        print(f"  wake: {'yes' if result.wake['detected'] else 'no'} (score {result.wake['score']})")
+        print(
+            f"  wake: {'yes' if result.wake['detected'] else 'no'} (score {result.wake['score']})"
+        )
     if result.transcript is not None:
         print(f"  heard: {result.transcript}")
     if result.intent:
@@ -92,6 +102,8 @@ def _emit(result: TurnResult, as_json: bool) -> None:
         print(f"  reply: {result.response}")
     if result.error:
         print(f"  error: [{result.error['code']}] {result.error['message']}")
-    timings = ", ".join(f"{key} {value:.0f} ms" for key, value in result.timings_ms.items() if value)
+    timings = ", ".join(
+        f"{key} {value:.0f} ms" for key, value in result.timings_ms.items() if value
+    )
     print(f"  timings: {timings}")
     sys.stdout.flush()

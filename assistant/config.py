@@ -124,7 +124,7 @@ class MqttSettings(Section):
     username: str | None = None
     password: SecretStr | None = Field(default=None, description="Shown masked by `config show`.")
     client_id: str = Field(default="", description="Empty: assistant-<hostname>.")
-    tls: MqttTlsSettings = MqttTlsSettings()
+    tls: MqttTlsSettings = Field(default_factory=MqttTlsSettings)
     keepalive_seconds: int = Field(default=30, ge=5, le=3600)
     reconnect_min_seconds: float = Field(default=0.5, gt=0.0)
     reconnect_max_seconds: float = Field(default=30.0, gt=0.0)
@@ -136,7 +136,9 @@ class MqttSettings(Section):
     confirm_timeout_seconds: float = Field(
         default=5.0, gt=0.0, le=120.0, description="How long a device has to confirm a command."
     )
-    max_payload_bytes: int = Field(default=65536, ge=1024, description="Larger messages are skipped.")
+    max_payload_bytes: int = Field(
+        default=65536, ge=1024, description="Larger messages are skipped."
+    )
 
 
 class DevicesSettings(Section):
@@ -156,14 +158,14 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    models: ModelsSettings = ModelsSettings()
-    wake: WakeSettings = WakeSettings()
-    vad: VadSettings = VadSettings()
-    stt: SttSettings = SttSettings()
-    llm: LlmSettings = LlmSettings()
-    tts: TtsSettings = TtsSettings()
-    mqtt: MqttSettings = MqttSettings()
-    devices: DevicesSettings = DevicesSettings()
+    models: ModelsSettings = Field(default_factory=ModelsSettings)
+    wake: WakeSettings = Field(default_factory=WakeSettings)
+    vad: VadSettings = Field(default_factory=VadSettings)
+    stt: SttSettings = Field(default_factory=SttSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    tts: TtsSettings = Field(default_factory=TtsSettings)
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    devices: DevicesSettings = Field(default_factory=DevicesSettings)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -112,7 +112,11 @@ def test_every_component_is_understood() -> None:
             "pos_t": "b/position",
             "set_pos_t": "b/position/set",
         },
-        "homeassistant/lock/door/config": {"name": "Front door", "cmd_t": "d/set", "stat_t": "d/state"},
+        "homeassistant/lock/door/config": {
+            "name": "Front door",
+            "cmd_t": "d/set",
+            "stat_t": "d/state",
+        },
         "homeassistant/sensor/temp/config": {
             "name": "Nursery temperature",
             "stat_t": "n/state",
@@ -155,7 +159,11 @@ def test_config_update_keeps_id_and_empty_payload_removes() -> None:
     topic = "homeassistant/switch/node1/plug/config"
     discover(registry, topic, {"name": "Plug", "cmd_t": "p/set", "stat_t": "p/state"})
     state(registry, "p/state", "ON")
-    discover(registry, topic, {"name": "Plug", "cmd_t": "p/set", "stat_t": "p/state", "dev": {"sa": "Office"}})
+    discover(
+        registry,
+        topic,
+        {"name": "Plug", "cmd_t": "p/set", "stat_t": "p/state", "dev": {"sa": "Office"}},
+    )
     entity = registry.get("switch.plug")
     assert entity is not None
     assert entity.area == "Office"
@@ -170,10 +178,18 @@ def test_config_update_keeps_id_and_empty_payload_removes() -> None:
     [
         ("homeassistant/light/bad/config", b"{not json", "not valid JSON"),
         ("homeassistant/light/bad/config", b"[1, 2]", "not a JSON object"),
-        ("homeassistant/light/bad/config", json.dumps({"name": "No command"}).encode(), "command_topic"),
+        (
+            "homeassistant/light/bad/config",
+            json.dumps({"name": "No command"}).encode(),
+            "command_topic",
+        ),
         ("homeassistant/switch/bad/config", json.dumps({"cmd_t": 42}).encode(), "command_topic"),
         ("homeassistant/climate/bad/config", json.dumps({"min_temp": "warm"}).encode(), "min_temp"),
-        ("homeassistant/vacuum/robot/config", json.dumps({"name": "Robot"}).encode(), "not supported"),
+        (
+            "homeassistant/vacuum/robot/config",
+            json.dumps({"name": "Robot"}).encode(),
+            "not supported",
+        ),
         ("homeassistant/switch/bad/config", json.dumps({"cmd_t": "x/+/set"}).encode(), "wildcard"),
     ],
 )
@@ -181,7 +197,11 @@ def test_malformed_discovery_is_skipped_with_one_line_naming_the_topic(
     topic: str, payload: bytes, reason: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     registry = DeviceRegistry(None)
-    discover(registry, "homeassistant/switch/good/config", {"name": "Good", "cmd_t": "g/set", "stat_t": "g"})
+    discover(
+        registry,
+        "homeassistant/switch/good/config",
+        {"name": "Good", "cmd_t": "g/set", "stat_t": "g"},
+    )
     with caplog.at_level(logging.WARNING):
         registry.handle_discovery(Message(topic, payload, retain=True))
     lines = [record.getMessage() for record in caplog.records]
@@ -196,7 +216,9 @@ def test_malformed_discovery_is_skipped_with_one_line_naming_the_topic(
     "payload",
     ["not json at all", json.dumps({"state": "MAYBE"}), json.dumps({"brightness": "bright"}), "[]"],
 )
-def test_malformed_state_is_skipped_and_the_state_kept(payload: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_malformed_state_is_skipped_and_the_state_kept(
+    payload: str, caplog: pytest.LogCaptureFixture
+) -> None:
     registry = DeviceRegistry(None)
     discover(registry, "homeassistant/light/l/config", {**Z2M_LIGHT, "avty": []})
     state(registry, "zigbee2mqtt/Kitchen ceiling", json.dumps({"state": "ON", "brightness": 254}))
@@ -226,7 +248,11 @@ def test_failing_value_template_is_skipped(caplog: pytest.LogCaptureFixture) -> 
 def test_templates_cannot_reach_python_internals(caplog: pytest.LogCaptureFixture) -> None:
     registry = DeviceRegistry(None)
     evil = "{{ value.__class__.__mro__[1].__subclasses__() }}"
-    discover(registry, "homeassistant/sensor/evil/config", {"name": "Evil", "stat_t": "e", "val_tpl": evil})
+    discover(
+        registry,
+        "homeassistant/sensor/evil/config",
+        {"name": "Evil", "stat_t": "e", "val_tpl": evil},
+    )
     with caplog.at_level(logging.WARNING):
         state(registry, "e", "x")
     assert registry.entities["sensor.evil"].state.state is None
@@ -235,7 +261,8 @@ def test_templates_cannot_reach_python_internals(caplog: pytest.LogCaptureFixtur
 
 def test_names_and_areas_are_normalised_and_overridable() -> None:
     registry = DeviceRegistry(
-        None, overrides={"switch.coffee_maker": Override(aliases=("Espresso Machine",), area="Küche")}
+        None,
+        overrides={"switch.coffee_maker": Override(aliases=("Espresso Machine",), area="Küche")},
     )
     discover(
         registry,
@@ -253,7 +280,11 @@ def test_entity_name_combines_device_and_entity_names() -> None:
     discover(
         registry,
         "homeassistant/sensor/0xabc/temperature/config",
-        {"name": "Temperature", "stat_t": "z/nursery", "dev": {"name": "Nursery sensor", "sa": "Nursery"}},
+        {
+            "name": "Temperature",
+            "stat_t": "z/nursery",
+            "dev": {"name": "Nursery sensor", "sa": "Nursery"},
+        },
     )
     entity = registry.entities["sensor.nursery_sensor_temperature"]
     assert entity.name == "Nursery sensor Temperature"

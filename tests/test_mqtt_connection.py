@@ -27,7 +27,9 @@ def broker() -> Iterator[PrivateBroker]:
 
 
 def settings_for(broker: PrivateBroker) -> MqttSettings:
-    return MqttSettings(host=broker.host, port=broker.port, reconnect_min_seconds=0.1, reconnect_max_seconds=0.5)
+    return MqttSettings(
+        host=broker.host, port=broker.port, reconnect_min_seconds=0.1, reconnect_max_seconds=0.5
+    )
 
 
 class Recorder:
@@ -72,10 +74,14 @@ async def proxy(broker: PrivateBroker) -> AsyncIterator[CuttableProxy]:
 
 
 @pytest.fixture
-async def assistant_connection(proxy: CuttableProxy, broker: PrivateBroker) -> AsyncIterator[MqttConnection]:
+async def assistant_connection(
+    proxy: CuttableProxy, broker: PrivateBroker
+) -> AsyncIterator[MqttConnection]:
     """The assistant's connection runs through a line the test can cut."""
     settings = settings_for(broker).model_copy(update={"port": proxy.port})
-    connection = MqttConnection(settings, client_id="assistant-test", status_topic="assistant/status")
+    connection = MqttConnection(
+        settings, client_id="assistant-test", status_topic="assistant/status"
+    )
     await connection.start()
     assert await connection.wait_connected(5)
     yield connection
@@ -86,15 +92,21 @@ async def test_publish_is_delivered_at_qos1_and_not_retained(
     broker: PrivateBroker, assistant_connection: MqttConnection
 ) -> None:
     async with Recorder(broker, "lamp/#") as recorder:
-        await assistant_connection.publish("lamp/set", "ON", deadline_monotonic=time.monotonic() + 2)
+        await assistant_connection.publish(
+            "lamp/set", "ON", deadline_monotonic=time.monotonic() + 2
+        )
         assert await recorder.wait_for("lamp/set", "ON")
     async with Recorder(broker, "lamp/#") as late:
         await asyncio.sleep(0.3)
         assert late.on("lamp/set") == []  # a retained command would fire again on reconnect
 
 
-async def test_status_is_online_retained_and_offline_after_a_clean_stop(broker: PrivateBroker) -> None:
-    connection = MqttConnection(settings_for(broker), client_id="assistant-a", status_topic="assistant/status")
+async def test_status_is_online_retained_and_offline_after_a_clean_stop(
+    broker: PrivateBroker,
+) -> None:
+    connection = MqttConnection(
+        settings_for(broker), client_id="assistant-a", status_topic="assistant/status"
+    )
     await connection.start()
     assert await connection.wait_connected(5)
     async with Recorder(broker, "assistant/status") as late_joiner:
@@ -121,7 +133,9 @@ asyncio.run(main())
 async def test_last_will_marks_the_assistant_offline_when_it_dies(broker: PrivateBroker) -> None:
     async with Recorder(broker, "assistant/status") as recorder:
         process = subprocess.Popen(
-            [sys.executable, "-c", CRASHING_CLIENT, str(broker.port)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", CRASHING_CLIENT, str(broker.port)],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             assert process.stdout is not None
@@ -208,8 +222,11 @@ async def test_huge_and_undecodable_messages_are_skipped_and_others_still_arrive
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.3)  # the registry's subscription to plug/state reaches the broker
         with caplog.at_level(logging.WARNING):
-            await sender.connection.publish("homeassistant/light/huge/config", b"{" + b" " * 200_000 + b"}",
-                                            deadline_monotonic=deadline)  # fmt: skip
+            await sender.connection.publish(
+                "homeassistant/light/huge/config",
+                b"{" + b" " * 200_000 + b"}",
+                deadline_monotonic=deadline,
+            )
             await sender.connection.publish("plug/state", b"\xff\xfe", deadline_monotonic=deadline)
             await sender.connection.publish("plug/state", "ON", deadline_monotonic=deadline)
             for _ in range(100):
@@ -220,7 +237,9 @@ async def test_huge_and_undecodable_messages_are_skipped_and_others_still_arrive
     assert registry.entities["switch.plug"].state.state == "on"
     assert list(registry.entities) == ["switch.plug"]
     messages = [record.getMessage() for record in caplog.records]
-    assert any("homeassistant/light/huge/config" in m and "max_payload_bytes" in m for m in messages)
+    assert any(
+        "homeassistant/light/huge/config" in m and "max_payload_bytes" in m for m in messages
+    )
     assert any("plug/state" in m and "UTF-8" in m for m in messages)
 
 
@@ -232,7 +251,9 @@ async def test_a_command_sent_during_an_outage_is_confirmed_once_the_line_return
 
     def on_command(message: Message) -> None:
         asyncio.get_running_loop().create_task(
-            device.publish("plug/state", message.payload, retain=True, deadline_monotonic=deadline())
+            device.publish(
+                "plug/state", message.payload, retain=True, deadline_monotonic=deadline()
+            )
         )
 
     device.subscribe("plug/set", on_command)
@@ -240,9 +261,12 @@ async def test_a_command_sent_during_an_outage_is_confirmed_once_the_line_return
     assert await device.wait_connected(5)
     registry = DeviceRegistry(assistant_connection)
     registry.start()
-    await device.publish("homeassistant/switch/plug/config",
-                         json.dumps({"name": "Plug", "cmd_t": "plug/set", "stat_t": "plug/state"}),
-                         retain=True, deadline_monotonic=deadline())  # fmt: skip
+    await device.publish(
+        "homeassistant/switch/plug/config",
+        json.dumps({"name": "Plug", "cmd_t": "plug/set", "stat_t": "plug/state"}),
+        retain=True,
+        deadline_monotonic=deadline(),
+    )
     await device.publish("plug/state", "OFF", retain=True, deadline_monotonic=deadline())
     await registry.settle()
     commander = DeviceCommander(registry, assistant_connection, confirm_timeout_seconds=10)

@@ -20,7 +20,8 @@ from assistant.devices.registry import DeviceRegistry, Entity
 
 # Words that carry no meaning for the command: politeness, articles, the wake word.
 _FILLER = re.compile(
-    r"\b(hey jarvis|jarvis|please|could you|can you|would you|will you|kindly|the|my|all|now|thanks?|thank you)\b"
+    r"\b(hey jarvis|jarvis|please|could you|can you|would you|will you|kindly"
+    r"|the|my|all|now|thanks?|thank you)\b"
 )
 _DOMAIN_WORDS: dict[str, tuple[str, ...]] = {
     "light": ("light", "lights", "lamp", "lamps"),
@@ -57,12 +58,24 @@ def _parse(text: str) -> _Request | None:
         if verb in ("on", "open", "raise", "lock"):
             return _Request(
                 "HassTurnOn",
-                {"light": "turn_on", "switch": "turn_on", "fan": "turn_on", "cover": "open", "lock": "lock"},
+                {
+                    "light": "turn_on",
+                    "switch": "turn_on",
+                    "fan": "turn_on",
+                    "cover": "open",
+                    "lock": "lock",
+                },
                 target,
             )
         return _Request(
             "HassTurnOff",
-            {"light": "turn_off", "switch": "turn_off", "fan": "turn_off", "cover": "close", "lock": "unlock"},
+            {
+                "light": "turn_off",
+                "switch": "turn_off",
+                "fan": "turn_off",
+                "cover": "close",
+                "lock": "unlock",
+            },
             target,
         )
     return None
@@ -89,7 +102,10 @@ def resolve_target(registry: DeviceRegistry, target: str, kinds: tuple[str, ...]
                 in_kind = [e for e in candidates if e.kind == kind]
                 if area:
                     in_kind = [e for e in in_kind if e.match_area == area]
-                    slots: dict[str, Any] = {"area": next((e.area for e in in_kind), area), "domain": kind}
+                    slots: dict[str, Any] = {
+                        "area": next((e.area for e in in_kind), area),
+                        "domain": kind,
+                    }
                 else:
                     slots = {"domain": kind}
                 # A singular word with several matches is ambiguous; plural means all of them.
@@ -105,18 +121,23 @@ class OnOffBrain:
     async def understand(self, text: str) -> Understanding:
         request = _parse(text)
         if request is None:
-            return Understanding(intent=None, response=f"Sorry, I can't do that yet. I heard: {text}")
+            return Understanding(
+                intent=None, response=f"Sorry, I can't do that yet. I heard: {text}"
+            )
         target = resolve_target(self.registry, request.target, tuple(request.services))
         entities = target.entities
         intent = {"name": request.intent, "slots": target.slots, "source": "rules"}
         if not entities:
-            return Understanding(intent=intent, response=f"Sorry, I don't know a device called {request.target}.")
+            return Understanding(
+                intent=intent, response=f"Sorry, I don't know a device called {request.target}."
+            )
         if target.ambiguous:
             names = " or ".join(f"the {entity.name}" for entity in entities)
             return Understanding(intent=intent, response=f"Which one do you mean: {names}?")
         started = time.perf_counter()
         outcomes = [
-            await self.commander.call(entity.entity_id, request.services[entity.kind]) for entity in entities
+            await self.commander.call(entity.entity_id, request.services[entity.kind])
+            for entity in entities
         ]
         act_ms = (time.perf_counter() - started) * 1000
         return Understanding(

@@ -66,7 +66,9 @@ class PrivateBroker:
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise BrokerError(f"mosquitto did not listen on {self.host}:{self.port} within {timeout_seconds} s")
+        raise BrokerError(
+            f"mosquitto did not listen on {self.host}:{self.port} within {timeout_seconds} s"
+        )
 
     def stop(self) -> None:
         """Stop the broker abruptly, as a crash or a pulled cable would look to its clients."""

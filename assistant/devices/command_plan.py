@@ -65,7 +65,9 @@ def plan_command(entity: Entity, service: str, data: dict[str, Any]) -> CommandP
     services = SERVICES_BY_KIND.get(entity.kind, ())
     if service not in services:
         if not services:
-            raise CommandRefused(f"The {entity.name} is a {entity.kind.replace('_', ' ')}; it can only be read.")
+            raise CommandRefused(
+                f"The {entity.name} is a {entity.kind.replace('_', ' ')}; it can only be read."
+            )
         raise CommandRefused(
             f"The {entity.name} can't {service.replace('_', ' ')}; it can {_or_list(services)}."
         )
@@ -105,7 +107,9 @@ def _number(data: dict[str, Any], key: str, what: str) -> float:
 def _percent(data: dict[str, Any], key: str, what: str) -> float:
     value = _number(data, key, what)
     if not 0 <= value <= 100:
-        raise CommandRefused(f"{what.capitalize()} goes from 0 to 100 percent; {_spoken(value)} is out of range.")
+        raise CommandRefused(
+            f"{what.capitalize()} goes from 0 to 100 percent; {_spoken(value)} is out of range."
+        )
     return value
 
 
@@ -163,7 +167,9 @@ def _light(entity: Entity, config: LightConfig, service: str, data: dict[str, An
     return CommandPlan(_light_messages(config, on=True, raw_brightness=raw), expect, words)
 
 
-def _light_messages(config: LightConfig, *, on: bool, raw_brightness: int | None) -> tuple[Published, ...]:
+def _light_messages(
+    config: LightConfig, *, on: bool, raw_brightness: int | None
+) -> tuple[Published, ...]:
     command_topic = config.command_topic
     assert command_topic is not None
     if config.schema_ == "json":
@@ -178,11 +184,15 @@ def _light_messages(config: LightConfig, *, on: bool, raw_brightness: int | None
         if raw_brightness is not None:
             variables["brightness"] = raw_brightness
         return (Published(command_topic, render(template, **variables)),)
-    switch = Published(command_topic, render_command(config.command_template, config.payload_on if on else config.payload_off))
+    switch = Published(
+        command_topic,
+        render_command(config.command_template, config.payload_on if on else config.payload_off),
+    )
     if not on or raw_brightness is None or config.brightness_command_topic is None:
         return (switch,)
     dim = Published(
-        config.brightness_command_topic, render_command(config.brightness_command_template, raw_brightness)
+        config.brightness_command_topic,
+        render_command(config.brightness_command_template, raw_brightness),
     )
     if config.on_command_type == "brightness":
         return (dim,)
@@ -195,7 +205,9 @@ def _light_messages(config: LightConfig, *, on: bool, raw_brightness: int | None
 def _switch(config: SwitchConfig, service: str) -> CommandPlan:
     on = service == "turn_on"
     assert config.command_topic is not None
-    payload = render_command(config.command_template, config.payload_on if on else config.payload_off)
+    payload = render_command(
+        config.command_template, config.payload_on if on else config.payload_off
+    )
     expect = _state_is("on" if on else "off") if config.state_topic else None
     return CommandPlan((Published(config.command_topic, payload),), expect, "on" if on else "off")
 
@@ -206,12 +218,16 @@ def _fan(entity: Entity, config: FanConfig, service: str, data: dict[str, Any]) 
     if service == "set_percentage" or "percentage" in data:
         percentage = _percent(data, "percentage", "speed")
         if config.percentage_command_topic is None:
-            raise CommandRefused(f"The {entity.name} has no speed setting; it can only be switched on and off.")
+            raise CommandRefused(
+                f"The {entity.name} has no speed setting; it can only be switched on and off."
+            )
     if service == "turn_off" or percentage == 0:
         payload = render_command(config.command_template, config.payload_off)
         expect = _state_is("off") if config.state_topic else None
         return CommandPlan((Published(config.command_topic, payload),), expect, "off")
-    messages = [Published(config.command_topic, render_command(config.command_template, config.payload_on))]
+    messages = [
+        Published(config.command_topic, render_command(config.command_template, config.payload_on))
+    ]
     expect = _state_is("on") if config.state_topic else None
     words = "on"
     if percentage is not None:
@@ -219,7 +235,10 @@ def _fan(entity: Entity, config: FanConfig, service: str, data: dict[str, Any]) 
         low, high = config.speed_range_min, config.speed_range_max
         raw = max(low, math.ceil(percentage * (high - low + 1) / 100) + low - 1)
         messages.append(
-            Published(config.percentage_command_topic, render_command(config.percentage_command_template, raw))
+            Published(
+                config.percentage_command_topic,
+                render_command(config.percentage_command_template, raw),
+            )
         )
         if config.percentage_state_topic:
             step = 100 / (high - low + 1)
@@ -231,23 +250,32 @@ def _fan(entity: Entity, config: FanConfig, service: str, data: dict[str, Any]) 
 # --- climate -------------------------------------------------------------------------------
 
 
-def _climate(entity: Entity, config: ClimateConfig, service: str, data: dict[str, Any]) -> CommandPlan:
+def _climate(
+    entity: Entity, config: ClimateConfig, service: str, data: dict[str, Any]
+) -> CommandPlan:
     if service in ("turn_on", "turn_off"):
-        mode = "off" if service == "turn_off" else next(
-            (m for m in ("heat", "auto", "heat_cool", "cool") if m in config.modes), None
+        mode: str | None = (
+            "off"
+            if service == "turn_off"
+            else next((m for m in ("heat", "auto", "heat_cool", "cool") if m in config.modes), None)
         )
         if mode is None or mode not in config.modes:
             raise CommandRefused(f"The {entity.name} has no mode to {service.replace('_', ' ')}.")
         return _climate(entity, config, "set_hvac_mode", {"hvac_mode": mode})
     if service == "set_hvac_mode":
-        mode = str(data.get("hvac_mode", ""))
+        mode = str(data.get("hvac_mode") or "")
         if mode not in config.modes:
-            raise CommandRefused(f"The {entity.name} can be set to {_or_list(tuple(config.modes))}, not {mode or 'nothing'}.")
+            raise CommandRefused(
+                f"The {entity.name} can be set to {_or_list(tuple(config.modes))}, "
+                f"not {mode or 'nothing'}."
+            )
         if config.mode_command_topic is None:
             raise CommandRefused(f"The {entity.name}'s mode can't be changed.")
         payload = render_command(config.mode_command_template, mode)
         expect = _state_is(mode) if config.mode_state_topic else None
-        return CommandPlan((Published(config.mode_command_topic, payload),), expect, f"set to {mode}")
+        return CommandPlan(
+            (Published(config.mode_command_topic, payload),), expect, f"set to {mode}"
+        )
     temperature = _number(data, "temperature", "temperature")
     low, high = config.min_temp, config.max_temp
     assert low is not None and high is not None
@@ -266,7 +294,9 @@ def _climate(entity: Entity, config: ClimateConfig, service: str, data: dict[str
         _near("target_temperature", stepped, step / 2) if config.temperature_state_topic else None
     )
     return CommandPlan(
-        (Published(config.temperature_command_topic, payload),), expect, f"set to {_spoken(stepped)} {unit}"
+        (Published(config.temperature_command_topic, payload),),
+        expect,
+        f"set to {_spoken(stepped)} {unit}",
     )
 
 
@@ -278,16 +308,24 @@ def _cover(entity: Entity, config: CoverConfig, service: str, data: dict[str, An
     if service == "set_position":
         position = _percent(data, "position", "position")
         if config.set_position_topic is None:
-            raise CommandRefused(f"The {entity.name} can only open and close, not stop at a position.")
+            raise CommandRefused(
+                f"The {entity.name} can only open and close, not stop at a position."
+            )
         raw = config.from_percent(position)
         payload = render_command(config.set_position_template, raw)
         expect = _near("position", position, 1.0) if config.position_topic else None
         return CommandPlan(
-            (Published(config.set_position_topic, payload),), expect, f"at {_spoken(position)} percent"
+            (Published(config.set_position_topic, payload),),
+            expect,
+            f"at {_spoken(position)} percent",
         )
-    payload_by_service = {"open": config.payload_open, "close": config.payload_close, "stop": config.payload_stop}
-    payload = payload_by_service[service]
-    if payload is None or config.command_topic is None:
+    payload_by_service = {
+        "open": config.payload_open,
+        "close": config.payload_close,
+        "stop": config.payload_stop,
+    }
+    command = payload_by_service[service]
+    if command is None or config.command_topic is None:
         raise CommandRefused(f"The {entity.name} can't {service}.")
     # A blind takes seconds to travel; moving the commanded way is the device's confirmation.
     accepted = {
@@ -295,14 +333,18 @@ def _cover(entity: Entity, config: CoverConfig, service: str, data: dict[str, An
         "close": {"closed", "closing"},
         "stop": {"stopped", "open", "closed"},
     }[service]
-    expect: Predicate | None = (lambda e: e.state.state in accepted) if reports_state else None
+    moving: Predicate | None = (lambda e: e.state.state in accepted) if reports_state else None
     words = {"open": "open", "close": "closed", "stop": "stopped"}[service]
-    return CommandPlan((Published(config.command_topic, payload),), expect, words)
+    return CommandPlan((Published(config.command_topic, command),), moving, words)
 
 
 def _lock(config: LockConfig, service: str) -> CommandPlan:
     assert config.command_topic is not None
     lock = service == "lock"
-    payload = render_command(config.command_template, config.payload_lock if lock else config.payload_unlock)
+    payload = render_command(
+        config.command_template, config.payload_lock if lock else config.payload_unlock
+    )
     expect = _state_is("locked" if lock else "unlocked") if config.state_topic else None
-    return CommandPlan((Published(config.command_topic, payload),), expect, "locked" if lock else "unlocked")
+    return CommandPlan(
+        (Published(config.command_topic, payload),), expect, "locked" if lock else "unlocked"
+    )

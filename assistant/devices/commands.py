@@ -84,7 +84,9 @@ class DeviceCommander:
         deadline = started + (timeout_seconds or self.confirm_timeout_seconds)
         data = data or {}
 
-        def outcome(status: Status, reason: str, published: tuple[Published, ...] = ()) -> CommandOutcome:
+        def outcome(
+            status: Status, reason: str, published: tuple[Published, ...] = ()
+        ) -> CommandOutcome:
             entity = self.registry.get(entity_id)
             result = CommandOutcome(
                 entity_id, service, status, reason, published,
@@ -102,7 +104,9 @@ class DeviceCommander:
         except CommandRefused as refusal:
             return outcome("refused", refusal.message)
         except AssistantError as error:  # a command template that fails on this value
-            return outcome("failed", f"The {entity.name}'s command could not be built: {error.message}")
+            return outcome(
+                "failed", f"The {entity.name}'s command could not be built: {error.message}"
+            )
         if entity.state.available is False:
             return outcome("unavailable", f"The {entity.name} is offline, so nothing was sent.")
 
@@ -124,7 +128,8 @@ class DeviceCommander:
         if plan.expect is None:
             return outcome(
                 "sent",
-                f"Sent to the {entity.name}, but it doesn't report its state, so I can't confirm it.",
+                f"Sent to the {entity.name}, but it doesn't report its state, "
+                "so I can't confirm it.",
                 tuple(published),
             )
         expect = plan.expect
@@ -141,14 +146,21 @@ class DeviceCommander:
         )
         current = self.registry.get(entity_id)
         if confirmed and current is not None and expect(current):
-            return outcome("confirmed", f"The {entity.name} is {plan.expectation}.", tuple(published))
+            return outcome(
+                "confirmed", f"The {entity.name} is {plan.expectation}.", tuple(published)
+            )
         if current is not None and current.state.state == "jammed":
-            return outcome("failed", f"The {entity.name} reports that it is jammed.", tuple(published))
+            return outcome(
+                "failed", f"The {entity.name} reports that it is jammed.", tuple(published)
+            )
         if current is not None and current.state.available is False:
-            return outcome("failed", f"The {entity.name} went offline before confirming.", tuple(published))
+            return outcome(
+                "failed", f"The {entity.name} went offline before confirming.", tuple(published)
+            )
         waited = deadline - started
         return outcome(
             "failed",
-            f"The {entity.name} did not confirm it is {plan.expectation} within {waited:.0f} seconds.",
+            f"The {entity.name} did not confirm it is {plan.expectation} "
+            f"within {waited:.0f} seconds.",
             tuple(published),
         )

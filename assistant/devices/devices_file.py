@@ -50,8 +50,12 @@ def overrides_from(data: dict[str, Any], path: Path) -> dict[str, Override]:
             raise ConfigError(f"devices.file {path}: entity.{entity_id} must be a table")
         aliases = item.get("aliases", [])
         if not (isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)):
-            raise ConfigError(f"devices.file {path}: entity.{entity_id}.aliases must be a list of names")
-        result[entity_id] = Override(name=item.get("name"), area=item.get("area"), aliases=tuple(aliases))
+            raise ConfigError(
+                f"devices.file {path}: entity.{entity_id}.aliases must be a list of names"
+            )
+        result[entity_id] = Override(
+            name=item.get("name"), area=item.get("area"), aliases=tuple(aliases)
+        )
     return result
 
 
@@ -61,7 +65,7 @@ def declare_devices(registry: DeviceRegistry, data: dict[str, Any], path: Path) 
     if unknown:
         raise ConfigError(
             f"devices.file {path}: unknown section(s) {sorted(unknown)}; "
-            f"expected device kinds {list(COMPONENTS)} or [entity.\"<id>\"]"
+            f'expected device kinds {list(COMPONENTS)} or [entity."<id>"]'
         )
     count = 0
     for component in COMPONENTS:

@@ -86,7 +86,7 @@ class EntityConfig(BaseModel):
         return self
 
     def state_topics(self) -> set[str]:
-        """Every topic whose messages change this entity's state (not commands, not availability)."""
+        """Every topic whose messages change this entity's state (not commands or availability)."""
         return {
             value
             for field_name, value in self
@@ -99,7 +99,9 @@ class EntityConfig(BaseModel):
 
 class LightConfig(EntityConfig):
     component: Literal["light"] = "light"
-    schema_: Literal["default", "basic", "json", "template"] = Field(default="default", alias="schema")
+    schema_: Literal["default", "basic", "json", "template"] = Field(
+        default="default", alias="schema"
+    )
     payload_on: str = "ON"
     payload_off: str = "OFF"
     state_value_template: str | None = None
@@ -122,7 +124,9 @@ class LightConfig(EntityConfig):
     def _can_be_commanded(self) -> LightConfig:
         if not self.command_topic:
             raise ValueError("a light needs a command_topic")
-        if self.schema_ == "template" and not (self.command_on_template and self.command_off_template):
+        if self.schema_ == "template" and not (
+            self.command_on_template and self.command_off_template
+        ):
             raise ValueError("a template light needs command_on_template and command_off_template")
         return self
 

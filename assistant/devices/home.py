@@ -47,7 +47,9 @@ class DeviceHome:
             count = declare_devices(self.registry, file_data, settings.devices.file)
             log.info("declared %d devices from %s", count, settings.devices.file)
         self.commander = DeviceCommander(
-            self.registry, self.connection, confirm_timeout_seconds=settings.mqtt.confirm_timeout_seconds
+            self.registry,
+            self.connection,
+            confirm_timeout_seconds=settings.mqtt.confirm_timeout_seconds,
         )
 
     async def __aenter__(self) -> DeviceHome:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
 
 from assistant.config import MqttSettings
 from assistant.errors import AssistantError
@@ -75,7 +76,7 @@ class MqttConnection:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._inbox: asyncio.Queue[Message] = asyncio.Queue(maxsize=_INBOX_SIZE)
-        self._acks: dict[tuple[int, int], asyncio.Future[None]] = {}
+        self._acks: dict[tuple[int, int], asyncio.Future[Any]] = {}
         # PUBACKs that arrived before anyone waited for them; bounded, oldest forgotten first.
         self._early_acks: dict[tuple[int, int], None] = {}
         self._lost: dict[int, asyncio.Event] = {}
@@ -158,7 +159,7 @@ class MqttConnection:
             client = self._client
             assert client is not None
             info = client.publish(topic, payload, qos=qos, retain=retain)
-            if info.rc != paho.MQTT_ERR_SUCCESS and info.rc != paho.MQTT_ERR_NO_CONN:
+            if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
                 raise DeliveryFailed(f"could not publish to {topic}: {paho.error_string(info.rc)}")
             if qos == 0 and info.rc == paho.MQTT_ERR_SUCCESS:
                 return
@@ -168,12 +169,12 @@ class MqttConnection:
             lost = self._lost.get(id(client))
             if lost is None or lost.is_set():
                 continue
-            acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            acked: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             self._acks[key] = acked
-            lost_wait = asyncio.ensure_future(lost.wait())
+            lost_wait: asyncio.Future[Any] = asyncio.ensure_future(lost.wait())
             try:
                 done, _ = await asyncio.wait(
-                    {acked, lost_wait},
+                    [acked, lost_wait],
                     timeout=max(0.0, deadline_monotonic - time.monotonic()),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
@@ -197,7 +198,9 @@ class MqttConnection:
             try:
                 await self._connect(client, lost)
             except (OSError, ssl.SSLError, ConnectionError, TimeoutError) as error:
-                self._note_error(f"cannot connect to {self.settings.host}:{self.settings.port}: {error}")
+                self._note_error(
+                    f"cannot connect to {self.settings.host}:{self.settings.port}: {error}"
+                )
             else:
                 backoff = self.settings.reconnect_min_seconds
                 await lost.wait()
@@ -219,7 +222,7 @@ class MqttConnection:
     def _new_client(self) -> paho.Client:
         settings = self.settings
         client = paho.Client(
-            callback_api_version=paho.CallbackAPIVersion.VERSION2,
+            callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
             protocol=paho.MQTTv311,
             clean_session=True,
@@ -244,8 +247,12 @@ class MqttConnection:
         loop = asyncio.get_running_loop()
         connack: asyncio.Future[Any] = loop.create_future()
 
+        def settle(reason: Any) -> None:
+            if not connack.done():
+                connack.set_result(reason)
+
         def on_connect(_c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-            loop.call_soon_threadsafe(lambda: connack.done() or connack.set_result(reason))
+            loop.call_soon_threadsafe(settle, reason)
 
         def on_disconnect(_c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
             loop.call_soon_threadsafe(lost.set)
@@ -253,7 +260,9 @@ class MqttConnection:
         client.on_connect = on_connect
         client.on_disconnect = on_disconnect
         host = self.settings.host or "localhost"
-        await asyncio.to_thread(client.connect, host, self.settings.port, self.settings.keepalive_seconds)
+        await asyncio.to_thread(
+            client.connect, host, self.settings.port, self.settings.keepalive_seconds
+        )
         stop = self._thread_stops[id(client)] = threading.Event()
         thread = threading.Thread(
             target=self._network_loop, args=(client, lost, stop),
@@ -274,7 +283,9 @@ class MqttConnection:
         if self.status_topic:
             client.publish(self.status_topic, "online", qos=1, retain=True)
 
-    def _network_loop(self, client: paho.Client, lost: asyncio.Event, stop: threading.Event) -> None:
+    def _network_loop(
+        self, client: paho.Client, lost: asyncio.Event, stop: threading.Event
+    ) -> None:
         """Drive one paho client until its connection ends; never reconnects by itself."""
         loop = self._loop
         assert loop is not None

@@ -174,8 +174,7 @@ class DeviceRegistry:
     def declare(self, component: str, data: dict[str, Any], *, source: str) -> Entity:
         """Add a device that has no discovery (from the devices file); raises on bad config."""
         config = parse_config(component, expand(data))
-        entity = self._upsert(source, config, topic_object_id=None)
-        return entity
+        return self._upsert(source, config, topic_object_id=None)
 
     def handle_discovery(self, message: Message) -> None:
         if not message.topic.startswith(self.discovery_prefix + "/"):
@@ -218,7 +217,11 @@ class DeviceRegistry:
         existing_id = self._by_source.get(source)
         entity_id = existing_id or self._new_entity_id(config, name, topic_object_id)
         override = self._overrides.get(entity_id, Override())
-        area = override.area or config.area or (config.device.suggested_area if config.device else None)
+        area = (
+            override.area
+            or config.area
+            or (config.device.suggested_area if config.device else None)
+        )
         entity = Entity(
             entity_id=entity_id,
             config=config,
@@ -289,7 +292,9 @@ class DeviceRegistry:
             changed = False
             try:
                 if topic in {a.topic for a in entity.config.availability}:
-                    changed |= apply_availability_message(entity.config, entity.state, topic, payload)
+                    changed |= apply_availability_message(
+                        entity.config, entity.state, topic, payload
+                    )
                 if topic in entity.config.state_topics():
                     changed |= apply_state_message(entity.config, entity.state, topic, payload)
             except StateError as error:
@@ -305,7 +310,9 @@ class DeviceRegistry:
             try:
                 listener(change)
             except Exception:
-                log.exception("registry listener failed on %s %s", change.kind, change.entity.entity_id)
+                log.exception(
+                    "registry listener failed on %s %s", change.kind, change.entity.entity_id
+                )
 
 
 def _watched_topics(config: EntityConfig) -> set[str]:

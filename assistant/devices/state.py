@@ -10,6 +10,7 @@ so every role whose topic matches is applied.
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +63,7 @@ def _number(value: str, what: str) -> float:
         number = float(value)
     except ValueError:
         raise StateError(f"{what} {value!r} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise StateError(f"{what} {value!r} is not a finite number")
     return number
 
@@ -79,7 +80,9 @@ def apply_state_message(config: EntityConfig, state: EntityState, topic: str, pa
     return (state.state, state.attributes) != before
 
 
-def apply_availability_message(config: EntityConfig, state: EntityState, topic: str, payload: str) -> bool:
+def apply_availability_message(
+    config: EntityConfig, state: EntityState, topic: str, payload: str
+) -> bool:
     before = state.available
     for entry in config.availability:
         if entry.topic != topic:
@@ -135,7 +138,9 @@ def _apply_light(config: LightConfig, state: EntityState, topic: str, payload: s
         if topic != config.state_topic:
             return
         if config.state_template:
-            state.state = _match(render_value(config.state_template, payload), {"on": "on", "off": "off"})
+            state.state = _match(
+                render_value(config.state_template, payload), {"on": "on", "off": "off"}
+            )
         if config.brightness_template:
             raw = _number(render_value(config.brightness_template, payload), "brightness")
             state.attributes["brightness_percent"] = _percent(raw, 255)
@@ -154,7 +159,10 @@ def _percent(raw: float, scale: float) -> int:
 
 def _apply_switch(config: SwitchConfig, state: EntityState, topic: str, payload: str) -> None:
     if topic == config.state_topic:
-        options = {config.state_on or config.payload_on: "on", config.state_off or config.payload_off: "off"}
+        options = {
+            config.state_on or config.payload_on: "on",
+            config.state_off or config.payload_off: "off",
+        }
         state.state = _match(render_value(config.value_template, payload), options)
 
 
@@ -225,7 +233,9 @@ def _apply_sensor(config: SensorConfig, state: EntityState, topic: str, payload:
         state.attributes.pop("value", None)
 
 
-def _apply_binary_sensor(config: BinarySensorConfig, state: EntityState, topic: str, payload: str) -> None:
+def _apply_binary_sensor(
+    config: BinarySensorConfig, state: EntityState, topic: str, payload: str
+) -> None:
     if topic == config.state_topic:
         options = {config.payload_on: "on", config.payload_off: "off"}
         state.state = _match(render_value(config.value_template, payload), options)

@@ -51,8 +51,8 @@ def _environment() -> ImmutableSandboxedEnvironment:
         "int": _to_int,
         "float": _to_float,
         "iif": _iif,
-        "tojson": lambda value: json.dumps(value),
-        "to_json": lambda value: json.dumps(value),
+        "tojson": json.dumps,
+        "to_json": json.dumps,
         "from_json": json.loads,
         "is_defined": lambda value: value is not None,
     }
@@ -75,10 +75,14 @@ def render(source: str, **variables: Any) -> str:
     except (TemplateSyntaxError, UndefinedError, SecurityError) as error:
         raise TemplateError(f"template {source!r} failed: {error}") from None
     except Exception as error:  # arithmetic on bad input, wrong types, …
-        raise TemplateError(f"template {source!r} failed: {type(error).__name__}: {error}") from None
+        raise TemplateError(
+            f"template {source!r} failed: {type(error).__name__}: {error}"
+        ) from None
     if len(output) > _MAX_OUTPUT_CHARS:
-        raise TemplateError(f"template {source!r} produced more than {_MAX_OUTPUT_CHARS} characters")
-    return output.strip()
+        raise TemplateError(
+            f"template {source!r} produced more than {_MAX_OUTPUT_CHARS} characters"
+        )
+    return str(output).strip()
 
 
 def render_value(source: str | None, payload: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from jsonschema import Draft202012Validator
 
 from assistant.config import LlmSettings
 from assistant.errors import LlmError, ModelError, ModelLoadError
@@ -170,11 +171,17 @@ class LanguageModel:
                 f"{completion.generated_tokens} tokens)"
             )
         try:
-            return json.loads(completion.text.strip()), completion
+            value = json.loads(completion.text.strip())
         except ValueError as error:
             raise LlmError(
                 f"the model produced invalid JSON despite the grammar: {error}"
             ) from error
+        # The grammar fixes structure, enums and small integer ranges; anything it cannot
+        # express (wide numeric bounds, string lengths) is checked here, never trusted.
+        problem = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
+        if problem is not None:
+            raise LlmError(f"the model's answer does not fit the schema: {problem.message}")
+        return value, completion
 
     def _grammar(self, schema: dict[str, Any]) -> Any:
         # Property order is kept: the grammar emits keys in schema order, and the examples
@@ -184,7 +191,7 @@ class LanguageModel:
             from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
             try:
-                gbnf = json_schema_to_gbnf(key)
+                gbnf = json_schema_to_gbnf(json.dumps(_enumerate_small_ranges(schema)))
                 # Prompts end right after "Call:"; tokenizers fold the space into the next
                 # token (' {'), so the grammar must let the answer start with one.
                 gbnf = gbnf.replace("root ::=", 'root ::= " "? json-root\njson-root ::=', 1)
@@ -192,6 +199,32 @@ class LanguageModel:
             except Exception as error:
                 raise LlmError(f"cannot build a grammar from the tool schema: {error}") from error
         return self._grammars[key]
+
+
+_MAX_ENUMERATED_RANGE = 256
+
+
+def _enumerate_small_ranges(schema: Any) -> Any:
+    """Turn `{"type": "integer", "minimum": 0, "maximum": 100}` into an enum of its values.
+
+    llama.cpp's schema converter ignores numeric bounds; an enum is something the grammar
+    can enforce, so a model can never answer "brightness 1000000000".
+    """
+    if isinstance(schema, list):
+        return [_enumerate_small_ranges(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    converted = {key: _enumerate_small_ranges(value) for key, value in schema.items()}
+    low, high = converted.get("minimum"), converted.get("maximum")
+    if (
+        converted.get("type") == "integer"
+        and isinstance(low, int)
+        and isinstance(high, int)
+        and 0 <= high - low <= _MAX_ENUMERATED_RANGE
+    ):
+        rest = {k: v for k, v in converted.items() if k not in ("type", "minimum", "maximum")}
+        return {**rest, "enum": list(range(low, high + 1))}
+    return converted
 
 
 def _common_prefix_length(left: Any, right: list[int]) -> int:

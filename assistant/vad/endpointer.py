@@ -73,7 +73,8 @@ class Endpointer:
         assert self.speech_start_seconds is not None
         if (
             self.state is Endpoint.SPEAKING
-            and self.elapsed_seconds - self.speech_start_seconds >= self.max_utterance_seconds
+            and self.elapsed_seconds - self.speech_start_seconds
+            >= self.max_utterance_seconds - 1e-9
         ):
             self.state = Endpoint.MAX_LENGTH
         return self.state

@@ -1,0 +1,514 @@
+"""Virtual devices that announce themselves by MQTT discovery and behave like real ones.
+
+`assistant simulate` runs them on the configured broker; the tests run them on a private one.
+Every device publishes a retained discovery config, its availability and its state (retained,
+as Zigbee2MQTT and Tasmota do), applies the commands it receives and echoes its new state.
+What each kind of device does is in `sim_devices`; this module connects devices to the broker
+and adds the faults tests need: slow confirmations, lost confirmations and offline periods.
+
+The simulator's connection is the "bridge": its status topic (`assistant-sim/bridge/state`)
+has a last will, and every device lists it in its availability with mode `all`, so if the
+simulator dies without a goodbye the broker itself marks every device offline.
+
+Faults change at run time through methods or JSON on the control topic, for example
+`{"device": "bedroom_lamp", "available": false}`, `{"device": …, "confirm_delay_seconds": 2}`,
+`{"device": …, "lose_confirmations": true}`, `{"device": …, "offline_every_seconds": 10,
+"offline_for_seconds": 3}`, and the physical world too: `{"device": "front_door_contact",
+"set": {"state": "open"}}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import time
+import tomllib
+from collections.abc import Coroutine, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.config import MqttSettings
+from assistant.devices.broker import BrokerError
+from assistant.devices.mqtt import DeliveryFailed, Message, MqttConnection, default_client_id
+from assistant.devices.registry import format_validation_error
+from assistant.devices.sim_devices import (
+    DeviceSpec,
+    Faults,
+    MalformedCommand,
+    Messages,
+    ReceivedCommand,
+    SimDevice,
+    make_device,
+)
+from assistant.errors import AssistantError, ConfigError
+
+log = logging.getLogger(__name__)
+
+BRIDGE_TOPIC = "assistant-sim/bridge/state"
+CONTROL_TOPIC = "assistant-sim/control"
+DEFAULT_HOME = Path(__file__).with_name("sim_home.toml")
+_PUBLISH_TIMEOUT_SECONDS = 5.0
+_CONNECT_TIMEOUT_SECONDS = 10.0
+_RECONNECT_CHECK_SECONDS = 0.5
+_FAULTS = (
+    "confirm_delay_seconds",
+    "lose_confirmations",
+    "offline_every_seconds",
+    "offline_for_seconds",
+)
+
+
+def load_home(path: Path | None = None) -> list[DeviceSpec]:
+    """Read a home file (`sim_home.toml` by default); errors name the file and the device."""
+    path = path or DEFAULT_HOME
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"simulated home {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"simulated home {path}: {error}") from None
+    if set(data) - {"device"} or not isinstance(data.get("device", []), list):
+        raise ConfigError(
+            f"simulated home {path}: expected only [[device]] tables, not {sorted(data)}"
+        )
+    specs: list[DeviceSpec] = []
+    for index, item in enumerate(data.get("device", []), start=1):
+        where = f"simulated home {path}: device #{index} ({item.get('id', 'no id')})"
+        try:
+            spec = DeviceSpec.model_validate(item)
+            make_device(
+                spec, discovery_prefix="check", bridge_topic=None
+            )  # style, options, initial
+        except ValidationError as error:
+            raise ConfigError(f"{where}: {format_validation_error(error)}") from None
+        except ValueError as error:
+            raise ConfigError(f"{where}: {error}") from None
+        if any(spec.id == other.id or spec.name == other.name for other in specs):
+            raise ConfigError(
+                f"{where}: another device has the id {spec.id!r} or name {spec.name!r}"
+            )
+        specs.append(spec)
+    return specs
+
+
+def with_faults(
+    specs: Sequence[DeviceSpec], *, offline: Sequence[str] = (),
+    slow: Mapping[str, float] | None = None, lose: Sequence[str] = (),
+) -> list[DeviceSpec]:  # fmt: skip
+    """The specs with command-line faults added; unknown device ids are a ConfigError."""
+    slow = slow or {}
+    known = {spec.id for spec in specs}
+    unknown = (set(offline) | set(slow) | set(lose)) - known
+    if unknown:
+        raise ConfigError(f"no simulated device {sorted(unknown)}; the home has {sorted(known)}")
+    result = []
+    for spec in specs:
+        changes: dict[str, Any] = {"available": False} if spec.id in offline else {}
+        if spec.id in slow:
+            changes["confirm_delay_seconds"] = slow[spec.id]
+        if spec.id in lose:
+            changes["lose_confirmations"] = True
+        try:
+            faults = Faults.model_validate({**spec.faults.model_dump(), **changes})
+        except ValidationError as error:
+            raise ConfigError(f"faults of {spec.id}: {format_validation_error(error)}") from None
+        result.append(spec.model_copy(update={"faults": faults}))
+    return result
+
+
+def simulator_connection(
+    settings: MqttSettings, *, client_id: str | None = None, bridge_topic: str = BRIDGE_TOPIC
+) -> MqttConnection:
+    """A connection whose status topic (online; last will offline) is the simulated bridge."""
+    client_id = client_id or default_client_id(settings, "simulator")
+    return MqttConnection(settings, client_id=client_id, status_topic=bridge_topic)
+
+
+class Simulator:
+    """Simulated devices on one connection.
+
+    The caller owns the connection: make it with `simulator_connection()` (without a status
+    topic there is no bridge, so nothing marks the devices offline if the simulator dies),
+    start it before `start()`, and stop it after `stop()`.
+    """
+
+    def __init__(
+        self,
+        connection: MqttConnection,
+        specs: Sequence[DeviceSpec],
+        *,
+        discovery_prefix: str = "homeassistant",
+        control_topic: str = CONTROL_TOPIC,
+    ) -> None:
+        self.connection = connection
+        self.discovery_prefix = discovery_prefix.rstrip("/")
+        self.control_topic = control_topic
+        self.bridge_topic = connection.status_topic
+        self.devices: dict[str, SimDevice] = {}
+        self._by_topic: dict[str, SimDevice] = {}
+        for spec in specs:
+            if spec.id in self.devices:
+                raise ConfigError(f"two simulated devices have the id {spec.id!r}")
+            device = make_device(
+                spec, discovery_prefix=self.discovery_prefix, bridge_topic=self.bridge_topic
+            )
+            self.devices[spec.id] = device
+            self._by_topic |= dict.fromkeys(device.command_topics(), device)
+        self._outboxes: dict[str, asyncio.Queue[tuple[float, Messages]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._motions: dict[str, asyncio.Task[None]] = {}
+        self._outages: dict[str, asyncio.Task[None]] = {}
+        self._started = False
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Subscribe to the command topics, then announce every device (or raise DeliveryFailed)."""
+        if self.bridge_topic is None:
+            log.warning(
+                "the simulator's connection has no status topic: no last will for its devices"
+            )
+        # Subscribe first: the broker handles one client's packets in order, so no command sent
+        # after its device's discovery config was seen can arrive before the subscription.
+        for topic in [*self._by_topic, self.control_topic]:
+            self.connection.subscribe(topic, self._on_message)
+        for device in self.devices.values():
+            self._outboxes[device.id] = asyncio.Queue()
+            self._spawn(self._drain(device), f"sim-outbox-{device.id}")
+        self._started = True
+        try:
+            await self._announce()
+        except BaseException:
+            await self._quit()
+            raise
+        for device in self.devices.values():
+            self._schedule_outages(device)
+        self._spawn(self._watch_reconnects(), "sim-reconnects")
+
+    async def stop(self, remove: bool = False) -> None:
+        """Stop; the devices say offline, or with `remove` their entities are deleted.
+
+        Removing publishes empty retained configs (which removes the entities), then clears
+        the retained state and availability, so the broker keeps nothing of the simulation.
+        Confirmations still waiting out their delay are dropped.
+        """
+        await self._quit()
+        deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
+        for device in self.devices.values():
+            if not remove:
+                await self._publish(
+                    device.availability_topic, device.availability_payload(False), deadline
+                )
+                continue
+            for topic, _ in device.discovery():
+                await self._publish(topic, "", deadline)
+        for device in self.devices.values() if remove else ():
+            for topic in {topic for topic, _ in device.state_messages()} | {
+                device.availability_topic
+            }:
+                await self._publish(topic, "", deadline)
+
+    async def _quit(self) -> None:
+        self._started = False
+        for topic in [*self._by_topic, self.control_topic]:
+            self.connection.unsubscribe(topic, self._on_message)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- for tests and the control topic ---------------------------------------------------
+
+    def device(self, device_id: str) -> SimDevice:
+        if device_id not in self.devices:
+            raise ConfigError(
+                f"no simulated device {device_id!r}; there are {sorted(self.devices)}"
+            )
+        return self.devices[device_id]
+
+    def state(self, device_id: str) -> dict[str, Any]:
+        """What the device really is, whatever the assistant believes."""
+        return self.device(device_id).snapshot()
+
+    def commands(self, device_id: str) -> list[ReceivedCommand]:
+        """Every command the device received while online, malformed ones included."""
+        return list(self.device(device_id).received)
+
+    async def set_available(self, device_id: str, available: bool) -> None:
+        """Take a device off the network (it ignores commands) or bring it back."""
+        device = self.device(device_id)
+        device.available = available
+        if not self._started:
+            return
+        deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
+        await self._publish(
+            device.availability_topic, device.availability_payload(available), deadline
+        )
+        if available and not device.faults.lose_confirmations:
+            # Back on the network, a device reports what it is now (Zigbee2MQTT reads it).
+            self._outboxes[device.id].put_nowait((time.monotonic(), device.state_messages()))
+
+    def set_fault(
+        self,
+        device_id: str,
+        *,
+        confirm_delay_seconds: float | None = None,
+        lose_confirmations: bool | None = None,
+        offline_every_seconds: float | None = None,
+        offline_for_seconds: float | None = None,
+    ) -> None:
+        """Change a device's faults (None: unchanged); raises ValueError and changes nothing."""
+        device = self.device(device_id)
+        given = (
+            confirm_delay_seconds,
+            lose_confirmations,
+            offline_every_seconds,
+            offline_for_seconds,
+        )
+        changes = {
+            key: value for key, value in zip(_FAULTS, given, strict=True) if value is not None
+        }
+        before = device.faults
+        device.faults = Faults.model_validate({**before.model_dump(), **changes})
+        outages = ("offline_every_seconds", "offline_for_seconds")
+        if self._started and any(getattr(before, k) != getattr(device.faults, k) for k in outages):
+            self._schedule_outages(device)
+
+    def set_values(self, device_id: str, **values: Any) -> None:
+        """Change the physical world (a door opens, the nursery warms); the device reports it."""
+        device = self.device(device_id)
+        device.set_values(values)
+        if self._started:
+            self._outboxes[device.id].put_nowait((time.monotonic(), device.state_messages()))
+
+    def describe(self) -> list[str]:
+        """One line per device: id, kind, name, area and topics."""
+        return [
+            f"{d.id:22} {d.kind:13} {d.name!r:34} {d.spec.area!r:20} "
+            f"commands: {', '.join(d.command_topics()) or '-'}; "
+            f"state: {', '.join(sorted({t for t, _ in d.state_messages()}))}; "
+            f"availability: {d.availability_topic}"
+            for d in self.devices.values()
+        ]
+
+    # --- incoming messages ---------------------------------------------------------------
+
+    def _on_message(self, message: Message) -> None:
+        if message.topic == self.control_topic:
+            self._on_control(message.payload)
+            return
+        device = self._by_topic.get(message.topic)
+        if device is None or not self._started:
+            return
+        payload = message.payload.decode("utf-8", errors="replace")
+        if not device.available:
+            device.dropped_while_offline += 1
+            log.info(
+                "%s is offline and never sees %r on %s", device.id, payload[:80], message.topic
+            )
+            return
+        if message.retain:  # real firmware obeys these too, which is why retaining one is a bug
+            log.warning(
+                "%s got a RETAINED command on %s: commands must not be retained",
+                device.id,
+                message.topic,
+            )
+        try:
+            travel_seconds = device.handle(message.topic, payload)
+        except MalformedCommand as error:
+            log.warning("%s ignored a malformed command on %s: %s", device.id, message.topic, error)
+            device.received.append(
+                ReceivedCommand(message.topic, payload, message.retain, False, time.monotonic())
+            )
+            return
+        device.received.append(
+            ReceivedCommand(message.topic, payload, message.retain, True, time.monotonic())
+        )
+        log.info(
+            "%s took %r on %s: now %s", device.id, payload[:80], message.topic, device.snapshot()
+        )
+        previous = self._motions.pop(device.id, None)
+        if previous is not None:
+            previous.cancel()  # a new order replaces the travel under way
+        if travel_seconds is not None:
+            self._motions[device.id] = self._spawn(
+                self._travel(device, travel_seconds), f"sim-travel-{device.id}"
+            )
+        self._confirm(device)
+
+    def _on_control(self, payload: bytes) -> None:
+        try:
+            data = json.loads(payload)
+            if not isinstance(data, dict) or not isinstance(data.get("set", {}), dict):
+                raise ValueError('expected a JSON object, with "set" an object')
+            device_id = data.pop("device", None)
+            if device_id not in self.devices:
+                raise ValueError(f'"device" must be one of {sorted(self.devices)}')
+            if set(data) - {*_FAULTS, "available", "set"}:
+                raise ValueError(
+                    f"unknown keys {sorted(set(data) - {*_FAULTS, 'available', 'set'})}"
+                )
+            if not isinstance(data.get("available", True), bool):
+                raise ValueError('"available" must be true or false')
+            self.set_fault(device_id, **{key: data[key] for key in _FAULTS if key in data})
+            self.set_values(device_id, **data.get("set", {}))
+        except ValueError as error:  # including JSON and validation errors
+            log.warning("ignoring control message %r: %s", payload[:200], error)
+            return
+        if "available" in data:
+            self._spawn(
+                self.set_available(device_id, data["available"]), f"sim-available-{device_id}"
+            )
+        log.info("control: %s %s", device_id, data)
+
+    # --- outgoing messages ---------------------------------------------------------------
+
+    def _confirm(self, device: SimDevice) -> None:
+        """Echo the new state as the device's confirmation, as slow or lost as its faults say."""
+        if device.faults.lose_confirmations:
+            log.info("%s: confirmation lost (fault)", device.id)
+            return
+        due = time.monotonic() + device.faults.confirm_delay_seconds
+        self._outboxes[device.id].put_nowait((due, device.state_messages()))
+
+    async def _drain(self, device: SimDevice) -> None:
+        """Publish a device's reports in order, none before its due time, none while offline."""
+        outbox = self._outboxes[device.id]
+        while True:
+            due, messages = await outbox.get()
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            if not device.available:
+                log.info("%s is offline: its report is lost", device.id)
+                continue
+            deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
+            for topic, payload in messages:
+                await self._publish(topic, payload, deadline)
+
+    async def _publish(self, topic: str, payload: str, deadline_monotonic: float) -> None:
+        """Publish retained; a broker outage costs this message, not the simulator."""
+        try:
+            await self.connection.publish(
+                topic, payload, retain=True, deadline_monotonic=deadline_monotonic
+            )
+        except DeliveryFailed as error:
+            log.warning("simulator: %s", error.message)
+
+    async def _announce(self) -> None:
+        """Discovery, availability and state of every device, retained; raises DeliveryFailed."""
+        deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
+        for device in self.devices.values():
+            messages = [(topic, json.dumps(config)) for topic, config in device.discovery()]
+            messages.append(
+                (device.availability_topic, device.availability_payload(device.available))
+            )
+            for topic, payload in messages + device.state_messages():
+                await self.connection.publish(
+                    topic, payload, retain=True, deadline_monotonic=deadline
+                )
+
+    # --- background tasks ----------------------------------------------------------------
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("simulator task %s failed", task.get_name(), exc_info=task.exception())
+
+    async def _travel(self, device: SimDevice, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self._motions.pop(device.id, None)
+        device.arrive()
+        self._confirm(device)
+
+    def _schedule_outages(self, device: SimDevice) -> None:
+        previous = self._outages.pop(device.id, None)
+        if previous is not None:
+            previous.cancel()
+        if device.faults.offline_every_seconds:
+            self._outages[device.id] = self._spawn(
+                self._outages_loop(device), f"sim-outages-{device.id}"
+            )
+
+    async def _outages_loop(self, device: SimDevice) -> None:
+        """Every `offline_every_seconds`, drop off the network for `offline_for_seconds`."""
+        while True:
+            every, down = device.faults.offline_every_seconds, device.faults.offline_for_seconds
+            await asyncio.sleep(every - down)
+            await self.set_available(device.id, False)
+            await asyncio.sleep(down)
+            await self.set_available(device.id, True)
+
+    async def _watch_reconnects(self) -> None:
+        """Announce again after a reconnect, as Zigbee2MQTT does: the broker may have lost its
+        retained messages (MqttConnection has no on-connect hook, so watch its counter)."""
+        seen = self.connection.connections
+        while True:
+            await asyncio.sleep(_RECONNECT_CHECK_SECONDS)
+            if self.connection.connections != seen and self.connection.connected:
+                seen = self.connection.connections
+                log.info("simulator reconnected: announcing every device again")
+                with contextlib.suppress(DeliveryFailed):
+                    await self._announce()
+
+
+async def run_simulator(
+    settings: MqttSettings,
+    home_file: Path | None,
+    *,
+    offline: Sequence[str] = (),
+    slow: Mapping[str, float] | None = None,
+    lose: Sequence[str] = (),
+) -> int:
+    """`assistant simulate`: the home's devices on the configured broker until Ctrl-C or SIGTERM."""
+    if not settings.host:
+        raise ConfigError(
+            "no MQTT broker is configured for the simulator: set mqtt.host (ASSISTANT_MQTT__HOST), "
+            "or run `assistant demo`, which starts a private broker with simulated devices"
+        )
+    specs = with_faults(load_home(home_file), offline=offline, slow=slow, lose=lose)
+    connection = simulator_connection(settings)
+    simulator = Simulator(connection, specs, discovery_prefix=settings.discovery_prefix)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
+            loop.add_signal_handler(signum, stopping.set)
+            handled.append(signum)
+    await connection.start()
+    started = False
+    try:
+        if not await connection.wait_connected(_CONNECT_TIMEOUT_SECONDS):
+            raise BrokerError(
+                f"cannot reach the MQTT broker at {settings.host}:{settings.port} "
+                f"within {_CONNECT_TIMEOUT_SECONDS:.0f} s"
+            )
+        await simulator.start()
+        started = True
+        print(
+            f"Simulating {len(specs)} devices on {settings.host}:{settings.port}, discovery prefix "
+            f"{simulator.discovery_prefix!r}, control topic {CONTROL_TOPIC}; Ctrl-C stops.",
+            flush=True,
+        )
+        for line in simulator.describe():
+            print(line, flush=True)
+        await stopping.wait()
+    finally:
+        if started:
+            with contextlib.suppress(AssistantError):
+                await simulator.stop()
+        await connection.stop()
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+    return 0

@@ -1,0 +1,504 @@
+"""The real models on synthesized speech: wake word, endpointing, transcription, LLM, TTS."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import numpy as np
+import pytest
+
+from assistant.brain.heard import HeardBrain
+from assistant.config import Settings, VadSettings
+from assistant.errors import LlmError, NoSpeech
+from assistant.events import (
+    Event,
+    EventBus,
+    IntentMatched,
+    SpeakingStarted,
+    SpeechEnded,
+    Transcript,
+    TurnFinished,
+    TurnStarted,
+    WakeDetected,
+)
+from assistant.modelstore.store import ModelStore
+from assistant.pipeline.engines import Engines
+from assistant.pipeline.listen import (
+    Utterance,
+    WakeOutcome,
+    capture_utterance,
+    frames_from_audio,
+    wait_for_wake,
+)
+from assistant.pipeline.turn import TurnRunner
+from assistant.stt.whisper import Vocabulary
+from assistant.tts.piper_voice import TextToSpeech
+
+from .conftest import (
+    SAMPLE_RATE_HZ,
+    Speech,
+    normalise,
+    rms,
+    settings_with,
+    speech_end_seconds,
+    word_error_rate,
+    write_pcm16_wav,
+)
+
+pytestmark = pytest.mark.models
+
+WAKE_COMMAND = "Hey Jarvis, turn on the kitchen lights."
+
+
+async def listen(
+    engines: Engines, audio: np.ndarray, vad: VadSettings
+) -> tuple[WakeOutcome, Utterance]:
+    """What `TurnRunner.from_wav` does before transcription: wake word, then endpointing."""
+    frames = frames_from_audio(audio)
+    wake = await wait_for_wake(frames, engines)
+    assert wake.detection is not None, f"no wake word (best score {wake.best_score:.3f})"
+    utterance = await capture_utterance(
+        frames, engines, vad, stream_offset_seconds=wake.detection.audio_seconds
+    )
+    return wake, utterance
+
+
+# --- wake word --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["piper", "espeak"])
+async def test_wake_word_fires_on_hey_jarvis(engines: Engines, speech: Speech, engine: str) -> None:
+    raw = speech.raw(WAKE_COMMAND, engine=engine)
+    audio = speech.audio(WAKE_COMMAND, engine=engine, lead_seconds=0.5, trail_seconds=1.0)
+    outcome = await wait_for_wake(frames_from_audio(audio), engines)
+    assert outcome.detection is not None, f"best score {outcome.best_score:.3f}"
+    assert outcome.detection.model == "hey_jarvis"
+    assert outcome.detection.score > 0.5
+    # It fires after "Hey Jarvis" began and before the whole command is over.
+    assert 0.5 < outcome.detection.audio_seconds < 0.5 + len(raw) / SAMPLE_RATE_HZ
+    assert outcome.elapsed_ms > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Turn on the kitchen lights.", "What's the weather like tomorrow?", "Hey, turn on the radio."],
+)
+async def test_wake_word_does_not_fire_without_it(
+    engines: Engines, speech: Speech, text: str
+) -> None:
+    outcome = await wait_for_wake(frames_from_audio(speech.audio(text)), engines)
+    assert outcome.detection is None
+    assert outcome.best_score < 0.2
+
+
+@pytest.mark.parametrize("noise_rms", [0.0, 0.003], ids=["silence", "low-noise"])
+async def test_wake_word_does_not_fire_on_silence_or_noise(
+    engines: Engines, noise_rms: float
+) -> None:
+    noise = np.random.default_rng(11).normal(0.0, noise_rms, 3 * SAMPLE_RATE_HZ)
+    outcome = await wait_for_wake(frames_from_audio(noise.astype(np.float32)), engines)
+    assert outcome.detection is None
+    assert outcome.best_score < 0.3  # far below the 0.5 threshold
+
+
+def test_one_wake_word_is_one_detection_and_two_are_two(engines: Engines, speech: Speech) -> None:
+    once = speech.audio("Hey Jarvis.", lead_seconds=0.5, trail_seconds=3.0)
+    detector = engines.wake
+
+    def detections(audio: np.ndarray) -> list[float]:
+        detector.reset()
+        found = []
+        frames = (audio[i : i + 1280] for i in range(0, len(audio) - 1279, 1280))
+        for frame in frames:
+            detection = detector.process((frame * 32767).astype(np.int16))
+            if detection is not None:
+                found.append(detection.audio_seconds)
+        return found
+
+    assert len(detections(once)) == 1
+    twice = detections(np.concatenate([once, once]))
+    assert len(twice) == 2
+    assert twice[1] - twice[0] == pytest.approx(len(once) / SAMPLE_RATE_HZ, abs=0.25)
+
+
+@pytest.fixture(scope="module")
+def two_wake_words(settings: Settings, store: ModelStore) -> Iterator[Engines]:
+    engines = Engines(settings_with(settings, "wake", models=["hey_jarvis", "alexa"]), store)
+    yield engines
+    engines.close()
+
+
+async def test_several_wake_words_at_once(two_wake_words: Engines, speech: Speech) -> None:
+    assert two_wake_words.wake.models == ["hey_jarvis", "alexa"]
+
+    alexa = await wait_for_wake(
+        frames_from_audio(speech.audio("Alexa, what time is it?")), two_wake_words
+    )
+    assert alexa.detection is not None
+    assert alexa.detection.model == "alexa"
+    assert alexa.detection.score > 0.5
+    # Both models were scored on every frame.
+    assert set(two_wake_words.wake.best_scores) == {"hey_jarvis", "alexa"}
+    assert two_wake_words.wake.best_scores["hey_jarvis"] < 0.2
+
+    jarvis = await wait_for_wake(frames_from_audio(speech.audio(WAKE_COMMAND)), two_wake_words)
+    assert jarvis.detection is not None
+    assert jarvis.detection.model == "hey_jarvis"
+    assert two_wake_words.wake.best_scores["alexa"] < 0.2
+
+
+# --- endpointing ------------------------------------------------------------------------------
+
+
+async def test_endpoint_through_a_whole_turn(
+    engines: Engines, speech: Speech, tmp_path: Path
+) -> None:
+    audio = speech.audio(WAKE_COMMAND, lead_seconds=0.5, trail_seconds=3.0)
+    wav = write_pcm16_wav(tmp_path / "command.wav", audio)
+    events: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    result = await TurnRunner(engines, HeardBrain(), bus=bus).from_wav(
+        wav, use_wake=True, out_dir=None
+    )
+    assert result.error is None
+    assert result.wake is not None and result.wake["detected"] is True
+    assert normalise(result.transcript or "") == normalise("turn on the kitchen lights")
+    assert result.response == f"I heard: {result.transcript}"
+
+    spoken_until = speech_end_seconds(audio)
+    silence = engines.settings.vad.silence_seconds
+    assert result.audio is not None
+    assert 0.0 <= result.audio["endpoint_seconds"] - spoken_until <= silence + 0.35
+    assert result.audio["speech_start_seconds"] < result.audio["speech_end_seconds"]
+    assert result.audio["speech_end_seconds"] <= result.audio["endpoint_seconds"]
+    assert result.audio["duration_seconds"] == pytest.approx(len(audio) / SAMPLE_RATE_HZ, abs=0.01)
+
+    kinds = [type(event) for event in events]
+    assert kinds == [
+        TurnStarted, WakeDetected, SpeechEnded, Transcript, IntentMatched, SpeakingStarted,
+        TurnFinished,
+    ]  # fmt: skip
+    ended = next(event for event in events if isinstance(event, SpeechEnded))
+    assert ended.reason == "ended"
+    assert len({event.turn_id for event in events}) == 1
+
+
+async def test_endpoint_moves_with_silence_seconds(engines: Engines, speech: Speech) -> None:
+    audio = speech.audio(WAKE_COMMAND, lead_seconds=0.5, trail_seconds=3.0)
+    spoken_until = speech_end_seconds(audio)
+    endpoints = {}
+    for silence in (0.7, 1.2):
+        vad = engines.settings.vad.model_copy(update={"silence_seconds": silence})
+        _, utterance = await listen(engines, audio, vad)
+        assert utterance.reason == "ended"
+        lag = utterance.endpoint_seconds - spoken_until
+        assert 0.0 <= lag <= silence + 0.35, f"silence {silence}: endpoint {lag:.3f} s late"
+        endpoints[silence] = utterance.endpoint_seconds
+        # The captured command holds the speech and not much more.
+        duration = len(utterance.audio) / SAMPLE_RATE_HZ
+        assert duration < utterance.speech_end_seconds - utterance.speech_start_seconds + 0.6
+    assert endpoints[1.2] - endpoints[0.7] == pytest.approx(0.5, abs=0.07)
+
+
+async def test_audio_ending_mid_speech_is_end_of_audio(engines: Engines, speech: Speech) -> None:
+    audio = speech.audio(WAKE_COMMAND, lead_seconds=0.5, trail_seconds=0.0)
+    _, utterance = await listen(engines, audio, engines.settings.vad)
+    assert utterance.reason == "end-of-audio"
+
+
+async def test_only_silence_after_the_wake_word_is_no_speech(
+    engines: Engines, speech: Speech, tmp_path: Path
+) -> None:
+    wav = write_pcm16_wav(
+        tmp_path / "just-wake.wav", speech.audio("Hey Jarvis.", lead_seconds=0.5, trail_seconds=7.0)
+    )
+    result = await TurnRunner(engines, HeardBrain()).from_wav(
+        wav, use_wake=True, out_dir=tmp_path / "out"
+    )
+    assert result.wake is not None and result.wake["detected"] is True
+    assert result.error is not None
+    assert result.error["code"] == "no-speech"
+    assert result.error["message"] == "no speech within 5.0 s of listening"
+    assert result.transcript is None
+    # Someone spoke to the assistant, so it apologises out loud.
+    assert result.response == "Sorry, I didn't hear a command."
+    assert result.reply_wav == str(tmp_path / "out" / "just-wake.reply.wav")
+    assert Path(result.reply_wav).is_file()
+
+
+async def test_no_speech_timeout_is_configurable(engines: Engines) -> None:
+    vad = engines.settings.vad.model_copy(update={"no_speech_timeout_seconds": 1.5})
+    silence = np.zeros(4 * SAMPLE_RATE_HZ, dtype=np.float32)
+    with pytest.raises(NoSpeech) as caught:
+        await capture_utterance(frames_from_audio(silence), engines, vad)
+    assert caught.value.code == "no-speech"
+    assert "1.5 s" in caught.value.message
+
+
+# --- transcription ----------------------------------------------------------------------------
+
+PIPER_COMMANDS = [
+    "Turn on the kitchen lights.",
+    "Set a timer for ten minutes.",
+    "What is the temperature in the living room?",
+    "Turn off the bedroom lamp.",
+    "Open the garage door.",
+    "What's the weather like tomorrow?",
+]
+ESPEAK_COMMANDS = [
+    "Turn on the kitchen lights.",
+    "Set a timer for ten minutes.",
+    "What is the temperature in the living room?",
+    "Play some jazz music in the bedroom.",
+    "Lock the front door.",
+]
+
+
+@pytest.mark.parametrize("text", PIPER_COMMANDS)
+def test_transcribes_piper_speech(engines: Engines, speech: Speech, text: str) -> None:
+    audio = speech.audio(text, lead_seconds=0.3, trail_seconds=0.5)
+    result = engines.stt.transcribe(audio)
+    assert normalise(result.text) == normalise(text)
+    assert result.no_speech_probability < 0.5
+
+
+@pytest.mark.parametrize("text", ESPEAK_COMMANDS)
+def test_transcribes_espeak_speech(engines: Engines, speech: Speech, text: str) -> None:
+    audio = speech.audio(text, engine="espeak", lead_seconds=0.3, trail_seconds=0.5)
+    result = engines.stt.transcribe(audio)
+    # espeak-ng is robotic: at most one word in five may come out wrong.
+    assert word_error_rate(text, result.text) <= 0.25, result.text
+
+
+@pytest.mark.parametrize("text", ["Turn on the kitchen lights.", "Turn off the bedroom lamp."])
+def test_vocabulary_biasing_keeps_the_transcript_right(
+    engines: Engines, speech: Speech, text: str
+) -> None:
+    vocabulary = Vocabulary(phrases=("kitchen lights", "bedroom lamp", "Jarvis"))
+    audio = speech.audio(text, lead_seconds=0.3, trail_seconds=0.5)
+    result = engines.stt.transcribe(audio, vocabulary)
+    assert normalise(result.text) == normalise(text)
+
+
+def test_vocabulary_merges_with_configured_hotwords(settings: Settings) -> None:
+    stt = settings.stt.model_copy(
+        update={"hotwords": ["Jarvis", "Zigbee"], "initial_prompt": "Home."}
+    )
+    vocabulary = Vocabulary(phrases=("kitchen lights", "Jarvis", "  "))
+    assert vocabulary.merged_with(stt) == ("Home.", "Jarvis, Zigbee, kitchen lights")
+
+
+# --- language model ---------------------------------------------------------------------------
+
+DEVICES = ["kitchen lights", "bedroom lamp", "living room fan", "garage door"]
+PREFIX = (
+    "You turn smart home requests into JSON tool calls.\n"
+    "Devices: kitchen lights, bedroom lamp, living room fan, garage door.\n\n"
+    "Request: switch on the bedroom lamp\n"
+    'Call: {"tool": "turn_on", "device": "bedroom lamp"}\n\n'
+)
+TOOLS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "object",
+            "properties": {"tool": {"const": tool}, "device": {"enum": DEVICES}},
+            "required": ["tool", "device"],
+            "additionalProperties": False,
+        }
+        for tool in ("turn_on", "turn_off")
+    ]
+}
+NESTED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "action": {"enum": ["set", "get"]},
+        "target": {
+            "type": "object",
+            "properties": {
+                "area": {"enum": ["kitchen", "bedroom", "living room"]},
+                "device": {"enum": ["light", "lamp", "fan"]},
+            },
+            "required": ["area", "device"],
+            "additionalProperties": False,
+        },
+    },
+    "required": ["action", "target"],
+    "additionalProperties": False,
+}
+BOUNDED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "device": {"enum": DEVICES},
+        "brightness": {"type": "integer", "minimum": 0, "maximum": 100},
+    },
+    "required": ["device", "brightness"],
+    "additionalProperties": False,
+}
+PROMPTS = [
+    "turn on the kitchen lights",
+    "switch off the fan in the living room",
+    "close the garage door",
+    "please turn the bedroom lamp off",
+    "lights in the kitchen on please",
+    "set the bedroom lamp brightness to 40",
+    "dim the kitchen lights to 10 percent",
+    "it's too hot in the living room",
+]
+
+
+def request(text: str) -> str:
+    return f"Request: {text}\nCall:"
+
+
+@pytest.fixture
+def llm(engines: Engines) -> Any:
+    model = engines.llm
+    prefix_tokens = model.set_prefix(PREFIX)
+    assert prefix_tokens > 20
+    return model
+
+
+@pytest.mark.parametrize("schema", [TOOLS_SCHEMA, NESTED_SCHEMA], ids=["tools", "nested"])
+def test_complete_json_always_matches_the_schema(llm: Any, schema: dict[str, Any]) -> None:
+    for prompt in PROMPTS:
+        value, completion = llm.complete_json(request(prompt), schema)
+        jsonschema.validate(value, schema)
+        assert completion.finish_reason == "stop"
+        assert completion.generated_tokens > 0
+
+
+def test_complete_json_picks_the_obvious_tool_call(llm: Any) -> None:
+    value, _ = llm.complete_json(request("turn on the kitchen lights"), TOOLS_SCHEMA)
+    assert value == {"tool": "turn_on", "device": "kitchen lights"}
+    value, _ = llm.complete_json(request("switch off the fan in the living room"), TOOLS_SCHEMA)
+    assert value == {"tool": "turn_off", "device": "living room fan"}
+
+
+def test_complete_json_respects_integer_bounds(llm: Any) -> None:
+    for prompt in PROMPTS:
+        try:
+            value, _ = llm.complete_json(request(prompt), BOUNDED_SCHEMA)
+        except LlmError as error:  # refusing is acceptable; returning a wrong value is not
+            assert error.code == "llm-failed"
+            continue
+        jsonschema.validate(value, BOUNDED_SCHEMA)
+
+
+def test_answer_cut_off_by_max_tokens_is_an_error_not_json(llm: Any) -> None:
+    with pytest.raises(LlmError) as caught:
+        llm.complete_json(request("turn on the kitchen lights"), TOOLS_SCHEMA, max_tokens=4)
+    assert caught.value.code == "llm-failed"
+    assert caught.value.message == "the model's answer was cut off (length after 4 tokens)"
+
+
+def test_prefix_is_evaluated_once_and_does_not_change_the_answer(engines: Engines) -> None:
+    model = engines.llm
+    prefix_tokens = model.set_prefix(PREFIX)
+    text = request("close the garage door")
+    cached = model.complete(text, schema=TOOLS_SCHEMA)
+    assert cached.prompt_tokens > prefix_tokens
+    # Only the request itself was evaluated; the prefix came from the KV cache.
+    assert cached.evaluated_tokens <= cached.prompt_tokens - prefix_tokens + 1
+    assert cached.evaluated_tokens * 3 < cached.prompt_tokens
+
+    model.set_prefix("")  # no cached prefix: the whole prompt is evaluated
+    uncached = model.complete(PREFIX + text, schema=TOOLS_SCHEMA)
+    assert uncached.evaluated_tokens >= cached.prompt_tokens - 2
+    assert uncached.text == cached.text
+    model.set_prefix(PREFIX)
+
+
+def test_prefix_longer_than_the_context_is_refused(engines: Engines) -> None:
+    model = engines.llm
+    with pytest.raises(LlmError) as caught:
+        model.set_prefix("turn on the kitchen lights. " * 600)
+    assert caught.value.code == "llm-failed"
+    assert "too long for llm.context_tokens = 2048" in caught.value.message
+
+
+# --- text to speech ---------------------------------------------------------------------------
+
+
+def test_tts_sentence_is_audible_with_plausible_duration(tts: TextToSpeech) -> None:
+    text = "The kitchen lights are now on."
+    chunk = tts.speak_all(text, sample_rate_hz=16_000)
+    assert chunk.sample_rate_hz == 16_000
+    assert rms(chunk.audio) > 0.03
+    assert float(np.abs(chunk.audio).max()) > 0.2
+    assert 0.04 <= chunk.duration_seconds / len(text) <= 0.15
+
+
+def test_tts_yields_one_chunk_per_sentence(tts: TextToSpeech) -> None:
+    chunks = list(tts.synthesize("The door is locked. The lights are off."))
+    assert len(chunks) == 2
+    for chunk in chunks:
+        assert chunk.sample_rate_hz == tts.output_sample_rate_hz == 22_050
+        assert rms(chunk.audio) > 0.03
+        assert 0.6 < chunk.duration_seconds < 3.0
+
+
+def high_band_fraction(audio: np.ndarray, rate: int, above_hz: float) -> float:
+    """Share of the spectral energy above `above_hz`."""
+    power = np.abs(np.fft.rfft(audio)) ** 2
+    frequencies = np.fft.rfftfreq(len(audio), 1 / rate)
+    return float(power[frequencies > above_hz].sum() / power.sum())
+
+
+@pytest.mark.parametrize("rate", [16_000, 48_000])
+def test_tts_honours_the_output_rate(tts: TextToSpeech, rate: int) -> None:
+    text = "Good morning, the heating is on."
+    # Piper samples its durations (noise_w), so two syntheses differ by a few percent.
+    native = tts.speak_all(text, sample_rate_hz=tts.native_sample_rate_hz)
+    converted = tts.speak_all(text, sample_rate_hz=rate)
+    assert tts.native_sample_rate_hz == 22_050
+    assert converted.sample_rate_hz == rate
+    assert converted.duration_seconds == pytest.approx(native.duration_seconds, rel=0.15)
+    assert rms(converted.audio) == pytest.approx(rms(native.audio), rel=0.2)
+    if rate > tts.native_sample_rate_hz:
+        # Really resampled, not relabelled: nothing above the voice's own Nyquist frequency.
+        assert high_band_fraction(converted.audio, rate, 11_500) < 1e-4
+    else:
+        assert high_band_fraction(converted.audio, rate, 7_900) < 1e-3
+
+
+def test_tts_output_rate_from_settings(settings: Settings, store: ModelStore) -> None:
+    configured = settings_with(settings, "tts", output_sample_rate_hz=48_000)
+    voice = TextToSpeech(configured.tts, store)
+    chunks = list(voice.synthesize("Done."))
+    assert [chunk.sample_rate_hz for chunk in chunks] == [48_000]
+    assert rms(chunks[0].audio) > 0.03
+
+
+def test_tts_of_blank_text_is_nothing(tts: TextToSpeech) -> None:
+    assert list(tts.synthesize("   ")) == []
+    assert len(tts.speak_all("").audio) == 0
+
+
+def test_tts_round_trips_through_whisper(engines: Engines) -> None:
+    text = "The garage door is closed."
+    audio = engines.tts.speak_all(text, sample_rate_hz=16_000).audio
+    assert normalise(engines.stt.transcribe(audio).text) == normalise(text)
+
+
+# --- engines ----------------------------------------------------------------------------------
+
+
+async def test_each_model_runs_on_its_own_worker_thread(engines: Engines) -> None:
+    names = {
+        name: await engines.run(name, lambda: threading.current_thread().name)
+        for name in ("wake", "stt")
+    }
+    assert names["wake"].startswith("model-wake")
+    assert names["stt"].startswith("model-stt")
+    assert threading.current_thread().name not in names.values()
+
+
+def test_models_load_once_and_are_timed(engines: Engines) -> None:
+    first = engines.stt
+    assert engines.stt is first
+    assert engines.load_seconds["stt"] > 0
