@@ -1,20 +1,30 @@
 """`assistant demo`: speak a sample command, run it through the voice pipeline, narrate each stage.
 
-Everything runs on the embedded defaults; the only files written are the sample and the reply
-in the output folder (the user asked for them by running the demo).
+Everything runs on the embedded defaults. With no broker configured, the demo starts a private
+Mosquitto on a loopback port and the simulated home on it, so the spoken command really
+switches a (simulated) device, whose state is shown before and after. The only files written
+are the sample and the reply in the output folder (the user asked for them by running the demo).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
 
 from assistant.audio.wav import write_wav
-from assistant.brain.heard import HeardBrain
+from assistant.brain.on_off import OnOffBrain
+from assistant.cli_devices import describe_state
 from assistant.config import Settings
+from assistant.devices.broker import PrivateBroker
+from assistant.devices.home import DeviceHome
+from assistant.devices.registry import Entity
+from assistant.devices.simulator import Simulator, load_home, simulator_connection
 from assistant.events import (
+    ActionsTaken,
     Event,
     EventBus,
     IntentMatched,
@@ -49,13 +59,49 @@ def _narrate(event: Event) -> None:
     elif isinstance(event, Transcript):
         print(f"  {'transcript ' + repr(event.text):70} {event.elapsed_ms:7.0f} ms")
     elif isinstance(event, IntentMatched):
-        what = event.name or "no intent (the understanding cascade is not wired in yet)"
+        what = f"{event.name} {event.slots}" if event.name else "no intent recognised"
         print(f"  {'understand ' + what:70} {event.elapsed_ms:7.0f} ms")
+    elif isinstance(event, ActionsTaken):
+        for action in event.actions:
+            line = f"act        {action['entity']} {action['service']}: {action['status']}"
+            print(f"  {line:70} {event.elapsed_ms:7.0f} ms")
     elif isinstance(event, SpeakingStarted):
         line = f"speak      {event.text!r}, first audio after"
         print(f"  {line:70} {event.first_audio_ms:7.0f} ms")
     elif isinstance(event, TurnFailed):
         print(f"  error      [{event.code}] {event.message}")
+
+
+@contextlib.asynccontextmanager
+async def _devices(settings: Settings) -> AsyncIterator[DeviceHome]:
+    """The configured broker, or a private one with the simulated home on it."""
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.mqtt.host:
+            print(f"\nDevices on the configured broker {settings.mqtt.host}:{settings.mqtt.port}")
+        else:
+            broker = stack.enter_context(PrivateBroker())
+            mqtt = settings.mqtt.model_copy(update={"host": broker.host, "port": broker.port})
+            settings = settings.model_copy(update={"mqtt": mqtt})
+            connection = simulator_connection(mqtt)
+            await connection.start()
+            stack.push_async_callback(connection.stop)
+            await connection.wait_connected(5)
+            simulator = Simulator(connection, load_home(), discovery_prefix=mqtt.discovery_prefix)
+            await simulator.start()
+            stack.push_async_callback(simulator.stop)
+            print(
+                "\nNo broker configured: started a private Mosquitto on "
+                f"{broker.host}:{broker.port} "
+                f"with {len(simulator.devices)} simulated devices"
+            )
+        home = await stack.enter_async_context(DeviceHome(settings, role="demo"))
+        await home.ready()
+        yield home
+
+
+def _show(label: str, entities: list[Entity]) -> None:
+    for entity in entities:
+        print(f"  {label:7} {entity.entity_id:30} {describe_state(entity)}")
 
 
 async def run_demo(settings: Settings, out_dir: Path) -> int:
@@ -79,11 +125,16 @@ async def run_demo(settings: Settings, out_dir: Path) -> int:
             )
             print(f"\nSynthesized the spoken sample {sample}: {SAMPLE_TEXT!r}")
 
-        bus = EventBus()
-        bus.subscribe(_narrate)
-        runner = TurnRunner(engines, HeardBrain(), bus)
-        print("\nStage      what happened" + " " * 56 + "time")
-        result = await runner.from_wav(sample, use_wake=True, out_dir=out_dir)
+        async with _devices(settings) as home:
+            lights = [e for e in home.registry.of_kind("light") if e.match_area == "kitchen"]
+            _show("before", lights)
+            bus = EventBus()
+            bus.subscribe(_narrate)
+            runner = TurnRunner(engines, OnOffBrain(home.registry, home.commander), bus)
+            print("\nStage      what happened" + " " * 56 + "time")
+            result = await runner.from_wav(sample, use_wake=True, out_dir=out_dir)
+            print()
+            _show("after", lights)
     finally:
         engines.close()
     print(f"\n  total {result.timings_ms['total']:.0f} ms")

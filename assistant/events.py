@@ -70,6 +70,13 @@ class IntentMatched(Event):
 
 
 @dataclass(frozen=True)
+class ActionsTaken(Event):
+    actions: list[dict[str, object]]
+    """The contract's `actions` entries: entity, service, status, confirmed, …"""
+    elapsed_ms: float
+
+
+@dataclass(frozen=True)
 class SpeakingStarted(Event):
     text: str
     first_audio_ms: float

@@ -241,8 +241,9 @@ def _fan(entity: Entity, config: FanConfig, service: str, data: dict[str, Any]) 
             )
         )
         if config.percentage_state_topic:
-            step = 100 / (high - low + 1)
-            expect = _both(_near("percentage", percentage, max(1.0, step)), expect)
+            # Half a speed step: the old speed, echoed with the ON message, must not pass.
+            half_step = 50 / (high - low + 1)
+            expect = _both(_near("percentage", percentage, max(1.0, half_step)), expect)
         words = f"on at {_spoken(percentage)} percent"
     return CommandPlan(tuple(messages), expect, words)
 

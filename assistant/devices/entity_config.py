@@ -67,6 +67,24 @@ class EntityConfig(BaseModel):
     aliases: list[str] = []
     area: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _payloads_as_text(cls, data: Any) -> Any:
+        """`payload_on: false` (Zigbee2MQTT contact sensors) means the text a template renders.
+
+        Home Assistant reads payloads as strings, and Jinja renders a JSON false as "False".
+        """
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: str(value)
+            if isinstance(value, bool | int | float)
+            and key.startswith(("payload_", "state_"))
+            and not key.endswith(("_topic", "_template"))
+            else value
+            for key, value in data.items()
+        }
+
     @field_validator("command_topic")
     @classmethod
     def _no_wildcards(cls, topic: str | None) -> str | None:

@@ -96,9 +96,18 @@ class MqttConnection:
         ]
 
     async def wait_connected(self, timeout_seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), timeout_seconds)
-        return self.connected
+        """True once connected; False only when the whole timeout passed without a connection."""
+        # asyncio.timeout rather than wait_for: on Python 3.11 wait_for can swallow a
+        # cancellation that races with completion (gh-86296) and hang shutdown.
+        deadline = time.monotonic() + timeout_seconds
+        while not self.connected:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._connected.wait()
+        return True
 
     async def stop(self) -> None:
         """Say goodbye cleanly: the status topic goes to offline, no last will is needed."""
@@ -269,7 +278,8 @@ class MqttConnection:
             name=f"mqtt-net-{self.client_id}", daemon=True,
         )  # fmt: skip
         thread.start()
-        reason = await asyncio.wait_for(connack, _CONNECT_TIMEOUT_SECONDS)
+        async with asyncio.timeout(_CONNECT_TIMEOUT_SECONDS):
+            reason = await connack
         if reason.is_failure:
             raise ConnectionError(f"broker refused the connection: {reason}")
         self._client = client

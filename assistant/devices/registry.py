@@ -43,19 +43,19 @@ class Entity:
     source: str
     """The discovery topic, or `file:<path>` for declared devices."""
     state: EntityState = field(default_factory=EntityState)
+    match_names: tuple[str, ...] = field(init=False)
+    """The name and aliases, normalised once for matching what people say."""
+    match_area: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.match_names = tuple(
+            dict.fromkeys(normalize_name(n) for n in (self.name, *self.aliases))
+        )
+        self.match_area = normalize_name(self.area) if self.area else None
 
     @property
     def kind(self) -> str:
         return self.config.component
-
-    @property
-    def match_names(self) -> tuple[str, ...]:
-        """The name and aliases, normalised for matching what people say."""
-        return tuple(dict.fromkeys(normalize_name(n) for n in (self.name, *self.aliases)))
-
-    @property
-    def match_area(self) -> str | None:
-        return normalize_name(self.area) if self.area else None
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,10 @@ class DeviceRegistry:
         self._overrides = overrides or {}
         self._by_source: dict[str, str] = {}
         self._topic_users: dict[str, set[str]] = {}
+        # The last payload of every watched topic. The broker sends a retained message once per
+        # subscription, so an entity that joins a topic others already watch (a Zigbee2MQTT
+        # bridge state, one JSON topic for two sensor readings) gets it from here instead.
+        self._last_payload: dict[str, str] = {}
         self._listeners: list[Listener] = []
         # Replaced by a fresh event after every state message: waiters re-check on each one.
         self._state_seen = asyncio.Event()
@@ -262,11 +266,13 @@ class DeviceRegistry:
     # --- state tracking ------------------------------------------------------------------
 
     def _watch(self, entity: Entity) -> None:
-        for topic in _watched_topics(entity.config):
+        for topic in sorted(_watched_topics(entity.config)):
             users = self._topic_users.setdefault(topic, set())
             if not users and self.connection is not None:
                 self.connection.subscribe(topic, self.handle_state)
             users.add(entity.entity_id)
+            if topic in self._last_payload:
+                self._apply_to(entity, topic, self._last_payload[topic])
 
     def _unwatch(self, entity: Entity) -> None:
         for topic in _watched_topics(entity.config):
@@ -274,6 +280,7 @@ class DeviceRegistry:
             users.discard(entity.entity_id)
             if not users:
                 self._topic_users.pop(topic, None)
+                self._last_payload.pop(topic, None)
                 if self.connection is not None:
                     self.connection.unsubscribe(topic, self.handle_state)
 
@@ -287,23 +294,26 @@ class DeviceRegistry:
 
     def apply(self, topic: str, payload: str) -> None:
         """Apply a state or availability message to every entity that listens to the topic."""
-        for entity_id in list(self._topic_users.get(topic, ())):
-            entity = self.entities[entity_id]
-            changed = False
-            try:
-                if topic in {a.topic for a in entity.config.availability}:
-                    changed |= apply_availability_message(
-                        entity.config, entity.state, topic, payload
-                    )
-                if topic in entity.config.state_topics():
-                    changed |= apply_state_message(entity.config, entity.state, topic, payload)
-            except StateError as error:
-                self._skip(topic, f"{entity_id}: {error}")
-                continue
-            if changed:
-                self._notify(Change("state", entity))
+        if topic not in self._topic_users:
+            return
+        self._last_payload[topic] = payload
+        for entity_id in list(self._topic_users[topic]):
+            self._apply_to(self.entities[entity_id], topic, payload)
         seen, self._state_seen = self._state_seen, asyncio.Event()
         seen.set()
+
+    def _apply_to(self, entity: Entity, topic: str, payload: str) -> None:
+        changed = False
+        try:
+            if topic in {a.topic for a in entity.config.availability}:
+                changed |= apply_availability_message(entity.config, entity.state, topic, payload)
+            if topic in entity.config.state_topics():
+                changed |= apply_state_message(entity.config, entity.state, topic, payload)
+        except StateError as error:
+            self._skip(topic, f"{entity.entity_id}: {error}")
+            return
+        if changed:
+            self._notify(Change("state", entity))
 
     def _notify(self, change: Change) -> None:
         for listener in list(self._listeners):

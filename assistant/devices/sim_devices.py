@@ -501,13 +501,11 @@ class Climate(SimDevice):
         return None
 
     def state_messages(self) -> Messages:
-        mode, target, current = (
-            self.state["mode"],
-            self.state["target_temperature"],
-            self.state["current_temperature"],
-        )
+        mode, current = self.state["mode"], self.state["current_temperature"]
+        target = self.state["target_temperature"]
+        heating = mode != "off" and current < target
         report = {"occupied_heating_setpoint": target, "local_temperature": current,
-                  "system_mode": mode, "running_state": "heat" if mode != "off" and current < target else "idle"}  # fmt: skip
+                  "system_mode": mode, "running_state": "heat" if heating else "idle"}  # fmt: skip
         return [(self.base, json.dumps(report))]
 
 
@@ -527,8 +525,9 @@ class Cover(SimDevice):
 
     def set_values(self, values: Mapping[str, Any]) -> None:
         super().set_values(values)
-        self._motion = None
-        self.state["state"] = "closed" if self.state["position"] == 0 else "open"
+        if "position" in values:  # moved by hand: no travel under way any more
+            self._motion = None
+            self.state["state"] = "closed" if self.state["position"] == 0 else "open"
 
     def discovery(self) -> list[tuple[str, dict[str, Any]]]:
         return [self._entity(
@@ -593,9 +592,10 @@ class Lock(SimDevice):
 
     def discovery(self) -> list[tuple[str, dict[str, Any]]]:
         return [self._entity(
-            "lock", command_topic=f"{self.base}/set", command_template='{"state": "{{ value }}"}',
-            state_topic=self.base, value_template="{{ value_json.state }}",
-            payload_lock="LOCK", payload_unlock="UNLOCK", state_locked="LOCK", state_unlocked="UNLOCK",
+            "lock", command_topic=f"{self.base}/set", state_topic=self.base,
+            command_template='{"state": "{{ value }}"}', value_template="{{ value_json.state }}",
+            payload_lock="LOCK", payload_unlock="UNLOCK",
+            state_locked="LOCK", state_unlocked="UNLOCK",
         )]  # fmt: skip
 
     def command_topics(self) -> list[str]:
@@ -626,8 +626,9 @@ class Sensor(SimDevice):
 
     def discovery(self) -> list[tuple[str, dict[str, Any]]]:
         return [self._entity(
-            "sensor", reading, state_topic=self.base, value_template=f"{{{{ value_json.{reading} }}}}",
-            unit_of_measurement=_READINGS[reading][0], device_class=reading, state_class="measurement",
+            "sensor", reading, state_topic=self.base,
+            value_template=f"{{{{ value_json.{reading} }}}}", device_class=reading,
+            unit_of_measurement=_READINGS[reading][0], state_class="measurement",
         ) for reading in self.options.readings]  # fmt: skip
 
     def state_messages(self) -> Messages:

@@ -165,6 +165,8 @@ class Simulator:
         self._motions: dict[str, asyncio.Task[None]] = {}
         self._outages: dict[str, asyncio.Task[None]] = {}
         self._started = False
+        self.announcements = 0
+        """How many times every device was announced (once at start, again on each reconnect)."""
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -178,10 +180,10 @@ class Simulator:
         # after its device's discovery config was seen can arrive before the subscription.
         for topic in [*self._by_topic, self.control_topic]:
             self.connection.subscribe(topic, self._on_message)
+        self._started = True
         for device in self.devices.values():
             self._outboxes[device.id] = asyncio.Queue()
             self._spawn(self._drain(device), f"sim-outbox-{device.id}")
-        self._started = True
         try:
             await self._announce()
         except BaseException:
@@ -200,19 +202,17 @@ class Simulator:
         """
         await self._quit()
         deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
-        for device in self.devices.values():
-            if not remove:
-                await self._publish(
-                    device.availability_topic, device.availability_payload(False), deadline
-                )
-                continue
-            for topic, _ in device.discovery():
-                await self._publish(topic, "", deadline)
-        for device in self.devices.values() if remove else ():
-            for topic in {topic for topic, _ in device.state_messages()} | {
-                device.availability_topic
-            }:
-                await self._publish(topic, "", deadline)
+        devices = list(self.devices.values())
+        if not remove:
+            for device in devices:
+                offline = device.availability_payload(False)
+                await self._publish(device.availability_topic, offline, deadline)
+            return
+        configs = [topic for device in devices for topic, _ in device.discovery()]
+        reports = {topic for device in devices for topic, _ in device.state_messages()}
+        reports |= {device.availability_topic for device in devices}
+        for topic in configs + sorted(reports):  # the entities go first, then what they said
+            await self._publish(topic, "", deadline)
 
     async def _quit(self) -> None:
         self._started = False
@@ -221,7 +221,10 @@ class Simulator:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # Bounded, and every loop also checks `_started`: on Python 3.11 a cancellation that
+        # lands inside MqttConnection.publish can be swallowed by asyncio.wait_for.
+        if tasks and (await asyncio.wait(tasks, timeout=_PUBLISH_TIMEOUT_SECONDS))[1]:
+            log.warning("some simulator tasks did not stop in time")
 
     # --- for tests and the control topic ---------------------------------------------------
 
@@ -293,7 +296,7 @@ class Simulator:
             f"{d.id:22} {d.kind:13} {d.name!r:34} {d.spec.area!r:20} "
             f"commands: {', '.join(d.command_topics()) or '-'}; "
             f"state: {', '.join(sorted({t for t, _ in d.state_messages()}))}; "
-            f"availability: {d.availability_topic}"
+            f"availability: {d.availability_topic}{_unusual(d.faults)}"
             for d in self.devices.values()
         ]
 
@@ -380,7 +383,7 @@ class Simulator:
     async def _drain(self, device: SimDevice) -> None:
         """Publish a device's reports in order, none before its due time, none while offline."""
         outbox = self._outboxes[device.id]
-        while True:
+        while self._started:
             due, messages = await outbox.get()
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             if not device.available:
@@ -411,6 +414,7 @@ class Simulator:
                 await self.connection.publish(
                     topic, payload, retain=True, deadline_monotonic=deadline
                 )
+        self.announcements += 1
 
     # --- background tasks ----------------------------------------------------------------
 
@@ -442,24 +446,31 @@ class Simulator:
 
     async def _outages_loop(self, device: SimDevice) -> None:
         """Every `offline_every_seconds`, drop off the network for `offline_for_seconds`."""
-        while True:
+        while self._started:
             every, down = device.faults.offline_every_seconds, device.faults.offline_for_seconds
             await asyncio.sleep(every - down)
             await self.set_available(device.id, False)
-            await asyncio.sleep(down)
-            await self.set_available(device.id, True)
+            try:
+                await asyncio.sleep(down)
+            finally:  # also when cancelled mid-outage (faults changed, stopping): it ends here
+                await self.set_available(device.id, True)
 
     async def _watch_reconnects(self) -> None:
         """Announce again after a reconnect, as Zigbee2MQTT does: the broker may have lost its
         retained messages (MqttConnection has no on-connect hook, so watch its counter)."""
         seen = self.connection.connections
-        while True:
+        while self._started:
             await asyncio.sleep(_RECONNECT_CHECK_SECONDS)
             if self.connection.connections != seen and self.connection.connected:
                 seen = self.connection.connections
                 log.info("simulator reconnected: announcing every device again")
                 with contextlib.suppress(DeliveryFailed):
                     await self._announce()
+
+
+def _unusual(faults: Faults) -> str:
+    changed = {k: v for k, v in faults if v != Faults.model_fields[k].default}
+    return f"; faults: {changed}" if changed else ""
 
 
 async def run_simulator(

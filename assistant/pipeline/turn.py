@@ -18,6 +18,7 @@ from assistant.audio.wav import load_for_models, write_wav
 from assistant.brain.heard import Brain
 from assistant.errors import AssistantError, AudioError, NoSpeech
 from assistant.events import (
+    ActionsTaken,
     EventBus,
     IntentMatched,
     SpeakingStarted,
@@ -154,6 +155,8 @@ class TurnRunner:
             IntentMatched(turn_id, intent.get("name"), intent.get("slots", {}),
                           intent.get("source", "none"), result.timings_ms["understand"])
         )  # fmt: skip
+        if understood.actions:
+            self.bus.publish(ActionsTaken(turn_id, understood.actions, understood.act_ms))
 
     async def _speak(
         self, turn_id: str, result: TurnResult, out_dir: Path | None, stem: str
