@@ -109,6 +109,15 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
                           help="apply commands but never confirm them")  # fmt: skip
     simulate.set_defaults(handler=_cmd_simulate)
 
+    skills = commands.add_parser("skills", parents=[common], help="the loaded skills")
+    skill_commands = skills.add_subparsers(dest="skills_command", required=True, metavar="ACTION")
+    skill_list = skill_commands.add_parser("list", parents=[common], help="skills, state and tools")
+    skill_list.set_defaults(handler=_cmd_skills_list)
+    tools = commands.add_parser("tools", parents=[common], help="the tools skills provide")
+    tool_commands = tools.add_subparsers(dest="tools_command", required=True, metavar="ACTION")
+    schema = tool_commands.add_parser("schema", parents=[common], help="every tool's JSON schema")
+    schema.set_defaults(handler=_cmd_tools_schema)
+
     config = commands.add_parser("config", parents=[common], help="configuration")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     show = config_commands.add_parser("show", parents=[common], help="print the effective config")
@@ -158,6 +167,18 @@ def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli_devices import run_simulate
 
     return run_simulate(settings, args.home, args.offline, args.slow, args.lose)
+
+
+def _cmd_skills_list(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_skills import run_skills_list
+
+    return run_skills_list(settings)
+
+
+def _cmd_tools_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_skills import run_tools_schema
+
+    return run_tools_schema(settings)
 
 
 def _cmd_models_fetch(args: argparse.Namespace, settings: Settings) -> int:

@@ -24,6 +24,12 @@ from assistant.errors import ConfigError
 ENV_PREFIX = "ASSISTANT_"
 
 
+def default_state_dir() -> Path:
+    """Skill state, timers and the audit log (the service sets /var/lib/assistant)."""
+    state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state_home) / "assistant"
+
+
 def default_model_dir() -> Path:
     """Where fetched models live: XDG data home, so a re-clone of the repo reuses them."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -148,6 +154,44 @@ class DevicesSettings(Section):
     )
 
 
+class StorageSettings(Section):
+    state_dir: Path = Field(
+        default_factory=default_state_dir,
+        description="Skill state, timers and the audit log; never audio or transcripts.",
+    )
+
+
+class SkillsSettings(Section):
+    folders: list[Path] = Field(
+        default=[], description="Extra folders of skills, besides the built-in skills/ folder."
+    )
+    builtin: bool = Field(default=True, description="Load the skills that ship with the runtime.")
+    disabled: list[str] = Field(default=[], description="Skill names not to load.")
+    options: dict[str, dict[str, Any]] = Field(
+        default={}, description="Per-skill settings, [skills.options.<skill>], checked by the skill."
+    )
+
+
+class SafetySettings(Section):
+    exposed: list[str] = Field(
+        default=[],
+        description="Entities a voice may control even though their kind is hidden by default "
+        "(locks, garage doors, gates, alarms).",
+    )
+    hidden: list[str] = Field(default=[], description="Entities a voice may never control.")
+    pin: SecretStr | None = Field(
+        default=None, description="If set, high-risk actions also need this spoken PIN."
+    )
+    confirmation_timeout_seconds: float = Field(default=20.0, gt=0.0, le=300.0)
+    comfort_min_temperature: float = Field(default=16.0, description="Lowest set point (°C).")
+    comfort_max_temperature: float = Field(default=26.0, description="Highest set point (°C).")
+    rate_limit_actions: int = Field(
+        default=10, ge=1, description="Actions on one device allowed per rate-limit window."
+    )
+    rate_limit_seconds: float = Field(default=60.0, gt=0.0)
+    audit_log: bool = Field(default=True, description="Record every action attempted.")
+
+
 class Settings(BaseSettings):
     """The whole configuration of the runtime."""
 
@@ -166,6 +210,9 @@ class Settings(BaseSettings):
     tts: TtsSettings = Field(default_factory=TtsSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     devices: DevicesSettings = Field(default_factory=DevicesSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    skills: SkillsSettings = Field(default_factory=SkillsSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -1,0 +1,105 @@
+"""What a skill gets to work with: devices, scheduling, speaking, its config and state folder."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.skills.device_api import DeviceApi
+
+log = logging.getLogger(__name__)
+
+_ANNOUNCEMENTS_KEPT = 32
+
+
+@dataclass(frozen=True)
+class Announcement:
+    text: str
+    sound: str | None = None
+    """An earcon name ("timer", "alert", "done", "error"); played before the text."""
+
+
+class Announcer:
+    """Speech and sounds a skill starts on its own (a timer ringing, an alert going out).
+
+    The live loop drains the queue, speaking while idle and queueing while busy; one-shot
+    commands and tests read it. Bounded: the oldest announcement goes when it is full.
+    """
+
+    def __init__(self, on_announce: Callable[[Announcement], None] | None = None) -> None:
+        self.queue: asyncio.Queue[Announcement] = asyncio.Queue(maxsize=_ANNOUNCEMENTS_KEPT)
+        self.history: list[Announcement] = []
+        self._on_announce = on_announce
+
+    async def announce(self, text: str, *, sound: str | None = None) -> None:
+        announcement = Announcement(text, sound)
+        if self.queue.full():
+            self.queue.get_nowait()
+            log.warning("announcement queue full: dropped the oldest")
+        self.queue.put_nowait(announcement)
+        self.history = [*self.history[-_ANNOUNCEMENTS_KEPT + 1 :], announcement]
+        log.info("announcement: %s%s", f"[{sound}] " if sound else "", text)
+        if self._on_announce is not None:
+            self._on_announce(announcement)
+
+
+class Scheduler:
+    """Run a coroutine at a wall-clock time; tasks are named and kept until they finish."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def call_at(self, when_epoch_seconds: float, action: Callable[[], Awaitable[None]], name: str) -> None:
+        self.cancel(name)
+        self._tasks[name] = asyncio.create_task(self._run(when_epoch_seconds, action, name), name=name)
+
+    async def _run(self, when_epoch_seconds: float, action: Callable[[], Awaitable[None]], name: str) -> None:
+        # Sleep in short steps against the wall clock, so a clock set by NTP after boot (no RTC
+        # on a Pi) moves the due time with it.
+        while (remaining := when_epoch_seconds - time.time()) > 0:
+            await asyncio.sleep(min(remaining, 5.0))
+        self._tasks.pop(name, None)
+        try:
+            await action()
+        except Exception:
+            log.exception("scheduled %s failed", name)
+
+    def cancel(self, name: str) -> bool:
+        task = self._tasks.pop(name, None)
+        if task is None:
+            return False
+        task.cancel()
+        return True
+
+    def pending(self) -> list[str]:
+        return sorted(self._tasks)
+
+    def cancel_all(self) -> None:
+        for name in list(self._tasks):
+            self.cancel(name)
+
+
+@dataclass
+class SkillContext:
+    skill: str
+    devices: DeviceApi
+    announcer: Announcer
+    scheduler: Scheduler
+    state_dir: Path
+    """This skill's own folder for state that survives restarts."""
+    config: Any = None
+    """The skill's `Config` model filled from [skills.options.<skill>], if it declares one."""
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("assistant.skill"))
+    describe_tools: Callable[[], list[tuple[str, str, tuple[str, ...]]]] = lambda: []
+    """(name, description, examples) of every loaded tool, for "what can you do"."""
+
+    async def speak(self, text: str) -> None:
+        await self.announcer.announce(text)
+
+    async def play(self, sound: str) -> None:
+        await self.announcer.announce("", sound=sound)

@@ -1,0 +1,70 @@
+"""The skills assembled: policy, audit log, device API, announcer, scheduler, loaded tools."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from assistant.config import Settings
+from assistant.devices.commands import DeviceCommander
+from assistant.devices.registry import DeviceRegistry
+from assistant.skills.context import Announcer, Scheduler, SkillContext
+from assistant.skills.device_api import DeviceApi
+from assistant.skills.loader import LoadedSkills, load_skills
+from assistant.skills.safety import AuditLog, SafetyPolicy
+from assistant.skills.toolbox import Toolbox
+
+log = logging.getLogger(__name__)
+
+
+class SkillRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: DeviceRegistry,
+        commander: DeviceCommander | None,
+        announcer: Announcer | None = None,
+    ) -> None:
+        self.settings = settings
+        state_dir = settings.storage.state_dir
+        self.policy = SafetyPolicy(settings.safety)
+        self.audit = AuditLog(state_dir / "audit.jsonl" if settings.safety.audit_log else None)
+        self.devices = DeviceApi(registry, commander, self.policy)
+        self.announcer = announcer or Announcer()
+        self.scheduler = Scheduler()
+        self.loaded = LoadedSkills({}, {}, [])
+        self.toolbox = Toolbox(
+            {}, self.devices, self.audit,
+            confirmation_timeout_seconds=settings.safety.confirmation_timeout_seconds,
+        )  # fmt: skip
+
+    def _context(self, name: str, config: Any) -> SkillContext:
+        state_dir = self.settings.storage.state_dir / "skills" / name
+        return SkillContext(
+            skill=name,
+            devices=self.devices,
+            announcer=self.announcer,
+            scheduler=self.scheduler,
+            state_dir=state_dir,
+            config=config,
+            log=logging.getLogger(f"assistant.skill.{name}"),
+            describe_tools=lambda: [
+                (tool.name, tool.description, tool.info.examples) for tool in self.toolbox.tools.values()
+            ],
+        )
+
+    async def start(self) -> SkillRuntime:
+        self.loaded = await load_skills(self.settings.skills, self._context)
+        self.toolbox.tools = self.loaded.tools
+        broken = [status.name for status in self.loaded.statuses if status.state == "broken"]
+        log.info("%d skills, %d tools%s", len(self.loaded.skills), len(self.loaded.tools),
+                 f"; broken: {', '.join(broken)}" if broken else "")  # fmt: skip
+        return self
+
+    async def stop(self) -> None:
+        self.scheduler.cancel_all()
+        for name, skill in self.loaded.skills.items():
+            try:
+                await skill.teardown()
+            except Exception:
+                log.exception("skill %s failed to tear down", name)

@@ -1,0 +1,159 @@
+"""A tool's argument model and JSON Schema, derived from its signature and docstring.
+
+Required parameters are those without a default; `Literal`/`Enum` become `enum`;
+`Annotated[int, Field(ge=…, le=…)]` become bounds; the docstring's first paragraph is the
+description and its `Args:` section describes the parameters. Parameters marked `Entities` or
+`Areas` get their `enum` per turn from the live registry, so a model can only name devices and
+rooms that exist.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+
+class Entities:
+    """Marks a parameter whose value is the name of a device (optionally of these kinds)."""
+
+    def __init__(self, *kinds: str) -> None:
+        self.kinds = kinds
+
+    def __repr__(self) -> str:
+        return f"Entities{self.kinds!r}"
+
+
+class Areas:
+    """Marks a parameter whose value is the name of an area (room) of this home."""
+
+    def __repr__(self) -> str:
+        return "Areas()"
+
+
+EntityName = Annotated[str, Entities()]
+AreaName = Annotated[str, Areas()]
+
+
+@dataclass(frozen=True)
+class ParameterInfo:
+    name: str
+    annotation: Any
+    required: bool
+    description: str
+    home_choice: Entities | Areas | None
+
+
+def parse_docstring(function: Callable[..., Any]) -> tuple[str, dict[str, str]]:
+    """(first paragraph, {parameter: description}) from a Google-style docstring."""
+    doc = inspect.getdoc(function) or ""
+    paragraphs = re.split(r"\n\s*\n", doc.strip()) if doc.strip() else [""]
+    summary = " ".join(paragraphs[0].split())
+    described: dict[str, str] = {}
+    args = re.search(r"^Args:\s*\n(?P<body>(?:[ \t]+.*\n?)+)", doc, flags=re.MULTILINE)
+    if args:
+        current: str | None = None
+        indent: int | None = None
+        for line in args.group("body").splitlines():
+            match = re.match(r"^(\s+)(\w+)(?:\s*\([^)]*\))?:\s*(.*)$", line)
+            if match and (indent is None or len(match.group(1)) <= indent):
+                indent, current = len(match.group(1)), match.group(2)
+                described[current] = match.group(3).strip()
+            elif current and line.strip():
+                described[current] += " " + line.strip()
+    return summary, described
+
+
+def _find_marker(annotation: Any) -> Entities | Areas | None:
+    if typing.get_origin(annotation) is Annotated:
+        for extra in typing.get_args(annotation)[1:]:
+            if isinstance(extra, Entities | Areas):
+                return extra
+    for inner in typing.get_args(annotation):
+        found = _find_marker(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def parameters(function: Callable[..., Any]) -> list[ParameterInfo]:
+    hints = typing.get_type_hints(function, include_extras=True)
+    _, described = parse_docstring(function)
+    result = []
+    for name, parameter in inspect.signature(function).parameters.items():
+        if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        annotation = hints.get(name, Any)
+        result.append(
+            ParameterInfo(
+                name=name,
+                annotation=annotation,
+                required=parameter.default is inspect.Parameter.empty,
+                description=described.get(name, ""),
+                home_choice=_find_marker(annotation),
+            )
+        )
+    return result
+
+
+def arguments_model(tool_name: str, function: Callable[..., Any]) -> type[BaseModel]:
+    """A pydantic model that validates and coerces what a caller (rules, a model) sends."""
+    signature = inspect.signature(function)
+    fields: dict[str, Any] = {}
+    for info in parameters(function):
+        default = signature.parameters[info.name].default
+        field = Field(default=... if info.required else default, description=info.description or None)
+        fields[info.name] = (info.annotation, field)
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{tool_name}Arguments", __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+def clean_schema(schema: Any) -> Any:
+    """Drop titles and `null` alternatives: optional means "may be left out" to a model."""
+    if isinstance(schema, list):
+        return [clean_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    cleaned = {key: clean_schema(value) for key, value in schema.items() if key != "title"}
+    options = cleaned.get("anyOf")
+    if isinstance(options, list):
+        kept = [option for option in options if option != {"type": "null"}]
+        if len(kept) == 1 and len(kept) < len(options):
+            del cleaned["anyOf"]
+            cleaned = {**kept[0], **cleaned}
+    if cleaned.get("default") is None and "default" in cleaned:
+        del cleaned["default"]
+    return cleaned
+
+
+def parameters_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = clean_schema(model.model_json_schema())
+    schema.setdefault("properties", {})
+    schema["additionalProperties"] = False
+    return dict(schema)
+
+
+def with_home_choices(
+    schema: dict[str, Any],
+    infos: Iterable[ParameterInfo],
+    *,
+    entity_names: Callable[[tuple[str, ...]], list[str]],
+    area_names: list[str],
+) -> dict[str, Any]:
+    """The schema with this turn's device and area names as enums."""
+    properties = dict(schema.get("properties", {}))
+    for info in infos:
+        if info.home_choice is None or info.name not in properties:
+            continue
+        if isinstance(info.home_choice, Entities):
+            choices = entity_names(info.home_choice.kinds)
+        else:
+            choices = area_names
+        properties[info.name] = {**properties[info.name], "enum": sorted(set(choices)) or [""]}
+    return {**schema, "properties": properties}
