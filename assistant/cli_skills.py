@@ -19,7 +19,9 @@ async def skill_runtime(settings: Settings) -> AsyncIterator[SkillRuntime]:
     have no device names, which is what the model would see too)."""
     async with contextlib.AsyncExitStack() as stack:
         if settings.mqtt.host:
-            home = await stack.enter_async_context(DeviceHome(settings, role="cli", publish_status=False))
+            home = await stack.enter_async_context(
+                DeviceHome(settings, role="cli", publish_status=False)
+            )
             await home.ready()
             runtime = SkillRuntime(settings, home.registry, home.commander)
         else:

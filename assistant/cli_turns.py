@@ -3,49 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
-from assistant.brain.heard import Brain, HeardBrain
-from assistant.brain.on_off import OnOffBrain
 from assistant.config import Settings
-from assistant.devices.home import DeviceHome
 from assistant.errors import AssistantError
-from assistant.pipeline.engines import EngineName, Engines
+from assistant.pipeline.assembly import assemble
+from assistant.pipeline.engines import EngineName
 from assistant.pipeline.result import TurnResult
-from assistant.pipeline.turn import TurnRunner
 
 log = logging.getLogger(__name__)
-
-
-@contextlib.asynccontextmanager
-async def turn_runner(
-    settings: Settings, engines: tuple[EngineName, ...]
-) -> AsyncIterator[TurnRunner]:
-    """Models loaded up front (a missing one is a start-up error), devices when configured."""
-    loaded = Engines(settings)
-    try:
-        loaded.load(*engines)
-        async with contextlib.AsyncExitStack() as stack:
-            brain: Brain = HeardBrain()
-            if settings.mqtt.host:
-                home = await stack.enter_async_context(
-                    DeviceHome(settings, role="cli", publish_status=False)
-                )
-                if not await home.ready():
-                    log.warning(
-                        "MQTT broker %s:%s not reachable yet",
-                        settings.mqtt.host,
-                        settings.mqtt.port,
-                    )
-                brain = OnOffBrain(home.registry, home.commander)
-            yield TurnRunner(loaded, brain)
-    finally:
-        loaded.close()
 
 
 def run_once(
@@ -55,10 +25,12 @@ def run_once(
 
     async def run_all() -> int:
         failed = 0
-        async with turn_runner(settings, engines) as runner:
+        async with assemble(settings, engines=engines) as assembled:
             for wav in wavs:
                 try:
-                    result = await runner.from_wav(wav, use_wake=use_wake, out_dir=out_dir)
+                    result = await assembled.runner.from_wav(
+                        wav, use_wake=use_wake, out_dir=out_dir
+                    )
                 except Exception as error:  # one bad file must not stop the others
                     log.exception("unexpected failure on %s", wav)
                     result = TurnResult(input=str(wav), from_audio=True)
@@ -73,9 +45,9 @@ def run_once(
 def run_ask(settings: Settings, texts: Iterable[str], *, as_json: bool) -> int:
     async def run_all() -> int:
         failed = 0
-        async with turn_runner(settings, ()) as runner:
+        async with assemble(settings, engines=()) as assembled:
             for text in texts:
-                result = await runner.from_text(text)
+                result = await assembled.runner.from_text(text)
                 failed += result.error is not None
                 _emit(result, as_json)
         return failed

@@ -168,7 +168,8 @@ class SkillsSettings(Section):
     builtin: bool = Field(default=True, description="Load the skills that ship with the runtime.")
     disabled: list[str] = Field(default=[], description="Skill names not to load.")
     options: dict[str, dict[str, Any]] = Field(
-        default={}, description="Per-skill settings, [skills.options.<skill>], checked by the skill."
+        default={},
+        description="Per-skill settings, [skills.options.<skill>], checked by the skill.",
     )
 
 

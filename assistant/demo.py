@@ -9,14 +9,12 @@ are the sample and the reply in the output folder (the user asked for them by ru
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
 
 from assistant.audio.wav import write_wav
-from assistant.brain.on_off import OnOffBrain
 from assistant.cli_devices import describe_state
 from assistant.config import Settings
 from assistant.devices.broker import PrivateBroker
@@ -35,13 +33,14 @@ from assistant.events import (
     WakeDetected,
     WakeNotDetected,
 )
-from assistant.pipeline.engines import Engines
-from assistant.pipeline.turn import TurnRunner
+from assistant.pipeline.assembly import assemble
+from assistant.pipeline.engines import EngineName, Engines
 
 SAMPLE_TEXT = "Hey Jarvis, turn on the kitchen lights."
 _SAMPLE_RATE_HZ = 16_000
 _LEAD_SECONDS = 0.5
 _TRAIL_SECONDS = 2.0
+_ENGINES: tuple[EngineName, ...] = ("wake", "vad", "stt", "tts")
 
 
 def _narrate(event: Event) -> None:
@@ -94,7 +93,9 @@ async def _devices(settings: Settings) -> AsyncIterator[DeviceHome]:
                 f"{broker.host}:{broker.port} "
                 f"with {len(simulator.devices)} simulated devices"
             )
-        home = await stack.enter_async_context(DeviceHome(settings, role="demo"))
+        home = await stack.enter_async_context(
+            DeviceHome(settings, role="demo", publish_status=False)
+        )
         await home.ready()
         yield home
 
@@ -105,39 +106,36 @@ def _show(label: str, entities: list[Entity]) -> None:
 
 
 async def run_demo(settings: Settings, out_dir: Path) -> int:
-    print("Loading models (embedded defaults):")
-    engines = Engines(settings)
-    try:
-        for name in ("wake", "vad", "stt", "tts"):
-            started = time.perf_counter()
-            engines.load(name)
-            print(f"  {name:6} {(time.perf_counter() - started) * 1000:6.0f} ms")
-
-        sample = out_dir / "sample.wav"
-        if sample.is_file():
-            print(f"\nUsing the spoken sample {sample}")
-        else:
-            speech = engines.tts.speak_all(SAMPLE_TEXT, sample_rate_hz=_SAMPLE_RATE_HZ).audio
-            silence_before = np.zeros(int(_LEAD_SECONDS * _SAMPLE_RATE_HZ), dtype=np.float32)
-            silence_after = np.zeros(int(_TRAIL_SECONDS * _SAMPLE_RATE_HZ), dtype=np.float32)
-            write_wav(
-                sample, np.concatenate([silence_before, speech, silence_after]), _SAMPLE_RATE_HZ
-            )
-            print(f"\nSynthesized the spoken sample {sample}: {SAMPLE_TEXT!r}")
-
-        async with _devices(settings) as home:
+    async with _devices(settings) as home:
+        bus = EventBus()
+        async with assemble(settings, engines=_ENGINES, home=home, bus=bus) as assembled:
+            print("Models loaded (embedded defaults):")
+            for name in _ENGINES:
+                print(f"  {name:6} {assembled.engines.load_seconds[name] * 1000:6.0f} ms")
+            sample = _sample(assembled.engines, out_dir)
             lights = [e for e in home.registry.of_kind("light") if e.match_area == "kitchen"]
+            print()
             _show("before", lights)
-            bus = EventBus()
             bus.subscribe(_narrate)
-            runner = TurnRunner(engines, OnOffBrain(home.registry, home.commander), bus)
             print("\nStage      what happened" + " " * 56 + "time")
-            result = await runner.from_wav(sample, use_wake=True, out_dir=out_dir)
+            result = await assembled.runner.from_wav(sample, use_wake=True, out_dir=out_dir)
             print()
             _show("after", lights)
-    finally:
-        engines.close()
     print(f"\n  total {result.timings_ms['total']:.0f} ms")
     if result.reply_wav:
         print(f"  reply kept as {result.reply_wav}")
     return 1 if result.error else 0
+
+
+def _sample(engines: Engines, out_dir: Path) -> Path:
+    """The spoken sample: the user's own if they put one there, else synthesized once."""
+    sample = out_dir / "sample.wav"
+    if sample.is_file():
+        print(f"\nUsing the spoken sample {sample}")
+        return sample
+    speech = engines.tts.speak_all(SAMPLE_TEXT, sample_rate_hz=_SAMPLE_RATE_HZ).audio
+    silence_before = np.zeros(int(_LEAD_SECONDS * _SAMPLE_RATE_HZ), dtype=np.float32)
+    silence_after = np.zeros(int(_TRAIL_SECONDS * _SAMPLE_RATE_HZ), dtype=np.float32)
+    write_wav(sample, np.concatenate([silence_before, speech, silence_after]), _SAMPLE_RATE_HZ)
+    print(f"\nSynthesized the spoken sample {sample}: {SAMPLE_TEXT!r}")
+    return sample

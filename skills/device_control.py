@@ -19,14 +19,22 @@ CoverName = Annotated[str, Entities("cover")]
 ClimateName = Annotated[str, Entities("climate")]
 Percent = Annotated[int, Field(ge=0, le=100)]
 
-_ON = {"light": "turn_on", "switch": "turn_on", "fan": "turn_on", "cover": "open", "lock": "lock",
-       "climate": "turn_on"}  # fmt: skip
-_OFF = {"light": "turn_off", "switch": "turn_off", "fan": "turn_off", "cover": "close",
-        "lock": "unlock", "climate": "turn_off"}  # fmt: skip
-_DONE = {"turn_on": "Turned on", "turn_off": "Turned off", "open": "Opened", "close": "Closed",
-         "lock": "Locked", "unlock": "Unlocked"}  # fmt: skip
-_PLURAL = {"light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",
-           "climate": "thermostats"}  # fmt: skip
+_ON = {
+    "light": "turn_on", "switch": "turn_on", "fan": "turn_on", "cover": "open", "lock": "lock",
+    "climate": "turn_on",
+}  # fmt: skip
+_OFF = {
+    "light": "turn_off", "switch": "turn_off", "fan": "turn_off", "cover": "close",
+    "lock": "unlock", "climate": "turn_off",
+}  # fmt: skip
+_DONE = {
+    "turn_on": "Turned on", "turn_off": "Turned off", "open": "Opened", "close": "Closed",
+    "lock": "Locked", "unlock": "Unlocked",
+}  # fmt: skip
+_PLURAL = {
+    "light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",
+    "climate": "thermostats",
+}  # fmt: skip
 
 
 def _names(entities: list[Entity]) -> str:
@@ -46,14 +54,19 @@ class DeviceControl(Skill):
         if domain:
             kinds = (domain,) if domain in kinds else ()
         if not (name or area or domain):
-            return ToolResult.failure("missing-target", "Which device do you mean?", expects=list(kinds))
-        found = self.context.devices.find(name=name, area=area, kinds=kinds, device_class=device_class)
+            return ToolResult.failure(
+                "missing-target", "Which device do you mean?", expects=list(kinds)
+            )
+        found = self.context.devices.find(
+            name=name, area=area, kinds=kinds, device_class=device_class
+        )
         where = f" in the {area}" if area else ""
         if not found:
             what = name or (_PLURAL.get(domain or "", "devices") if domain else "devices")
             return ToolResult.failure("not-found", f"I don't know any {what}{where}.")
         if name and len(found) > 1 and not area:
-            result = ToolResult.failure("ambiguous", f"Which one do you mean: {_names(found).replace(' and ', ' or ')}?",
+            choices = _names(found).replace(" and ", " or ")
+            result = ToolResult.failure("ambiguous", f"Which one do you mean: {choices}?",
                                         candidates=[e.entity_id for e in found])  # fmt: skip
             result.expects_answer = True
             return result
@@ -76,6 +89,7 @@ class DeviceControl(Skill):
             "(turn|switch|put) on [the] {name}",
             "(turn|switch|put) [the] {name} on",
             "(turn|switch) on [the] {area} (light|lights){domain=light}",
+            "(turn|switch) on [the] (light|lights){domain=light}",
             "(turn|switch) on [the] (light|lights){domain=light} in [the] {area}",
             "(open|raise) [the] {name}",
             "(open|raise) [the] {area} (blind|blinds|shades|curtains){domain=cover}",
@@ -105,6 +119,7 @@ class DeviceControl(Skill):
             "(turn|switch|put) off [the] {name}",
             "(turn|switch|put) [the] {name} off",
             "(turn|switch) off [the] {area} (light|lights){domain=light}",
+            "(turn|switch) off [the] (light|lights){domain=light}",
             "(turn|switch) off [the] (light|lights){domain=light} in [the] {area}",
             "(close|lower) [the] {name}",
             "(close|lower) [the] {area} (blind|blinds|shades|curtains){domain=cover}",
@@ -152,14 +167,18 @@ class DeviceControl(Skill):
         targets = self._targets(name, area, "light", None, ("light",))
         if isinstance(targets, ToolResult):
             return targets
-        outcomes = [await self.context.devices.call(e, "set_brightness", {"brightness": brightness}) for e in targets]
+        outcomes = [
+            await self.context.devices.call(e, "set_brightness", {"brightness": brightness})
+            for e in targets
+        ]
         return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {brightness} percent.")
 
     @tool(
         "HassSetPosition",
         examples=[
             "(set|open|close|move) [the] {name} to {position} [percent]",
-            "(set|open|close|move) [the] {area} (blind|blinds|shades){domain=cover} to {position} [percent]",
+            "(set|open|close|move) [the] {area} (blind|blinds|shades){domain=cover} "
+            "to {position} [percent]",
         ],
     )
     async def set_position(
@@ -180,14 +199,18 @@ class DeviceControl(Skill):
         targets = self._targets(name, area, "cover", None, ("cover",))
         if isinstance(targets, ToolResult):
             return targets
-        outcomes = [await self.context.devices.call(e, "set_position", {"position": position}) for e in targets]
+        outcomes = [
+            await self.context.devices.call(e, "set_position", {"position": position})
+            for e in targets
+        ]
         return ToolResult.from_outcomes(outcomes, f"Moved {_names(targets)} to {position} percent.")
 
     @tool(
         "HassClimateSetTemperature",
         examples=[
             "set [the] {name} to {temperature} [degrees]",
-            "set [the] (heating|temperature|thermostat) [in [the] {area}] to {temperature} [degrees]",
+            "set [the] (heating|temperature|thermostat) [in [the] {area}] "
+            "to {temperature} [degrees]",
             "make it {temperature} degrees [in [the] {area}]",
         ],
     )
@@ -212,6 +235,9 @@ class DeviceControl(Skill):
         targets = self._targets(name, area, "climate", None, ("climate",))
         if isinstance(targets, ToolResult):
             return targets
-        outcomes = [await self.context.devices.call(e, "set_temperature", {"temperature": temperature}) for e in targets]
+        outcomes = [
+            await self.context.devices.call(e, "set_temperature", {"temperature": temperature})
+            for e in targets
+        ]
         spoken = f"{temperature:g}"
         return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {spoken} degrees.")

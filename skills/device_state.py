@@ -13,8 +13,10 @@ _STATE_WORDS = {
     "on": "on", "off": "off", "locked": "locked", "unlocked": "unlocked", "open": "open",
     "closed": "closed", "opening": "opening", "closing": "closing", "jammed": "jammed",
 }  # fmt: skip
-_KIND_WORDS = {"light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",
-               "binary_sensor": "sensors", "sensor": "sensors", "climate": "thermostats"}  # fmt: skip
+_KIND_WORDS = {
+    "light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",
+    "binary_sensor": "sensors", "sensor": "sensors", "climate": "thermostats",
+}  # fmt: skip
 
 
 def _reading(entity: Entity) -> str:
@@ -59,7 +61,8 @@ class DeviceState(Skill):
         self,
         name: AnyName | None = None,
         area: AreaName | None = None,
-        domain: Literal["light", "switch", "fan", "cover", "lock", "binary_sensor", "climate"] | None = None,
+        domain: Literal["light", "switch", "fan", "cover", "lock", "binary_sensor", "climate"]
+        | None = None,
         state: Literal["on", "off", "open", "closed", "locked", "unlocked"] | None = None,
     ) -> ToolResult:
         """Tell the state of a device, or which devices of a kind are in a given state.
@@ -98,7 +101,9 @@ class DeviceState(Skill):
             return ToolResult(f"No {what}{where} are {state}.", data={"entities": []})
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         verb = "is" if len(names) == 1 else "are"
-        return ToolResult(f"The {listed} {verb} {state}.", data={"entities": [e.entity_id for e in matching]})
+        return ToolResult(
+            f"The {listed} {verb} {state}.", data={"entities": [e.entity_id for e in matching]}
+        )
 
     @tool(
         "HassClimateGetTemperature",
@@ -108,7 +113,9 @@ class DeviceState(Skill):
             "what is the temperature of [the] {name}",
         ],
     )
-    async def get_temperature(self, name: AnyName | None = None, area: AreaName | None = None) -> ToolResult:
+    async def get_temperature(
+        self, name: AnyName | None = None, area: AreaName | None = None
+    ) -> ToolResult:
         """Tell the current temperature in a room, from its thermostat or temperature sensor.
 
         Args:
@@ -133,4 +140,7 @@ class DeviceState(Skill):
             return ToolResult.failure("not-found", f"I have no temperature reading{where}.")
         entity, value = readings[0]
         place = f"in the {area}" if area else f"at the {entity.name}"
-        return ToolResult(f"It's {value:g} degrees {place}.", data={"entity": entity.entity_id, "temperature": value})
+        return ToolResult(
+            f"It's {value:g} degrees {place}.",
+            data={"entity": entity.entity_id, "temperature": value},
+        )

@@ -197,7 +197,9 @@ def test_ask_json_has_the_contract_without_wake(tmp_path: Path) -> None:
     assert set(turn) == CONTRACT_KEYS
     assert turn["input"] == "turn on the light"
     assert turn["transcript"] == "turn on the light"
-    assert turn["response"] == "I heard: turn on the light"
+    # No broker configured: the rules understand, and the device skill says there is no light.
+    assert turn["intent"] == {"name": "HassTurnOn", "slots": {"domain": "light"}, "source": "rules"}
+    assert turn["response"] == "I don't know any lights."
     assert turn["error"] is None
     assert set(turn["timings_ms"]) == set(TIMING_KEYS)
     assert turn["timings_ms"]["stt"] == 0
@@ -214,7 +216,10 @@ def test_ask_reads_one_utterance_per_line_from_stdin(tmp_path: Path) -> None:
         "lock the front door",
     ]
     assert all(set(turn) == CONTRACT_KEYS for turn in turns)
-    assert [turn["response"] for turn in turns] == [f"I heard: {t['input']}" for t in turns]
+    intents = [turn["intent"] and turn["intent"]["name"] for turn in turns]
+    assert intents == ["HassTurnOn", "HassGetCurrentTime", None]  # no lock without devices
+    assert turns[1]["response"].startswith("It's ")
+    assert turns[2]["response"] == "Sorry, I didn't understand that."
 
 
 def test_ask_without_json_prints_readable_lines(tmp_path: Path) -> None:
@@ -223,7 +228,7 @@ def test_ask_without_json_prints_readable_lines(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "open the garage door:"
     assert "  heard: open the garage door" in lines
-    assert "  reply: I heard: open the garage door" in lines
+    assert "  reply: Sorry, I didn't understand that." in lines
 
 
 # --- models -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from assistant.brain.heard import HeardBrain
+from assistant.brain.understanding import Understanding
 from assistant.config import Settings, VadSettings
 from assistant.errors import LlmError, NoSpeech
 from assistant.events import (
@@ -52,6 +52,13 @@ from .conftest import (
 pytestmark = pytest.mark.models
 
 WAKE_COMMAND = "Hey Jarvis, turn on the kitchen lights."
+
+
+class EchoBrain:
+    """Understanding reduced to saying back the transcript: these tests are about audio."""
+
+    async def understand(self, text: str) -> Understanding:
+        return Understanding(intent=None, response=f"I heard: {text}")
 
 
 async def listen(
@@ -162,7 +169,7 @@ async def test_endpoint_through_a_whole_turn(
     events: list[Event] = []
     bus = EventBus()
     bus.subscribe(events.append)
-    result = await TurnRunner(engines, HeardBrain(), bus=bus).from_wav(
+    result = await TurnRunner(engines, EchoBrain(), bus=bus).from_wav(
         wav, use_wake=True, out_dir=None
     )
     assert result.error is None
@@ -217,7 +224,7 @@ async def test_only_silence_after_the_wake_word_is_no_speech(
     wav = write_pcm16_wav(
         tmp_path / "just-wake.wav", speech.audio("Hey Jarvis.", lead_seconds=0.5, trail_seconds=7.0)
     )
-    result = await TurnRunner(engines, HeardBrain()).from_wav(
+    result = await TurnRunner(engines, EchoBrain()).from_wav(
         wav, use_wake=True, out_dir=tmp_path / "out"
     )
     assert result.wake is not None and result.wake["detected"] is True

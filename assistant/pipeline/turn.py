@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.audio.wav import load_for_models, write_wav
-from assistant.brain.heard import Brain
+from assistant.brain.understanding import Brain
 from assistant.errors import AssistantError, AudioError, NoSpeech
 from assistant.events import (
     ActionsTaken,

@@ -54,11 +54,17 @@ class Scheduler:
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    def call_at(self, when_epoch_seconds: float, action: Callable[[], Awaitable[None]], name: str) -> None:
+    def call_at(
+        self, when_epoch_seconds: float, action: Callable[[], Awaitable[None]], name: str
+    ) -> None:
         self.cancel(name)
-        self._tasks[name] = asyncio.create_task(self._run(when_epoch_seconds, action, name), name=name)
+        self._tasks[name] = asyncio.create_task(
+            self._run(when_epoch_seconds, action, name), name=name
+        )
 
-    async def _run(self, when_epoch_seconds: float, action: Callable[[], Awaitable[None]], name: str) -> None:
+    async def _run(
+        self, when_epoch_seconds: float, action: Callable[[], Awaitable[None]], name: str
+    ) -> None:
         # Sleep in short steps against the wall clock, so a clock set by NTP after boot (no RTC
         # on a Pi) moves the due time with it.
         while (remaining := when_epoch_seconds - time.time()) > 0:

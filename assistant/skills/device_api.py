@@ -28,7 +28,9 @@ CURRENT_TURN: ContextVar[TurnInfo] = ContextVar("assistant_turn")
 
 
 class DeviceApi:
-    def __init__(self, registry: DeviceRegistry, commander: DeviceCommander | None, policy: SafetyPolicy) -> None:
+    def __init__(
+        self, registry: DeviceRegistry, commander: DeviceCommander | None, policy: SafetyPolicy
+    ) -> None:
         self.registry = registry
         self._commander = commander
         self.policy = policy
@@ -71,12 +73,16 @@ class DeviceApi:
         words = set(spoken.split())
         return [e for e in candidates if any(words <= set(n.split()) for n in e.match_names)]
 
-    async def call(self, entity: Entity | str, service: str, data: dict[str, Any] | None = None) -> CommandOutcome:
+    async def call(
+        self, entity: Entity | str, service: str, data: dict[str, Any] | None = None
+    ) -> CommandOutcome:
         """Command a device through the safety policy; returns its outcome (never raises for
         device problems). Raises ConfirmationRequired for a high-risk action not yet confirmed."""
         target = self.registry.get(entity) if isinstance(entity, str) else entity
         if target is None:
-            return CommandOutcome(str(entity), service, "refused", f"There is no device called {entity}.")
+            return CommandOutcome(
+                str(entity), service, "refused", f"There is no device called {entity}."
+            )
         data = data or {}
         turn = CURRENT_TURN.get(None) or TurnInfo("direct")
         verdict = self.policy.check(
@@ -85,7 +91,9 @@ class DeviceApi:
         if not verdict.allowed:
             outcome = CommandOutcome(target.entity_id, service, "refused", verdict.speech)
         elif self._commander is None:
-            outcome = CommandOutcome(target.entity_id, service, "failed", "No device network is connected.")
+            outcome = CommandOutcome(
+                target.entity_id, service, "failed", "No device network is connected."
+            )
         else:
             outcome = await self._commander.call(target.entity_id, service, data)
         turn.outcomes.append(outcome)

@@ -23,7 +23,6 @@ from pydantic import ValidationError
 from assistant.config import SkillsSettings
 from assistant.errors import ConfigError
 from assistant.skills.base import Skill
-from assistant.skills.context import SkillContext
 from assistant.skills.schema import ParameterInfo, arguments_model, parameters, parse_docstring
 from assistant.skills.tool import TOOL_ATTRIBUTE, ToolInfo
 
@@ -78,7 +77,9 @@ def _modules_in(folder: Path) -> list[tuple[str, Path]]:
 def _import_file(name: str, path: Path) -> ModuleType:
     module_name = f"assistant_skill_{name}"
     spec = importlib.util.spec_from_file_location(
-        module_name, path, submodule_search_locations=[str(path.parent)] if path.name == "__init__.py" else None
+        module_name,
+        path,
+        submodule_search_locations=[str(path.parent)] if path.name == "__init__.py" else None,
     )
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
@@ -111,9 +112,7 @@ def _candidates(settings: SkillsSettings) -> list[tuple[str, str, Any]]:
     return found
 
 
-async def load_skills(
-    settings: SkillsSettings, make_context: Any
-) -> LoadedSkills:
+async def load_skills(settings: SkillsSettings, make_context: Any) -> LoadedSkills:
     """Import, configure and set up every enabled skill; collect their tools.
 
     `make_context(name, config)` builds each skill's SkillContext.
@@ -133,20 +132,28 @@ async def load_skills(
         except Exception as error:
             log.error("skill %s (%s) disabled: cannot be loaded: %s: %s", module_name, source,
                       type(error).__name__, error)  # fmt: skip
-            statuses.append(SkillStatus(module_name, source, "broken", f"{type(error).__name__}: {error}"))
+            statuses.append(
+                SkillStatus(module_name, source, "broken", f"{type(error).__name__}: {error}")
+            )
             continue
         for cls in classes:
-            name = cls.name or (module_name if len(classes) == 1 else f"{module_name}.{cls.__name__}")
+            name = cls.name or (
+                module_name if len(classes) == 1 else f"{module_name}.{cls.__name__}"
+            )
             if name in settings.disabled:
                 statuses.append(SkillStatus(name, source, "disabled", "disabled in config"))
                 continue
-            status = await _start_skill(cls, name, source, settings, make_context, skills, tools)
+            status = await _start_skill(
+                cls, name=name, source=source, settings=settings, make_context=make_context,
+                skills=skills, tools=tools,
+            )  # fmt: skip
             statuses.append(status)
     return LoadedSkills(skills, tools, statuses)
 
 
 async def _start_skill(
     cls: type[Skill],
+    *,
     name: str,
     source: str,
     settings: SkillsSettings,
@@ -166,7 +173,10 @@ async def _start_skill(
         found = _tools_of(skill, name, source)
         await skill.setup()
     except ValidationError as error:
-        reason = "; ".join(f"skills.options.{name}.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        reason = "; ".join(
+            f"skills.options.{name}.{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            for e in error.errors()
+        )
         log.error("skill %s disabled: invalid options: %s", name, reason)
         return SkillStatus(name, source, "broken", reason)
     except Exception as error:

@@ -49,7 +49,8 @@ class SkillRuntime:
             config=config,
             log=logging.getLogger(f"assistant.skill.{name}"),
             describe_tools=lambda: [
-                (tool.name, tool.description, tool.info.examples) for tool in self.toolbox.tools.values()
+                (tool.name, tool.description, tool.info.examples)
+                for tool in self.toolbox.tools.values()
             ],
         )
 

@@ -56,7 +56,10 @@ def is_high_risk(entity: Entity, service: str) -> bool:
     if entity.kind == "lock":
         return service in ("unlock", "open")
     if entity.kind == "cover":
-        return service in ("open", "set_position") and entity.config.device_class in _HIDDEN_COVER_CLASSES
+        return (
+            service in ("open", "set_position")
+            and entity.config.device_class in _HIDDEN_COVER_CLASSES
+        )
     return entity.kind == "alarm_control_panel" and service.startswith("disarm")
 
 
@@ -76,10 +79,14 @@ class SafetyPolicy:
             return False
         return entity.entity_id in self.settings.exposed or not hidden_by_default(entity)
 
-    def check(self, entity: Entity, service: str, data: dict[str, Any], *, confirmed: bool) -> Verdict:
+    def check(
+        self, entity: Entity, service: str, data: dict[str, Any], *, confirmed: bool
+    ) -> Verdict:
         """Decide before anything is sent. Raises ConfirmationRequired for unconfirmed high risk."""
         if not self.exposed(entity):
-            return Verdict(False, "not-exposed", f"I'm not allowed to control the {entity.name} by voice.")
+            return Verdict(
+                False, "not-exposed", f"I'm not allowed to control the {entity.name} by voice."
+            )
         if service == "set_temperature" and "temperature" in data:
             verdict = self._comfort(entity, data["temperature"])
             if not verdict.allowed:
@@ -93,7 +100,8 @@ class SafetyPolicy:
                 False,
                 "rate-limited",
                 f"The {entity.name} has been switched {len(window)} times in the last "
-                f"{self.settings.rate_limit_seconds:.0f} seconds; I'll leave it alone for a moment.",
+                f"{self.settings.rate_limit_seconds:.0f} seconds; "
+                "I'll leave it alone for a moment.",
             )
         if is_high_risk(entity, service) and not confirmed:
             action = {"unlock": "unlock", "open": "open"}.get(service, service.replace("_", " "))
@@ -140,7 +148,9 @@ class AuditLog:
     def record(self, **entry: Any) -> None:
         if self.path is None:
             return
-        line = json.dumps({"time": datetime.now(UTC).isoformat(timespec="seconds"), **entry}, default=str)
+        line = json.dumps(
+            {"time": datetime.now(UTC).isoformat(timespec="seconds"), **entry}, default=str
+        )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists() and self.path.stat().st_size > _AUDIT_MAX_BYTES:
@@ -153,4 +163,6 @@ class AuditLog:
     def entries(self) -> list[dict[str, Any]]:
         if self.path is None or not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line]
+        return [
+            json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line
+        ]

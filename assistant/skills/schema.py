@@ -107,11 +107,11 @@ def arguments_model(tool_name: str, function: Callable[..., Any]) -> type[BaseMo
     fields: dict[str, Any] = {}
     for info in parameters(function):
         default = signature.parameters[info.name].default
-        field = Field(default=... if info.required else default, description=info.description or None)
+        field = Field(
+            default=... if info.required else default, description=info.description or None
+        )
         fields[info.name] = (info.annotation, field)
-    return create_model(  # type: ignore[call-overload,no-any-return]
-        f"{tool_name}Arguments", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    return create_model(f"{tool_name}Arguments", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def clean_schema(schema: Any) -> Any:

@@ -27,24 +27,26 @@ def tool(function: F, /) -> F: ...
 
 @overload
 def tool(
-    name: str | None = None, *, examples: tuple[str, ...] | list[str] = (), timeout_seconds: float = 10.0
+    name: str | None = None,
+    /,
+    *,
+    examples: tuple[str, ...] | list[str] = (),
+    timeout_seconds: float = 10.0,
 ) -> Callable[[F], F]: ...
 
 
 def tool(
-    function: Any = None,
+    function_or_name: Any = None,
     /,
-    name: str | None = None,
     *,
     examples: tuple[str, ...] | list[str] = (),
     timeout_seconds: float = 10.0,
 ) -> Any:
     """Declare a tool: `@tool` or `@tool("HassTurnOn", examples=[...], timeout_seconds=5)`."""
-    if isinstance(function, str):  # @tool("Name", ...) passes the name positionally
-        name, function = function, None
+    name = function_or_name if isinstance(function_or_name, str) else None
 
     def mark(target: F) -> F:
         setattr(target, TOOL_ATTRIBUTE, ToolInfo(name, tuple(examples), timeout_seconds))
         return target
 
-    return mark(function) if callable(function) else mark
+    return mark(function_or_name) if callable(function_or_name) else mark

@@ -113,18 +113,24 @@ class Toolbox:
                 expires_monotonic=time.monotonic() + self.confirmation_timeout_seconds,
             )
             result = ToolResult(
-                speech=request.message, success=False, error="needs-confirmation", expects_answer=True
+                speech=request.message,
+                success=False,
+                error="needs-confirmation",
+                expects_answer=True,
             )
         except TimeoutError:
             result = ToolResult.failure(
-                "timeout", f"That took too long; I stopped after {tool.info.timeout_seconds:g} seconds."
+                "timeout",
+                f"That took too long; I stopped after {tool.info.timeout_seconds:g} seconds.",
             )
         except AssistantError as error:
             result = ToolResult.failure(error.code, error.message)
         except Exception as error:
             log.exception("tool %s of skill %s failed", name, tool.skill)
             result = ToolResult.failure(
-                "skill-failed", f"Sorry, the {tool.skill.replace('_', ' ')} skill failed.", detail=str(error)
+                "skill-failed",
+                f"Sorry, the {tool.skill.replace('_', ' ')} skill failed.",
+                detail=str(error),
             )
         finally:
             CURRENT_TURN.reset(token)
@@ -162,7 +168,12 @@ class Toolbox:
             self.pending = None
 
     def _audit(
-        self, turn_id: str, tool: Tool, arguments: dict[str, Any], result: ToolResult, started: float
+        self,
+        turn_id: str,
+        tool: Tool,
+        arguments: dict[str, Any],
+        result: ToolResult,
+        started: float,
     ) -> None:
         self.audit.record(
             turn=turn_id,
@@ -170,7 +181,8 @@ class Toolbox:
             arguments=arguments,
             outcome="ok" if result.success else result.error,
             actions=[
-                {"entity": o.entity_id, "service": o.service, "status": o.status} for o in result.outcomes
+                {"entity": o.entity_id, "service": o.service, "status": o.status}
+                for o in result.outcomes
             ],
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
         )

@@ -1,0 +1,113 @@
+"""Utterances as the rules compare them: lower case, no punctuation, digits for number words.
+
+"Could you set the thermostat to twenty-one and a half °C, please?" →
+"set the thermostat to 21.5 degrees c". Politeness and the wake word are dropped, because
+they change nothing about what is asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.devices.names import normalize_name
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_FILLER = re.compile(
+    r"^(?:(?:hey |ok |okay )?jarvis|hey|ok|okay)\b|\b(?:please|could you|can you|would you|will you"
+    r"|would you mind|i want you to|i'd like you to|kindly|for me|thanks|thank you)\b"
+)
+
+
+def _number_words(words: list[str]) -> list[str]:
+    """Replace runs like "twenty one", "one hundred and five", "two point five" by digits."""
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        value, used = _read_number(words, index)
+        if used:
+            out.append(value)
+            index += used
+        else:
+            out.append(words[index])
+            index += 1
+    return out
+
+
+def _read_number(words: list[str], start: int) -> tuple[str, int]:
+    """The number spelled out at `start` as digits, and how many words it took (0: none)."""
+    value, index, last = 0, start, ""
+    while index < len(words):
+        word = words[index]
+        if word in _UNITS:
+            unit = _UNITS[word]
+            # "five six" and "twenty twelve" are two numbers, not one.
+            if last in ("unit", "teen") or (last == "tens" and (unit >= 10 or unit == 0)):
+                break
+            value += unit
+            last = "teen" if unit >= 10 else "unit"
+        elif word in _TENS:
+            if last in ("unit", "teen", "tens"):
+                break
+            value += _TENS[word]
+            last = "tens"
+        elif word == "hundred" and last == "unit":
+            value *= 100
+            last = "hundred"
+        elif (
+            word == "and"
+            and last == "hundred"
+            and index + 1 < len(words)
+            and (words[index + 1] in _UNITS or words[index + 1] in _TENS)
+        ):
+            last = "hundred"  # "one hundred and five"
+        else:
+            break
+        index += 1
+    if index == start:
+        return "", 0
+    text = str(value)
+    if (
+        words[index : index + 1] == ["point"]
+        and index + 1 < len(words)
+        and words[index + 1] in _UNITS
+    ):
+        text += "." + str(_UNITS[words[index + 1]])
+        index += 2
+    return text, index - start
+
+
+_CONTRACTIONS = re.compile(
+    r"\b(what|it|that|there|where|how|who|here)['’]s\b|\b(\w+)n['’]t\b|\b(i)['’]m\b"
+    r"|\b(\w+)['’](re|ve|ll|d)\b",
+    flags=re.IGNORECASE,
+)
+_EXPANSIONS = {"re": "are", "ve": "have", "ll": "will", "d": "would"}
+
+
+def _expand(match: re.Match[str]) -> str:
+    if match.group(1):
+        return f"{match.group(1)} is"
+    if match.group(2):
+        stem = match.group(2).lower()
+        return {"wo": "will not", "ca": "cannot", "sha": "shall not"}.get(stem, f"{stem} not")
+    if match.group(3):
+        return "i am"
+    return f"{match.group(4)} {_EXPANSIONS[match.group(5).lower()]}"
+
+
+def normalize_utterance(text: str) -> str:
+    text = _CONTRACTIONS.sub(_expand, text)
+    text = text.replace("%", " percent ").replace("°", " degrees ")
+    text = re.sub(r"(\d),(\d)", r"\1.\2", text)  # "21,5" as some transcripts write decimals
+    text = re.sub(r"(\d+)\.(\d+)", lambda m: f"{m.group(1)}point{m.group(2)}", text)
+    tokens = [re.sub(r"^(\d+)point(\d+)$", r"\1.\2", word) for word in normalize_name(text).split()]
+    words = " ".join(_number_words(tokens))
+    words = re.sub(r"\b(\d+) and a half\b", r"\1.5", words)
+    words = re.sub(r"\b(\d+) point (\d)\b", r"\1.\2", words)
+    return re.sub(r"\s+", " ", _FILLER.sub(" ", words)).strip()

@@ -1,0 +1,79 @@
+"""Understanding through the skills: a pending confirmation first, then the rules.
+
+A high-risk action waits for the person's answer; "yes" (with the PIN when one is set) carries
+it out, "no" drops it, and any other request drops it too, so a stale question can never be
+answered by accident later. Replies are the tools' own words, built from confirmed outcomes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Awaitable
+from typing import Any, Literal
+
+from assistant.brain.normalize import normalize_utterance
+from assistant.brain.rules import RuleMatcher
+from assistant.brain.understanding import Understanding
+from assistant.devices.names import normalize_name
+from assistant.skills.result import ToolResult
+from assistant.skills.toolbox import Toolbox
+
+_YES = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|ok|okay|correct|confirm(?:ed)?|do it|go ahead|please do)\b"
+)
+_NO = re.compile(r"^(?:no|nope|nah|don t|do not|cancel|never mind|stop|abort)\b")
+
+NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+
+
+def classify_answer(text: str) -> tuple[Literal["yes", "no"] | None, str | None]:
+    """("yes"/"no"/None, digits spoken) for a reply to a confirmation question."""
+    plain = normalize_name(text)
+    digits = "".join(re.findall(r"\d", normalize_utterance(text)))
+    if _NO.match(plain):
+        return "no", None
+    if _YES.match(plain):
+        return "yes", digits or None
+    if digits and re.fullmatch(r"[\d ]+", normalize_utterance(text)):
+        return "yes", digits  # a PIN alone answers the question
+    return None, None
+
+
+class SkillBrain:
+    def __init__(self, toolbox: Toolbox, rules: RuleMatcher) -> None:
+        self.toolbox = toolbox
+        self.rules = rules
+
+    async def understand(self, text: str) -> Understanding:
+        turn_id = uuid.uuid4().hex[:12]
+        self.toolbox.drop_expired()
+        pending = self.toolbox.pending
+        if pending is not None:
+            answer, pin = classify_answer(text)
+            if answer is not None:
+                intent = {"name": pending.tool, "slots": pending.arguments, "source": "dialogue"}
+                return await self._act(
+                    intent, self.toolbox.answer(answer, pin=pin, turn_id=turn_id)
+                )
+            self.toolbox.pending = None  # a new request replaces an unanswered question
+        match = self.rules.match(text)
+        if match is None:
+            return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        intent = {"name": match.tool, "slots": match.arguments, "source": "rules"}
+        return await self._act(
+            intent, self.toolbox.call(match.tool, match.arguments, turn_id=turn_id)
+        )
+
+    @staticmethod
+    async def _act(intent: dict[str, Any], call: Awaitable[ToolResult]) -> Understanding:
+        started = time.perf_counter()
+        result = await call
+        return Understanding(
+            intent=intent,
+            response=result.speech,
+            actions=[outcome.as_action() for outcome in result.outcomes],
+            act_ms=(time.perf_counter() - started) * 1000,
+            expects_answer=result.expects_answer,
+        )

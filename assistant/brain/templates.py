@@ -1,0 +1,163 @@
+"""Sentence templates: `(turn|switch) on [the] {area} (light|lights){domain=light}`.
+
+`(a|b)` alternatives, `[x]` optional, `{slot}` a tool parameter filled from the words there,
+`{slot=value}` a fixed argument that matches no words. A template compiles to one regular
+expression over normalised text; slot values come from lists (device names, areas, the
+parameter's allowed values) or, for numbers and free text, from a pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.brain.normalize import normalize_utterance
+
+
+class TemplateSyntaxError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+
+
+@dataclass(frozen=True)
+class Fixed:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Sequence:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    options: tuple[Sequence, ...]
+    optional: bool
+
+
+Node = Word | Slot | Fixed | Sequence | Choice
+
+_TOKEN = re.compile(r"\{[^}]*\}|[()\[\]|]|[^\s()\[\]|{}]+")
+
+
+def parse_template(template: str) -> Sequence:
+    tokens = _TOKEN.findall(template)
+    position = 0
+
+    def sequence(closers: str) -> Sequence:
+        nonlocal position
+        items: list[Node] = []
+        while position < len(tokens) and tokens[position] not in closers:
+            token = tokens[position]
+            position += 1
+            if token in "([":
+                closer = ")" if token == "(" else "]"
+                options = [sequence("|" + closer)]
+                while position < len(tokens) and tokens[position] == "|":
+                    position += 1
+                    options.append(sequence("|" + closer))
+                if position >= len(tokens) or tokens[position] != closer:
+                    raise TemplateSyntaxError(f"{template!r}: missing {closer!r}")
+                position += 1
+                items.append(Choice(tuple(options), optional=token == "["))
+            elif token.startswith("{"):
+                inner = token[1:-1].strip()
+                name, equals, value = inner.partition("=")
+                if not name.strip().isidentifier():
+                    raise TemplateSyntaxError(f"{template!r}: bad slot {token!r}")
+                items.append(Fixed(name.strip(), value.strip()) if equals else Slot(name.strip()))
+            elif token in ")]|":
+                raise TemplateSyntaxError(f"{template!r}: unexpected {token!r}")
+            else:
+                items.extend(Word(word) for word in normalize_utterance(token).split())
+        return Sequence(tuple(items))
+
+    parsed = sequence("")
+    if position != len(tokens):
+        raise TemplateSyntaxError(f"{template!r}: unexpected {tokens[position]!r}")
+    return parsed
+
+
+@dataclass(frozen=True)
+class SlotPattern:
+    """How a slot's words are recognised: a list of phrases, or a regular expression."""
+
+    values: dict[str, str] | None = None
+    """Normalised phrase → argument value; a list slot with no values matches nothing."""
+    pattern: str | None = None
+    """A regular expression; with neither values nor pattern the slot takes free text."""
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    template: str
+    regex: re.Pattern[str]
+    groups: dict[str, str]
+    """Regex group name → slot name."""
+    fixed: dict[str, str]
+    literal_words: int
+
+    def match(self, text: str, slots: dict[str, SlotPattern]) -> dict[str, str] | None:
+        found = self.regex.fullmatch(text)
+        if found is None:
+            return None
+        arguments: dict[str, str] = {}
+        for group, slot in self.groups.items():
+            spoken = found.group(group)
+            if spoken is None:
+                continue
+            pattern = slots[slot]
+            arguments[slot] = pattern.values.get(spoken, spoken) if pattern.values is not None else spoken
+        return {**arguments, **self.fixed}
+
+
+def compile_template(
+    template: str, slot_for: Callable[[str], SlotPattern | None]
+) -> CompiledTemplate:
+    """Compile against the current slot values (recompile when the home changes)."""
+    groups: dict[str, str] = {}
+    fixed: dict[str, str] = {}
+    literal_words = 0
+
+    def render(node: Node) -> str:
+        nonlocal literal_words
+        if isinstance(node, Word):
+            literal_words += 1
+            return re.escape(node.text)
+        if isinstance(node, Fixed):
+            fixed[node.name] = node.value
+            return ""
+        if isinstance(node, Slot):
+            pattern = slot_for(node.name)
+            if pattern is None:
+                raise TemplateSyntaxError(f"{template!r}: no parameter named {node.name!r}")
+            group = f"{node.name}__{len(groups)}"
+            groups[group] = node.name
+            if pattern.values is not None:
+                phrases = sorted(pattern.values, key=len, reverse=True)
+                body = "|".join(re.escape(p) for p in phrases) or "(?!)"
+            else:
+                body = pattern.pattern or r".+?"
+            return f"(?P<{group}>{body})"
+        if isinstance(node, Choice):
+            options = "|".join(render(option) for option in node.options)
+            return f"(?:{options})?" if node.optional else f"(?:{options})"
+        parts = [part for part in (render(item) for item in node.items) if part]
+        # Words are separated by one space in normalised text; the space is optional so
+        # that a left-out optional part ("[the]") leaves no gap to match.
+        return " ?".join(parts)
+
+    body = render(parse_template(template))
+    regex = re.compile(rf"\s*{body}\s*")
+    return CompiledTemplate(template, regex, groups, fixed, literal_words)

@@ -1,0 +1,67 @@
+"""The runtime assembled for a turn: models, devices, skills, rules and the brain over them."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from assistant.brain.rules import RuleMatcher
+from assistant.brain.skill_brain import SkillBrain
+from assistant.config import Settings
+from assistant.devices.home import DeviceHome
+from assistant.devices.registry import DeviceRegistry
+from assistant.events import EventBus
+from assistant.pipeline.engines import EngineName, Engines
+from assistant.pipeline.turn import TurnRunner
+from assistant.skills.runtime import SkillRuntime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Assembled:
+    engines: Engines
+    home: DeviceHome | None
+    skills: SkillRuntime
+    rules: RuleMatcher
+    brain: SkillBrain
+    runner: TurnRunner
+
+
+@contextlib.asynccontextmanager
+async def assemble(
+    settings: Settings,
+    *,
+    engines: tuple[EngineName, ...],
+    home: DeviceHome | None = None,
+    role: str = "cli",
+    bus: EventBus | None = None,
+) -> AsyncIterator[Assembled]:
+    """Models loaded up front (a missing one is a start-up error), the configured broker's
+    devices unless a `home` is given, and every enabled skill."""
+    loaded = Engines(settings)
+    try:
+        loaded.load(*engines)
+        async with contextlib.AsyncExitStack() as stack:
+            if home is None and settings.mqtt.host:
+                home = await stack.enter_async_context(
+                    DeviceHome(settings, role=role, publish_status=False)
+                )
+                if not await home.ready():
+                    log.warning(
+                        "MQTT broker %s:%s not reachable yet",
+                        settings.mqtt.host,
+                        settings.mqtt.port,
+                    )
+            registry = home.registry if home else DeviceRegistry(None)
+            skills = await SkillRuntime(
+                settings, registry, home.commander if home else None
+            ).start()
+            stack.push_async_callback(skills.stop)
+            rules = RuleMatcher(skills.toolbox.tools, skills.devices)
+            brain = SkillBrain(skills.toolbox, rules)
+            yield Assembled(loaded, home, skills, rules, brain, TurnRunner(loaded, brain, bus))
+    finally:
+        loaded.close()

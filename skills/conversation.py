@@ -1,0 +1,279 @@
+"""Talking about the conversation itself: "never mind", and "what can you do".
+
+The answer to "what can you do" is built from the tools that are loaded right now, so a skill
+added by the home's owner shows up in it and a disabled one does not. Tools with a Home
+Assistant intent name are grouped into kinds of things (lights, thermostats, timers, …); any
+other tool is described by its own docstring. Each kind gets one example sentence, made from
+the tool's first usable example template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.skills import Skill, ToolResult, tool
+
+# --- example templates to plain sentences ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class _Slot:
+    name: str
+    fixed: bool
+    """`{domain=light}`: a fixed argument, which says nothing."""
+
+
+@dataclass(frozen=True)
+class _Group:
+    alternatives: tuple[tuple[_Node, ...], ...]
+    optional: bool
+
+
+_Node = _Text | _Slot | _Group
+_CLOSERS = {"(": ")", "[": "]"}
+
+
+def _parse(
+    template: str, start: int, closer: str | None
+) -> tuple[tuple[tuple[_Node, ...], ...], int]:
+    """Alternatives up to `closer` (or the end), and the index just past it."""
+    alternatives: list[tuple[_Node, ...]] = []
+    current: list[_Node] = []
+    text = ""
+    index = start
+    while index < len(template):
+        char = template[index]
+        if (char in "([{|" or char == closer) and text:
+            current.append(_Text(text))
+            text = ""
+        if char == closer:
+            alternatives.append(tuple(current))
+            return tuple(alternatives), index + 1
+        if char == "|":
+            alternatives.append(tuple(current))
+            current = []
+        elif char in _CLOSERS:
+            inner, index = _parse(template, index + 1, _CLOSERS[char])
+            current.append(_Group(inner, optional=char == "["))
+            continue
+        elif char == "{":
+            end = template.find("}", index)
+            if end < 0:
+                raise ValueError(f"unclosed {{ in {template!r}")
+            content = template[index + 1 : end]
+            current.append(_Slot(content.partition("=")[0].strip(), fixed="=" in content))
+            index = end
+        elif char in ")]}":
+            raise ValueError(f"unbalanced {char} in {template!r}")
+        else:
+            text += char
+        index += 1
+    if closer is not None:
+        raise ValueError(f"missing {closer} in {template!r}")
+    if text:
+        current.append(_Text(text))
+    alternatives.append(tuple(current))
+    return tuple(alternatives), index
+
+
+def _plain(nodes: tuple[_Node, ...]) -> bool:
+    return all(isinstance(node, _Text) for node in nodes)
+
+
+def _expand(nodes: tuple[_Node, ...], fill: dict[str, str], missing: list[str]) -> str:
+    parts: list[str] = []
+    for node in nodes:
+        if isinstance(node, _Text):
+            parts.append(node.text)
+        elif isinstance(node, _Slot):
+            if node.fixed:
+                continue
+            if node.name not in fill:
+                missing.append(node.name)
+            parts.append(fill.get(node.name, node.name.replace("_", " ")))
+        elif node.optional:
+            # Plain optional words ("[the]", "[percent]", "[today]") make the sentence read
+            # naturally; optional slots and optional choices ("[down|up]") are left out.
+            if len(node.alternatives) == 1 and _plain(node.alternatives[0]):
+                parts.append(_expand(node.alternatives[0], fill, missing))
+        else:
+            parts.append(_expand(node.alternatives[0], fill, missing))
+    return "".join(parts)
+
+
+def expand_template(template: str, fill: dict[str, str]) -> tuple[str, list[str]]:
+    """One plain sentence from an example template, and the slots `fill` had no word for.
+
+    The first of each `(a|b)` is taken, `{slot=value}` says nothing, `{slot}` becomes its
+    word from `fill` (else the slot's name), and optional parts are kept only when they are
+    plain words. Raises ValueError for a malformed template.
+    """
+    alternatives, _ = _parse(template, 0, None)
+    missing: list[str] = []
+    sentence = _expand(alternatives[0], fill, missing)
+    return " ".join(sentence.split()), missing
+
+
+# --- kinds of things the assistant can do ----------------------------------------------------
+
+_SLOT_WORDS = {
+    "name": "kitchen light", "area": "kitchen", "floor": "ground floor", "brightness": "50",
+    "position": "50", "temperature": "21", "hours": "1", "minutes": "5", "seconds": "30",
+    "state": "on", "domain": "lights", "color": "blue", "volume_level": "50",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Kind:
+    phrase: str
+    """What the assistant can do, as a verb phrase after "I can"."""
+    tools: tuple[str, ...] = ()
+    """Tool names of this kind, the one to take the example from first."""
+    name_contains: str = ""
+    """Also any tool whose name contains this (all the Hass…Timer intents)."""
+    name_prefix: str = ""
+    words: dict[str, str] = field(default_factory=dict)
+    """Slot words for this kind's example, over `_SLOT_WORDS`."""
+
+    def covers(self, tool_name: str) -> bool:
+        return (
+            tool_name in self.tools
+            or bool(self.name_contains and self.name_contains in tool_name)
+            or bool(self.name_prefix and tool_name.startswith(self.name_prefix))
+        )
+
+
+# Home Assistant's intent names (docs/conventions.md), grouped; only loaded tools are spoken of.
+_KINDS = (
+    _Kind("switch and dim lights and other devices", ("HassTurnOn", "HassTurnOff", "HassLightSet")),
+    _Kind("open and close blinds", ("HassSetPosition",), words={"name": "bedroom blinds"}),
+    _Kind(
+        "set the heating and tell you the temperature",
+        ("HassClimateSetTemperature", "HassClimateGetTemperature"),
+        words={"name": "thermostat"},
+    ),
+    _Kind(
+        "tell you whether doors are locked or lights are on",
+        ("HassGetState",),
+        words={"name": "front door", "state": "locked"},
+    ),
+    _Kind("set timers", ("HassStartTimer",), name_contains="Timer", words={"name": "pasta"}),
+    _Kind("tell you the time and the date", ("HassGetCurrentTime", "HassGetCurrentDate")),
+    _Kind(
+        "control music and the volume",
+        ("HassMediaPause", "HassSetVolume"),
+        name_prefix="HassMedia",
+        words={"name": "radio"},
+    ),
+    _Kind("call for help", ("CallForAssistance",)),
+)
+_NOT_SPOKEN_OF = {"HassNevermind", "AssistantHelp"}
+_MOST_KINDS_SPOKEN = 8
+
+
+def _verb_phrase(description: str) -> str:
+    """ "Water the plants. Uses the pump." -> "water the plants" """
+    first = description.strip().split(". ")[0].strip().rstrip(".")
+    if len(first) > 1 and not first[1].isupper():
+        first = first[0].lower() + first[1:]
+    return first
+
+
+def _example(templates: list[tuple[str, ...]], words: dict[str, str]) -> str | None:
+    """The first example sentence whose slots all have words; failing that, the one that
+    leaves the fewest slots unfilled."""
+    fill = {**_SLOT_WORDS, **words}
+    best: tuple[int, str] | None = None
+    for examples in templates:
+        for template in examples:
+            try:
+                sentence, missing = expand_template(template, fill)
+            except ValueError:
+                continue
+            if not sentence:
+                continue
+            if not missing:
+                return sentence
+            if best is None or len(missing) < best[0]:
+                best = (len(missing), sentence)
+    return best[1] if best else None
+
+
+def _join(items: list[str], word: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def summarise(tools: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, list[dict[str, object]]]:
+    """The spoken answer to "what can you do", and the kinds it names (for the result's data)."""
+    kinds: list[dict[str, object]] = []
+    claimed: set[str] = set()
+    by_name = {name: examples for name, _, examples in tools}
+    for kind in _KINDS:
+        members = [name for name, _, _ in tools if kind.covers(name)]
+        if not members:
+            continue
+        claimed.update(members)
+        preferred = [name for name in kind.tools if name in by_name]
+        ordered = preferred + [name for name in members if name not in preferred]
+        example = _example([by_name[name] for name in ordered], kind.words)
+        kinds.append({"kind": kind.phrase, "tools": members, "example": example})
+    for name, description, examples in tools:
+        if name in claimed or name in _NOT_SPOKEN_OF:
+            continue
+        example = _example([examples], {})
+        kinds.append({"kind": _verb_phrase(description), "tools": [name], "example": example})
+    if not kinds:
+        return "Right now I can't do much: no skills with things to do are loaded.", []
+    spoken = kinds[:_MOST_KINDS_SPOKEN]
+    phrases = [str(kind["kind"]) for kind in spoken]
+    if len(kinds) > len(spoken):
+        phrases.append("a few more things")
+    speech = f"I can {_join(phrases)}."
+    sentences = [f'"{kind["example"]}"' for kind in spoken if kind["example"]]
+    if sentences:
+        speech += f" For example, you can say {_join(sentences, 'or')}."
+    return speech, kinds
+
+
+class Conversation(Skill):
+    """Cancel what is going on, and tell what the assistant can do."""
+
+    name = "conversation"
+
+    @tool(
+        "HassNevermind",
+        examples=[
+            "(never mind|nevermind)",
+            "cancel [that|it]",
+            "forget (it|that|about it)",
+            "stop",
+            "(nothing|no thanks)",
+        ],
+        timeout_seconds=2,
+    )
+    async def nevermind(self) -> ToolResult:
+        """Cancel: the person does not want anything after all."""
+        return ToolResult("OK.", data={"nevermind": True})
+
+    @tool(
+        "AssistantHelp",
+        examples=[
+            "what can you do",
+            "what (are you able|do you know how) to do",
+            "what can (I|you) (say|ask [you])",
+            "what can you help [me] with",
+            "how (do|can) I use you",
+        ],
+        timeout_seconds=2,
+    )
+    async def what_can_you_do(self) -> ToolResult:
+        """Tell what kinds of things the assistant can do, with an example of each."""
+        speech, kinds = summarise(self.context.describe_tools())
+        return ToolResult(speech, data={"kinds": kinds})

@@ -1,0 +1,465 @@
+"""Kitchen timers: several at once, named or not, that ring with a tone and a voice when done.
+
+Timers are kept in the skill's state folder with their wall-clock end time (or what was left when
+paused), so a restart of the service neither loses them nor moves them; one that came due while
+the service was down is announced as soon as it is back.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from assistant.skills import Skill, ToolResult, tool
+
+MAX_SECONDS = 24 * 3600
+MAX_TIMERS = 20  # more would be unlistenable when asked "how much time is left"
+STATE_FILE = "timers.json"
+Hours = Annotated[int, Field(ge=0, le=24)]
+Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+Seconds = Annotated[int, Field(ge=0, le=MAX_SECONDS)]
+Name = Annotated[str, Field(min_length=1, max_length=60)] | None
+_UNITS = ((3600, "hour"), (60, "minute"), (1, "second"))
+
+
+def spoken_duration(seconds: int, *, adjective: bool = False) -> str:
+    """'1 hour and 5 minutes', '30 seconds'; `adjective` gives 'a 5 minute timer'."""
+    parts = []
+    for size, unit in _UNITS:
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 or adjective else 's'}")
+    return listing(parts) if parts else "0 seconds"
+
+
+def listing(phrases: list[str], last: str = "and") -> str:
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + f" {last} " + phrases[-1]
+
+
+def rounded(seconds: float) -> int:
+    """Seconds to speak: never "0 seconds left" while it runs; past an hour, whole minutes."""
+    return max(1, math.ceil(seconds)) if seconds < 3600 else round(seconds / 60) * 60
+
+
+def clean_name(name: str | None) -> str | None:
+    """'The Pasta timer' -> 'pasta', so the name reads right in "your pasta timer"."""
+    words = (name or "").lower().replace("timer", " ").split()
+    while words and words[0] in ("the", "my", "a", "for"):
+        words.pop(0)
+    return " ".join(words) or None
+
+
+@dataclass
+class Timer:
+    id: str
+    name: str | None
+    duration: int
+    """Seconds as set; unnamed timers are called by it ("your 5 minute timer")."""
+    ends_at: float
+    """Wall-clock epoch seconds: still right after a restart, unlike a monotonic clock."""
+    paused_left: float | None = None
+    """Seconds that were left when it was paused; None while it runs."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name or spoken_duration(self.duration, adjective=True)} timer"
+
+    def left(self, now: float) -> float:
+        return self.paused_left if self.paused_left is not None else max(0.0, self.ends_at - now)
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "duration_seconds": self.duration,
+                "left_seconds": round(self.left(now), 1), "paused": self.paused_left is not None}  # fmt: skip
+
+    def choice(self, now: float) -> str:
+        paused = "paused " if self.paused_left is not None else ""
+        return f"the {self.label}, {paused}with {spoken_duration(rounded(self.left(now)))} left"
+
+    def status(self, now: float) -> str:
+        left = spoken_duration(rounded(self.left(now)))
+        if self.paused_left is not None:
+            return f"your {self.label} is paused with {left} left"
+        return f"{left} left on your {self.label}"
+
+
+class _Stored(BaseModel):
+    version: int = 1
+    timers: list[Timer]
+
+
+class Timers(Skill):
+    """Countdown timers: start, cancel, pause, resume, add or remove time, and ask what is left."""
+
+    name = "timers"
+    timers: dict[str, Timer]
+    _path: Path
+
+    async def setup(self) -> None:
+        self.timers, self._path = {}, self.context.state_dir / STATE_FILE
+        now = time.time()
+        finished = []
+        for timer in self._load():
+            if timer.paused_left is None and timer.ends_at <= now:
+                finished.append(timer)
+                continue
+            self.timers[timer.id] = timer
+            if timer.paused_left is None:
+                self._schedule(timer)
+        if finished:
+            self._save()
+        for timer in sorted(finished, key=lambda t: t.ends_at):
+            overdue = now - timer.ends_at
+            ago = "moments ago" if overdue < 10 else f"{spoken_duration(rounded(overdue))} ago"
+            text = f"Your {timer.label} finished while I was off, {ago}."
+            await self.context.announcer.announce(text, sound="timer")
+
+    def _load(self) -> list[Timer]:
+        try:
+            return _Stored.model_validate_json(self._path.read_bytes()).timers
+        except FileNotFoundError:
+            return []
+        except (OSError, ValidationError) as error:
+            # A broken file must not take the skill down: start empty, keep the file for a look.
+            kept = self._path.with_suffix(".corrupt")
+            self.context.log.warning(
+                "timers: %s is unreadable (%s); starting with no timers, kept it as %s",
+                self._path, type(error).__name__, kept.name,
+            )  # fmt: skip
+            self._path.replace(kept)
+            return []
+
+    def _save(self) -> None:
+        # Temp file + fsync + rename: a power cut leaves the old list or the new one, never half.
+        temporary = self._path.with_name(f".{self._path.name}.tmp")
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("wb") as handle:
+                handle.write(_Stored(timers=list(self.timers.values())).model_dump_json().encode())
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.replace(self._path)
+        except OSError as error:  # the timers still ring; they just won't survive a restart
+            self.context.log.error("timers: cannot save %s: %s", self._path, error)
+
+    def _schedule(self, timer: Timer) -> None:
+        # Named per timer, so rescheduling (more time, resumed) replaces the pending ring.
+        ring = functools.partial(self._ring, timer.id)
+        self.context.scheduler.call_at(timer.ends_at, ring, f"timers/{timer.id}")
+
+    async def _ring(self, timer_id: str) -> None:
+        timer = self.timers.pop(timer_id, None)
+        if timer is None:  # cancelled as it came due
+            return
+        self._save()
+        await self.context.announcer.announce(f"Your {timer.label} is done.", sound="timer")
+
+    def _sorted(self, now: float) -> list[Timer]:
+        return sorted(self.timers.values(), key=lambda t: t.left(now))
+
+    def _pick(
+        self, name: str | None, duration: int, paused: bool | None = None
+    ) -> Timer | ToolResult:
+        """The one timer meant, or a result saying why there isn't one (or asking which).
+
+        `paused` prefers timers in that state when none is named: "pause the timer" with one
+        running and one paused timer means the running one.
+        """
+        now = time.time()
+        timers = self._sorted(now)
+        if not timers:
+            return ToolResult.failure("not-found", "You have no timers.")
+        wanted = clean_name(name)
+        found = [
+            t for t in timers
+            if (not duration or t.duration == duration)
+            and (not wanted or wanted in (t.name, spoken_duration(t.duration, adjective=True)))
+        ]  # fmt: skip
+        if not found:
+            size = spoken_duration(duration, adjective=True) if duration else None
+            what = " ".join(word for word in (size, wanted) if word)
+            speech = f"You have no {what} timer; " + listing([t.status(now) for t in timers]) + "."
+            return ToolResult.failure("not-found", speech, timers=[t.label for t in timers])
+        if paused is not None and not (wanted or duration):
+            found = [t for t in found if (t.paused_left is not None) == paused] or found
+        if len(found) == 1:
+            return found[0]
+        choices = listing([t.choice(now) for t in found], "or")
+        result = ToolResult.failure(
+            "ambiguous",
+            f"Which timer do you mean: {choices}?",
+            candidates=[t.describe(now) for t in found],
+        )
+        result.expects_answer = True
+        return result
+
+    def _done(self, speech: str, timer: Timer) -> ToolResult:
+        self._save()
+        return ToolResult(speech, data={"timer": timer.describe(time.time())})
+
+    @tool(
+        "HassStartTimer",
+        examples=[
+            "(set|start) a timer for {minutes} (minute|minutes) [and {seconds} (second|seconds)]",
+            "(set|start) a timer for {hours} (hour|hours) [and {minutes} (minute|minutes)]",
+            "(set|start) a timer for {seconds} (second|seconds)",
+            "(set|start) a {minutes} minute timer [for [the] {name}]",
+            "(set|start) a {hours} hour timer [for [the] {name}]",
+            "(set|start) a {seconds} second timer [for [the] {name}]",
+            "(set|start) [(a|the)] {name} timer for {minutes} (minute|minutes)",
+            "(set|start) [(a|the)] {name} timer for {hours} (hour|hours)",
+            "[set a] timer for {minutes} (minute|minutes) [for [the] {name}]",
+            "time {minutes} (minute|minutes) for [the] {name}",
+        ],
+        timeout_seconds=5,
+    )
+    async def start_timer(
+        self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
+    ) -> ToolResult:
+        """Start a countdown timer, optionally named; it rings and says so when the time is up.
+
+        Args:
+            hours: hours to count down.
+            minutes: minutes to count down.
+            seconds: seconds to count down.
+            name: what the timer is for, e.g. "pasta" or "laundry".
+        """
+        total, label = hours * 3600 + minutes * 60 + seconds, clean_name(name)
+        if total <= 0:
+            result = ToolResult.failure(
+                "invalid-arguments", "A timer needs a length. For how long?"
+            )
+            result.expects_answer = True
+            return result
+        if total > MAX_SECONDS:
+            speech = f"I can only set timers of up to 24 hours, not {spoken_duration(total)}."
+            return ToolResult.failure("invalid-arguments", speech, seconds=total)
+        if label and any(t.name == label for t in self.timers.values()):
+            speech = (
+                f"You already have a {label} timer. Cancel it first, or give this one another name."
+            )
+            return ToolResult.failure("duplicate", speech)
+        if len(self.timers) >= MAX_TIMERS:
+            return ToolResult.failure(
+                "refused", f"You already have {MAX_TIMERS} timers; cancel one first."
+            )
+        timer = Timer(uuid.uuid4().hex[:12], label, total, time.time() + total)
+        self.timers[timer.id] = timer
+        self._schedule(timer)
+        what = f"the {label} timer" if label else "a timer"
+        return self._done(f"Started {what} for {spoken_duration(total)}.", timer)
+
+    @tool(
+        "HassCancelTimer",
+        examples=[
+            "(cancel|stop|delete) [(the|my)] timer",
+            "(cancel|stop|delete) [(the|my)] {name} timer",
+            "(cancel|stop|delete) [(the|my)] timer for [the] {name}",
+            "(cancel|stop|delete) [(the|my)] {minutes} minute timer",
+            "(cancel|stop|delete) [(the|my)] {hours} hour timer",
+            "(cancel|stop|delete) [(the|my)] {seconds} second timer",
+        ],
+        timeout_seconds=5,
+    )
+    async def cancel_timer(
+        self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
+    ) -> ToolResult:
+        """Cancel a timer so it never rings; asks which when several run and none is named.
+
+        Args:
+            hours: the hours the timer was set for, to tell it from others.
+            minutes: the minutes the timer was set for, to tell it from others.
+            seconds: the seconds the timer was set for, to tell it from others.
+            name: the timer's name, e.g. "pasta".
+        """
+        timer = self._pick(name, hours * 3600 + minutes * 60 + seconds)
+        if isinstance(timer, ToolResult):
+            return timer
+        del self.timers[timer.id]
+        self.context.scheduler.cancel(f"timers/{timer.id}")
+        return self._done(f"Cancelled your {timer.label}.", timer)
+
+    @tool(
+        "HassTimerStatus",
+        examples=[
+            "how much time is left [on [(the|my)] {name} timer]",
+            "how much time is left on [(the|my)] (timer|timers)",
+            "how much time is left on [(the|my)] {minutes} minute timer",
+            "how (much longer|long is left) [on [(the|my)] {name} timer]",
+            "(what's|what is) [the] status of [(the|my)] {name} timer",
+            "(what timers do I have|timer status|timers status)",
+            "when (does|will) [(the|my)] {name} timer (end|finish|ring|go off)",
+        ],
+        timeout_seconds=5,
+    )
+    async def timer_status(
+        self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
+    ) -> ToolResult:
+        """Tell how much time is left on one timer, or on every timer when none is named.
+
+        Args:
+            hours: the hours the timer was set for, to tell it from others.
+            minutes: the minutes the timer was set for, to tell it from others.
+            seconds: the seconds the timer was set for, to tell it from others.
+            name: the timer's name, e.g. "pasta".
+        """
+        now, duration = time.time(), hours * 3600 + minutes * 60 + seconds
+        timers = self._sorted(now)
+        if not timers:
+            return ToolResult("You have no timers.", data={"timers": []})
+        if name or duration:
+            picked = self._pick(name, duration)
+            if isinstance(picked, ToolResult):
+                return picked
+            timers = [picked]
+        text = listing([t.status(now) for t in timers])
+        intro = f"You have {len(timers)} timers: " if len(timers) > 1 else ""
+        speech = intro + (text if intro else text[0].upper() + text[1:]) + "."
+        return ToolResult(speech, data={"timers": [t.describe(now) for t in timers]})
+
+    async def _pause(self, name: str | None, duration: int, pause: bool) -> ToolResult:
+        timer = self._pick(name, duration, paused=not pause)
+        if isinstance(timer, ToolResult):
+            return timer
+        now = time.time()
+        if (timer.paused_left is not None) == pause:
+            speech = f"Your {timer.label} is already {'paused' if pause else 'running'}."
+            return ToolResult(speech, data={"timer": timer.describe(now)})
+        if pause:
+            timer.paused_left = timer.left(now)
+            self.context.scheduler.cancel(f"timers/{timer.id}")
+        else:
+            timer.ends_at, timer.paused_left = now + timer.left(now), None
+            self._schedule(timer)
+        left = spoken_duration(rounded(timer.left(now)))
+        return self._done(
+            f"{'Paused' if pause else 'Resumed'} your {timer.label}; {left} left.", timer
+        )
+
+    @tool(
+        "HassPauseTimer",
+        examples=[
+            "(pause|hold|freeze) [(the|my)] timer",
+            "(pause|hold|freeze) [(the|my)] {name} timer",
+            "(pause|hold|freeze) [(the|my)] timer for [the] {name}",
+            "(pause|hold|freeze) [(the|my)] {minutes} minute timer",
+        ],
+        timeout_seconds=5,
+    )
+    async def pause_timer(
+        self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
+    ) -> ToolResult:
+        """Pause a running timer: it stops counting down until it is resumed.
+
+        Args:
+            hours: the hours the timer was set for, to tell it from others.
+            minutes: the minutes the timer was set for, to tell it from others.
+            seconds: the seconds the timer was set for, to tell it from others.
+            name: the timer's name, e.g. "pasta".
+        """
+        return await self._pause(name, hours * 3600 + minutes * 60 + seconds, pause=True)
+
+    @tool(
+        "HassUnpauseTimer",
+        examples=[
+            "(resume|unpause|continue) [(the|my)] timer",
+            "(resume|unpause|continue) [(the|my)] {name} timer",
+            "(resume|unpause|continue) [(the|my)] timer for [the] {name}",
+            "start [(the|my)] {name} timer again",
+        ],
+        timeout_seconds=5,
+    )
+    async def unpause_timer(
+        self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
+    ) -> ToolResult:
+        """Resume a paused timer from where it was paused.
+
+        Args:
+            hours: the hours the timer was set for, to tell it from others.
+            minutes: the minutes the timer was set for, to tell it from others.
+            seconds: the seconds the timer was set for, to tell it from others.
+            name: the timer's name, e.g. "pasta".
+        """
+        return await self._pause(name, hours * 3600 + minutes * 60 + seconds, pause=False)
+
+    async def _change(self, name: str | None, amount: int, sign: int) -> ToolResult:
+        if amount <= 0:
+            what = "add" if sign > 0 else "take off"
+            return ToolResult.failure("invalid-arguments", f"How much time should I {what}?")
+        timer = self._pick(name, 0)
+        if isinstance(timer, ToolResult):
+            return timer
+        left = timer.left(time.time())
+        if sign < 0 and amount >= left:
+            speech = f"Your {timer.label} has only {spoken_duration(rounded(left))} left."
+            return ToolResult.failure("invalid-arguments", speech)
+        if sign > 0 and left + amount > MAX_SECONDS:
+            return ToolResult.failure("invalid-arguments", "Timers can run for at most 24 hours.")
+        if timer.paused_left is not None:
+            timer.paused_left += sign * amount
+        else:
+            timer.ends_at += sign * amount
+            self._schedule(timer)
+        change = (
+            f"Added {spoken_duration(amount)} to"
+            if sign > 0
+            else f"Took {spoken_duration(amount)} off"
+        )
+        left_now = spoken_duration(rounded(timer.left(time.time())))
+        return self._done(f"{change} your {timer.label}; {left_now} left.", timer)
+
+    @tool(
+        "HassIncreaseTimer",
+        examples=[
+            "add {minutes} (minute|minutes) [to [(the|my)] {name} timer]",
+            "add {seconds} (second|seconds) [to [(the|my)] {name} timer]",
+            "add {hours} (hour|hours) [to [(the|my)] {name} timer]",
+            "add {minutes} (minute|minutes) to [(the|my)] timer",
+            "(increase|extend) [(the|my)] {name} timer by {minutes} (minute|minutes)",
+            "give [(the|my)] {name} timer {minutes} more (minute|minutes)",
+        ],
+        timeout_seconds=5,
+    )
+    async def increase_timer(
+        self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
+    ) -> ToolResult:
+        """Add time to a running or paused timer.
+
+        Args:
+            hours: hours to add.
+            minutes: minutes to add.
+            seconds: seconds to add.
+            name: the timer's name, e.g. "pasta"; needed only when there are several.
+        """
+        return await self._change(name, hours * 3600 + minutes * 60 + seconds, +1)
+
+    @tool(
+        "HassDecreaseTimer",
+        examples=[
+            "(remove|subtract) {minutes} (minute|minutes) [from [(the|my)] {name} timer]",
+            "(remove|subtract) {seconds} (second|seconds) [from [(the|my)] {name} timer]",
+            "take {minutes} (minute|minutes) off [(the|my)] timer",
+            "take {minutes} (minute|minutes) off [(the|my)] {name} timer",
+            "(decrease|reduce|shorten) [(the|my)] {name} timer by {minutes} (minute|minutes)",
+        ],
+        timeout_seconds=5,
+    )
+    async def decrease_timer(
+        self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
+    ) -> ToolResult:
+        """Take time off a running or paused timer.
+
+        Args:
+            hours: hours to take off.
+            minutes: minutes to take off.
+            seconds: seconds to take off.
+            name: the timer's name, e.g. "pasta"; needed only when there are several.
+        """
+        return await self._change(name, hours * 3600 + minutes * 60 + seconds, -1)

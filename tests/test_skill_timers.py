@@ -1,0 +1,298 @@
+"""The timers skill, loaded by the real loader and called through the toolbox.
+
+Timers here last one to two seconds and the tests watch the announcer, so they show what a
+person would hear and when: not before the time, not after a cancel, not while paused, and
+still after a restart of the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.devices.registry import DeviceRegistry
+from assistant.skills import Announcement, ToolResult
+from assistant.skills.runtime import SkillRuntime
+
+
+async def start_runtime(state_dir: Path) -> SkillRuntime:
+    settings = load_settings(storage={"state_dir": state_dir}, skills={"builtin": True})
+    return await SkillRuntime(settings, DeviceRegistry(None), None).start()
+
+
+@pytest.fixture
+async def runtime(tmp_path: Path) -> AsyncIterator[SkillRuntime]:
+    started = await start_runtime(tmp_path)
+    yield started
+    await started.stop()
+
+
+async def call(runtime: SkillRuntime, tool: str, **arguments: Any) -> ToolResult:
+    return await runtime.toolbox.call(tool, arguments, turn_id="t")
+
+
+def timer_announcements(runtime: SkillRuntime) -> list[Announcement]:
+    return [a for a in runtime.announcer.history if a.sound == "timer"]
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float) -> float:
+    """Seconds until `condition` held; fails after `timeout`."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, "timed out"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+def state_file(state_dir: Path) -> Path:
+    return state_dir / "skills" / "timers" / "timers.json"
+
+
+async def test_the_skill_loads_with_its_seven_tools(runtime: SkillRuntime) -> None:
+    status = next(s for s in runtime.loaded.statuses if s.name == "timers")
+    assert status.state == "enabled", status.reason
+    assert sorted(status.tools) == sorted(
+        ["HassStartTimer", "HassCancelTimer", "HassTimerStatus", "HassPauseTimer",
+         "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer"]
+    )  # fmt: skip
+    for name in status.tools:
+        tool = runtime.toolbox.tools[name]
+        assert tool.description and len(tool.info.examples) >= 4
+        parameters = {p.name for p in tool.parameters}
+        for example in tool.info.examples:
+            slots = set(re.findall(r"\{(\w+)(?:=[^}]*)?\}", example))
+            assert slots <= parameters, (name, example)
+            assert example.count("(") == example.count(")"), example
+            assert example.count("[") == example.count("]"), example
+
+
+async def test_a_timer_rings_with_tone_and_name_at_its_time_not_before(
+    runtime: SkillRuntime,
+) -> None:
+    started = time.monotonic()
+    result = await call(runtime, "HassStartTimer", seconds=1, name="pasta")
+    assert result.success, result.speech
+    assert result.speech == "Started the pasta timer for 1 second."
+    await asyncio.sleep(0.8)
+    assert timer_announcements(runtime) == []
+    await wait_for(lambda: bool(timer_announcements(runtime)), timeout=1.5)
+    elapsed = time.monotonic() - started
+    assert 0.95 <= elapsed <= 1.5
+    assert timer_announcements(runtime) == [Announcement("Your pasta timer is done.", "timer")]
+    status = await call(runtime, "HassTimerStatus")
+    assert status.speech == "You have no timers."
+
+
+async def test_an_unnamed_timer_is_called_by_its_duration(runtime: SkillRuntime) -> None:
+    assert (await call(runtime, "HassStartTimer", minutes=5)).speech == "Started a timer for 5 minutes."
+    status = await call(runtime, "HassTimerStatus")
+    assert status.speech == "5 minutes left on your 5 minute timer."
+    cancelled = await call(runtime, "HassCancelTimer", minutes=5)
+    assert cancelled.speech == "Cancelled your 5 minute timer."
+
+
+async def test_durations_are_spoken_naturally(runtime: SkillRuntime) -> None:
+    await call(runtime, "HassStartTimer", hours=1, minutes=5, name="roast")
+    await call(runtime, "HassStartTimer", seconds=30, name="tea")
+    await call(runtime, "HassStartTimer", minutes=4, seconds=30, name="pasta")
+    await call(runtime, "HassStartTimer", minutes=1, seconds=1, name="egg")
+    status = await call(runtime, "HassTimerStatus")
+    assert status.speech == (
+        "You have 4 timers: 30 seconds left on your tea timer, 1 minute and 1 second left on "
+        "your egg timer, 4 minutes and 30 seconds left on your pasta timer and 1 hour and "
+        "5 minutes left on your roast timer."
+    )
+    module = sys.modules[type(runtime.loaded.skills["timers"]).__module__]
+    assert module.spoken_duration(3600 + 120 + 1) == "1 hour, 2 minutes and 1 second"
+    assert module.spoken_duration(600, adjective=True) == "10 minute"
+
+
+async def test_two_named_timers_run_at_once_and_cancel_removes_only_one(
+    runtime: SkillRuntime,
+) -> None:
+    assert (await call(runtime, "HassStartTimer", minutes=10, name="the laundry")).success
+    assert (await call(runtime, "HassStartTimer", seconds=1, name="pasta timer")).success
+    status = await call(runtime, "HassTimerStatus")
+    assert "pasta timer" in status.speech and "laundry timer" in status.speech
+    assert [t["name"] for t in status.data["timers"]] == ["pasta", "laundry"]
+
+    cancelled = await call(runtime, "HassCancelTimer", name="pasta")
+    assert cancelled.success and cancelled.speech == "Cancelled your pasta timer."
+    await asyncio.sleep(1.3)
+    assert timer_announcements(runtime) == []
+    status = await call(runtime, "HassTimerStatus")
+    assert status.speech == "10 minutes left on your laundry timer."
+    missing = await call(runtime, "HassCancelTimer", name="pasta")
+    assert missing.error == "not-found" and "laundry" in missing.speech
+
+
+async def test_cancel_without_a_name_asks_which_when_several_run(runtime: SkillRuntime) -> None:
+    await call(runtime, "HassStartTimer", minutes=3, name="pasta")
+    await call(runtime, "HassStartTimer", minutes=10)
+    asked = await call(runtime, "HassCancelTimer")
+    assert not asked.success and asked.error == "ambiguous" and asked.expects_answer
+    assert asked.speech == (
+        "Which timer do you mean: the pasta timer, with 3 minutes left, "
+        "or the 10 minute timer, with 10 minutes left?"
+    )
+    assert len((await call(runtime, "HassTimerStatus")).data["timers"]) == 2  # nothing cancelled
+    await call(runtime, "HassCancelTimer", name="pasta")
+    only = await call(runtime, "HassCancelTimer")  # exactly one left: no question
+    assert only.success and only.speech == "Cancelled your 10 minute timer."
+
+
+async def test_pause_stops_the_countdown_and_resume_continues_it(runtime: SkillRuntime) -> None:
+    await call(runtime, "HassStartTimer", seconds=1, name="egg")
+    paused = await call(runtime, "HassPauseTimer")
+    assert paused.success and paused.speech == "Paused your egg timer; 1 second left."
+    await asyncio.sleep(1.3)
+    assert timer_announcements(runtime) == []
+    status = await call(runtime, "HassTimerStatus", name="egg")
+    assert status.speech == "Your egg timer is paused with 1 second left."
+    assert 0.8 < status.data["timers"][0]["left_seconds"] <= 1.0
+    assert (await call(runtime, "HassPauseTimer")).speech == "Your egg timer is already paused."
+
+    resumed = await call(runtime, "HassUnpauseTimer", name="egg")
+    assert resumed.success and resumed.speech == "Resumed your egg timer; 1 second left."
+    waited = await wait_for(lambda: bool(timer_announcements(runtime)), timeout=1.5)
+    assert 0.7 <= waited  # the time left when paused, not from the start again
+    assert timer_announcements(runtime)[0].text == "Your egg timer is done."
+
+
+async def test_pause_without_a_name_means_the_running_one(runtime: SkillRuntime) -> None:
+    await call(runtime, "HassStartTimer", minutes=5, name="pasta")
+    await call(runtime, "HassStartTimer", minutes=8, name="rice")
+    await call(runtime, "HassPauseTimer", name="rice")
+    paused = await call(runtime, "HassPauseTimer")
+    assert paused.success and "pasta" in paused.speech
+    resumed = await call(runtime, "HassUnpauseTimer")
+    assert resumed.error == "ambiguous" and resumed.expects_answer  # both are paused now
+
+
+async def test_adding_and_removing_time_moves_the_end(runtime: SkillRuntime) -> None:
+    await call(runtime, "HassStartTimer", minutes=5, name="pasta")
+    added = await call(runtime, "HassIncreaseTimer", minutes=2)
+    assert added.speech == "Added 2 minutes to your pasta timer; 7 minutes left."
+    status = await call(runtime, "HassTimerStatus")
+    assert status.speech == "7 minutes left on your pasta timer."
+    removed = await call(runtime, "HassDecreaseTimer", minutes=6, seconds=59, name="pasta")
+    assert removed.speech == "Took 6 minutes and 59 seconds off your pasta timer; 1 second left."
+    too_much = await call(runtime, "HassDecreaseTimer", minutes=1)
+    assert too_much.error == "invalid-arguments" and "only 1 second left" in too_much.speech
+    await wait_for(lambda: bool(timer_announcements(runtime)), timeout=1.5)
+    assert timer_announcements(runtime)[0].text == "Your pasta timer is done."
+
+
+async def test_adding_time_to_a_paused_timer(runtime: SkillRuntime) -> None:
+    await call(runtime, "HassStartTimer", seconds=30, name="tea")
+    await call(runtime, "HassPauseTimer")
+    await call(runtime, "HassIncreaseTimer", seconds=15)
+    status = await call(runtime, "HassTimerStatus")
+    assert status.speech == "Your tea timer is paused with 45 seconds left."
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "reason"),
+    [
+        ({}, "invalid-arguments", "needs a length"),
+        ({"minutes": 0, "seconds": 0}, "invalid-arguments", "needs a length"),
+        ({"hours": 24, "minutes": 1}, "invalid-arguments", "up to 24 hours"),
+        ({"hours": 25}, "invalid-arguments", "less than or equal to 24"),
+        ({"minutes": -5}, "invalid-arguments", "greater than or equal to 0"),
+        ({"seconds": "soon"}, "invalid-arguments", "seconds"),
+    ],
+)
+async def test_invalid_durations_are_refused_with_a_reason(
+    runtime: SkillRuntime, arguments: dict[str, Any], error: str, reason: str
+) -> None:
+    result = await call(runtime, "HassStartTimer", **arguments)
+    assert not result.success and result.error == error
+    assert reason in result.speech
+    assert runtime.scheduler.pending() == [] and not state_file(runtime.settings.storage.state_dir).exists()
+
+
+async def test_a_second_timer_with_the_same_name_is_refused(runtime: SkillRuntime) -> None:
+    await call(runtime, "HassStartTimer", minutes=3, name="pasta")
+    again = await call(runtime, "HassStartTimer", minutes=5, name="Pasta")
+    assert again.error == "duplicate" and "already have a pasta timer" in again.speech
+
+
+async def test_timers_survive_a_restart(tmp_path: Path) -> None:
+    first = await start_runtime(tmp_path)
+    await call(first, "HassStartTimer", seconds=2, name="pasta")
+    await call(first, "HassStartTimer", minutes=20, name="bread")
+    await call(first, "HassPauseTimer", name="bread")
+    await first.stop()
+    stored = json.loads(state_file(tmp_path).read_text())
+    assert {t["name"] for t in stored["timers"]} == {"pasta", "bread"}
+
+    second = await start_runtime(tmp_path)
+    try:
+        status = await call(second, "HassTimerStatus")
+        assert status.speech == (
+            "You have 2 timers: 2 seconds left on your pasta timer and your bread timer is "
+            "paused with 20 minutes left."
+        )
+        pasta = status.data["timers"][0]
+        assert 1.5 < pasta["left_seconds"] <= 2.0
+        await wait_for(lambda: bool(timer_announcements(second)), timeout=2.5)
+        assert timer_announcements(second) == [Announcement("Your pasta timer is done.", "timer")]
+        assert timer_announcements(first) == []  # the stopped service did not ring it
+        assert [t["name"] for t in json.loads(state_file(tmp_path).read_text())["timers"]] == ["bread"]
+    finally:
+        await second.stop()
+
+
+async def test_a_timer_that_ended_while_stopped_is_announced_on_start(tmp_path: Path) -> None:
+    first = await start_runtime(tmp_path)
+    await call(first, "HassStartTimer", seconds=1, name="pasta")
+    await call(first, "HassStartTimer", minutes=1)
+    await first.stop()
+    await asyncio.sleep(1.1)
+    # Make the one-minute timer look as if it ended three minutes ago, as after a long outage.
+    stored = json.loads(state_file(tmp_path).read_text())
+    for timer in stored["timers"]:
+        if timer["name"] is None:
+            timer["ends_at"] = time.time() - 180
+    state_file(tmp_path).write_text(json.dumps(stored))
+
+    second = await start_runtime(tmp_path)
+    try:
+        assert timer_announcements(second) == [
+            Announcement("Your 1 minute timer finished while I was off, 3 minutes ago.", "timer"),
+            Announcement("Your pasta timer finished while I was off, moments ago.", "timer"),
+        ]
+        assert (await call(second, "HassTimerStatus")).speech == "You have no timers."
+        await asyncio.sleep(0.2)
+        assert len(timer_announcements(second)) == 2  # announced once, not rung again
+    finally:
+        await second.stop()
+
+
+async def test_a_corrupted_state_file_starts_empty_with_one_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    state_file(tmp_path).parent.mkdir(parents=True)
+    state_file(tmp_path).write_text('{"timers": [{"name": "pasta", "ends_at": "soon"')
+    with caplog.at_level(logging.WARNING, logger="assistant.skill.timers"):
+        runtime = await start_runtime(tmp_path)
+    try:
+        status = next(s for s in runtime.loaded.statuses if s.name == "timers")
+        assert status.state == "enabled"
+        lines = [r for r in caplog.records if r.name == "assistant.skill.timers"]
+        assert len(lines) == 1 and "unreadable" in lines[0].getMessage()
+        assert (await call(runtime, "HassTimerStatus")).speech == "You have no timers."
+        assert (await call(runtime, "HassStartTimer", minutes=1, name="tea")).success
+        assert json.loads(state_file(tmp_path).read_text())["timers"][0]["name"] == "tea"
+    finally:
+        await runtime.stop()
