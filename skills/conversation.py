@@ -102,8 +102,22 @@ def _expand(nodes: tuple[_Node, ...], fill: dict[str, str], missing: list[str]) 
             if len(node.alternatives) == 1 and _plain(node.alternatives[0]):
                 parts.append(_expand(node.alternatives[0], fill, missing))
         else:
-            parts.append(_expand(node.alternatives[0], fill, missing))
+            chosen = node.alternatives[0]
+            after = "".join(parts).split()
+            if after and after[-1].isdigit() and after[-1] != "1":
+                chosen = _plural(node.alternatives) or chosen
+            parts.append(_expand(chosen, fill, missing))
     return "".join(parts)
+
+
+def _plural(alternatives: tuple[tuple[_Node, ...], ...]) -> tuple[_Node, ...] | None:
+    """In "(minute|minutes)", the plural, to follow a number other than one."""
+    words = {
+        "".join(n.text for n in nodes if isinstance(n, _Text)).strip(): nodes
+        for nodes in alternatives
+        if _plain(nodes)
+    }
+    return next((words[w] for w in words if w.endswith("s") and w[:-1] in words), None)
 
 
 def expand_template(template: str, fill: dict[str, str]) -> tuple[str, list[str]]:

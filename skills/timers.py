@@ -7,6 +7,7 @@ the service was down is announced as soon as it is back.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -26,7 +27,7 @@ STATE_FILE = "timers.json"
 Hours = Annotated[int, Field(ge=0, le=24)]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
 Seconds = Annotated[int, Field(ge=0, le=MAX_SECONDS)]
-Name = Annotated[str, Field(min_length=1, max_length=60)] | None
+Name = Annotated[str, Field(max_length=60)] | None  # "" from a model means no name
 _UNITS = ((3600, "hour"), (60, "minute"), (1, "second"))
 
 
@@ -45,8 +46,13 @@ def listing(phrases: list[str], last: str = "and") -> str:
 
 
 def rounded(seconds: float) -> int:
-    """Seconds to speak: never "0 seconds left" while it runs; past an hour, whole minutes."""
-    return max(1, math.ceil(seconds)) if seconds < 3600 else round(seconds / 60) * 60
+    """Seconds to speak: exact under a minute (never "0 seconds left" while it runs), then to
+    the nearest 10 seconds, and whole minutes from 10 minutes on: "9 minutes and 59 seconds"
+    is more than anyone wants to hear."""
+    if seconds < 60:
+        return max(1, math.ceil(seconds))
+    step = 10 if seconds < 600 else 60
+    return round(seconds / step) * step
 
 
 def clean_name(name: str | None) -> str | None:
@@ -81,7 +87,7 @@ class Timer:
 
     def choice(self, now: float) -> str:
         paused = "paused " if self.paused_left is not None else ""
-        return f"the {self.label}, {paused}with {spoken_duration(rounded(self.left(now)))} left"
+        return f"the {self.label} {paused}with {spoken_duration(rounded(self.left(now)))} left"
 
     def status(self, now: float) -> str:
         left = spoken_duration(rounded(self.left(now)))
@@ -121,6 +127,10 @@ class Timers(Skill):
             text = f"Your {timer.label} finished while I was off, {ago}."
             await self.context.announcer.announce(text, sound="timer")
 
+    async def teardown(self) -> None:
+        for timer_id in self.timers:  # the runtime cancels them all too; this is for a reload
+            self.context.scheduler.cancel(f"timers/{timer_id}")
+
     def _load(self) -> list[Timer]:
         try:
             return _Stored.model_validate_json(self._path.read_bytes()).timers
@@ -133,7 +143,8 @@ class Timers(Skill):
                 "timers: %s is unreadable (%s); starting with no timers, kept it as %s",
                 self._path, type(error).__name__, kept.name,
             )  # fmt: skip
-            self._path.replace(kept)
+            with contextlib.suppress(OSError):
+                self._path.replace(kept)
             return []
 
     def _save(self) -> None:

@@ -117,7 +117,7 @@ class RuleMatcher:
 
     def match(self, text: str) -> RuleMatch | None:
         """The best-fitting template: the one that recognises the most arguments, preferring
-        known values (names, areas, numbers) over free text."""
+        known values (names, areas, numbers) over free text; ties go to the earlier example."""
         normalized = normalize_utterance(text)
         best: tuple[tuple[int, int], RuleMatch] | None = None
         for tool, compiled, patterns in self.compiled():
@@ -128,7 +128,11 @@ class RuleMatcher:
                 str(value) for slot, value in arguments.items()
                 if slot in patterns and patterns[slot].values is None and patterns[slot].pattern is None
             ]  # fmt: skip
-            score = (len(arguments) - len(free_text), -sum(map(len, free_text)))
+            # A device's own name says which device and what kind at once: it counts twice, so
+            # "the living room blinds" (a name) beats area "living room" + kind "blinds".
+            names = sum(1 for info in tool.parameters
+                        if isinstance(info.home_choice, Entities) and info.name in arguments)  # fmt: skip
+            score = (len(arguments) + names - len(free_text), -sum(map(len, free_text)))
             if best is None or score > best[0]:
                 best = (score, RuleMatch(tool.name, arguments, compiled.template, 1.0))
         return best[1] if best else None

@@ -1,0 +1,183 @@
+"""The rules: templates, normalisation and matching against a home's names (no broker)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.brain.normalize import normalize_utterance
+from assistant.brain.rules import RuleMatcher
+from assistant.brain.templates import (
+    SlotPattern,
+    TemplateSyntaxError,
+    compile_template,
+    parse_template,
+)
+from assistant.config import load_settings
+from assistant.devices.mqtt import Message
+from assistant.devices.registry import DeviceRegistry
+from assistant.skills.runtime import SkillRuntime
+
+
+@pytest.mark.parametrize(
+    ("spoken", "normalised"),
+    [
+        ("Hey Jarvis, turn on the kitchen lights.", "turn on the kitchen lights"),
+        (
+            "Could you set the thermostat to twenty-one and a half °C, please?",
+            "set the thermostat to 21.5 degrees c",
+        ),
+        ("Dim the lamp to 30%", "dim the lamp to 30 percent"),
+        ("set a timer for one hundred and five seconds", "set a timer for 105 seconds"),
+        ("twenty one point five", "21.5"),
+        ("What's the temperature in the nursery?", "what is the temperature in the nursery"),
+        ("Don't unlock it", "do not unlock it"),
+        ("set it to 21,5 degrees", "set it to 21.5 degrees"),
+        ("five six", "5 6"),
+    ],
+)
+def test_normalisation(spoken: str, normalised: str) -> None:
+    assert normalize_utterance(spoken) == normalised
+
+
+def test_templates_compile_alternatives_optionals_slots_and_fixed_arguments() -> None:
+    patterns = {"area": SlotPattern(values={"kitchen": "Kitchen", "living room": "Living room"})}
+    compiled = compile_template(
+        "(turn|switch) on [the] {area} (light|lights){domain=light}", patterns.get
+    )
+    assert compiled.match("turn on the kitchen lights", patterns) == {
+        "area": "Kitchen",
+        "domain": "light",
+    }
+    assert compiled.match("switch on living room light", patterns) == {
+        "area": "Living room",
+        "domain": "light",
+    }
+    assert compiled.match("turn on the garage lights", patterns) is None
+    assert compiled.match("turn off the kitchen lights", patterns) is None
+
+
+@pytest.mark.parametrize("bad", ["(turn|switch on", "turn on ]", "{not a slot}", "set {unknown}"])
+def test_bad_templates_are_reported(bad: str) -> None:
+    with pytest.raises(TemplateSyntaxError):
+        parse_template(bad)
+        compile_template(bad, {"area": SlotPattern(values={})}.get)
+
+
+def discover(
+    registry: DeviceRegistry, component: str, object_id: str, config: dict[str, object]
+) -> None:
+    topic = f"homeassistant/{component}/{object_id}/config"
+    registry.handle_discovery(Message(topic, json.dumps(config).encode(), retain=True))
+
+
+@pytest.fixture
+async def matcher(tmp_path: Path) -> RuleMatcher:
+    registry = DeviceRegistry(None)
+    discover(
+        registry,
+        "light",
+        "kitchen",
+        {"name": "Kitchen ceiling light", "cmd_t": "k/set", "dev": {"sa": "Kitchen"}},
+    )
+    discover(
+        registry,
+        "light",
+        "lamp",
+        {"name": "Bedroom lamp", "cmd_t": "b/set", "dev": {"sa": "Bedroom"}},
+    )
+    discover(
+        registry,
+        "climate",
+        "thermostat",
+        {"name": "Hallway thermostat", "temp_cmd_t": "t/set", "dev": {"sa": "Hallway"}},
+    )
+    discover(
+        registry,
+        "cover",
+        "blinds",
+        {
+            "name": "Living room blinds",
+            "cmd_t": "c/set",
+            "set_pos_t": "c/pos",
+            "dev": {"sa": "Living room"},
+        },
+    )
+    settings = load_settings(storage={"state_dir": tmp_path})
+    runtime = await SkillRuntime(settings, registry, None).start()
+    return RuleMatcher(runtime.toolbox.tools, runtime.devices)
+
+
+@pytest.mark.parametrize(
+    ("utterance", "tool", "arguments"),
+    [
+        ("Turn on the kitchen lights.", "HassTurnOn", {"area": "Kitchen", "domain": "light"}),
+        ("please switch the bedroom lamp off", "HassTurnOff", {"name": "Bedroom lamp"}),
+        (
+            "Could you dim the bedroom lamp to thirty percent?",
+            "HassLightSet",
+            {"name": "Bedroom lamp", "brightness": "30"},
+        ),
+        (
+            "set the hallway thermostat to twenty one degrees",
+            "HassClimateSetTemperature",
+            {"name": "Hallway thermostat", "temperature": "21"},
+        ),
+        ("set the heating to 19.5", "HassClimateSetTemperature", {"temperature": "19.5"}),
+        ("close the living room blinds", "HassTurnOff", {"name": "Living room blinds"}),
+        ("close the bedroom blinds", "HassTurnOff", {"area": "Bedroom", "domain": "cover"}),
+        (
+            "set the living room blinds to 40 percent",
+            "HassSetPosition",
+            {"name": "Living room blinds", "position": "40"},
+        ),
+        ("is the bedroom lamp on", "HassGetState", {"name": "Bedroom lamp", "state": "on"}),
+        (
+            "which lights are on in the kitchen",
+            "HassGetState",
+            {"domain": "light", "state": "on", "area": "Kitchen"},
+        ),
+        ("what's the temperature in the hallway", "HassClimateGetTemperature", {"area": "Hallway"}),
+    ],
+)
+async def test_utterances_map_to_tools_with_home_names(
+    matcher: RuleMatcher, utterance: str, tool: str, arguments: dict[str, str]
+) -> None:
+    match = matcher.match(utterance)
+    assert match is not None, utterance
+    assert (match.tool, match.arguments) == (tool, arguments)
+
+
+@pytest.mark.parametrize(
+    "utterance", ["what's the weather like", "turn on the garage lights", "sing a song"]
+)
+async def test_things_outside_the_home_or_the_skills_do_not_match(
+    matcher: RuleMatcher, utterance: str
+) -> None:
+    assert matcher.match(utterance) is None
+
+
+async def test_rules_are_recompiled_when_a_device_appears(matcher: RuleMatcher) -> None:
+    assert matcher.match("turn on the porch light") is None
+    discover(matcher.devices.registry, "switch", "porch", {"name": "Porch light", "cmd_t": "p/set"})
+    match = matcher.match("turn on the porch light")
+    assert match is not None and match.arguments == {"name": "Porch light"}
+
+
+async def test_matching_two_hundred_devices_is_fast_enough_to_measure(matcher: RuleMatcher) -> None:
+    """Timing is reported, not asserted (shared machines are noisy); the match must be right."""
+    for index in range(200):
+        discover(
+            matcher.devices.registry,
+            "light",
+            f"l{index}",
+            {
+                "name": f"Lamp number {index}",
+                "cmd_t": f"l{index}/set",
+                "dev": {"sa": f"Room {index}"},
+            },
+        )
+    match = matcher.match("turn on lamp number 157")
+    assert match is not None and match.arguments == {"name": "Lamp number 157"}

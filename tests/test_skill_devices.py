@@ -1,0 +1,129 @@
+"""The built-in device skills end to end: a sentence in, the simulated device changed, the reply."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.devices.broker import PrivateBroker
+from assistant.devices.simulator import Simulator, load_home, simulator_connection
+from assistant.pipeline.assembly import Assembled, assemble
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[PrivateBroker]:
+    with PrivateBroker() as running:
+        yield running
+
+
+@pytest.fixture
+async def home(broker: PrivateBroker, tmp_path: Path) -> AsyncIterator[tuple[Assembled, Simulator]]:
+    prefix = f"home{tmp_path.name[-8:]}"  # each test its own discovery namespace on the broker
+    settings = load_settings(
+        mqtt={"host": broker.host, "port": broker.port, "discovery_prefix": prefix},
+        storage={"state_dir": tmp_path},
+    )
+    connection = simulator_connection(settings.mqtt, client_id=f"sim-{prefix}")
+    await connection.start()
+    assert await connection.wait_connected(5)
+    simulator = Simulator(connection, load_home(), discovery_prefix=prefix,
+                          control_topic=f"{prefix}/control")  # fmt: skip
+    await simulator.start()
+    try:
+        async with assemble(settings, engines=(), role=prefix) as assembled:
+            yield assembled, simulator
+    finally:
+        await simulator.stop(remove=True)
+        await connection.stop()
+
+
+async def ask(assembled: Assembled, text: str) -> dict[str, Any]:
+    return (await assembled.runner.from_text(text)).to_json()
+
+
+async def test_lights_on_off_and_brightness(home: tuple[Assembled, Simulator]) -> None:
+    assembled, simulator = home
+    turn = await ask(assembled, "Turn on the kitchen lights")
+    assert turn["response"] == "Turned on the Kitchen ceiling light."
+    assert simulator.state("kitchen_ceiling")["state"] == "on"
+    assert turn["actions"][0]["confirmed"] is True
+
+    turn = await ask(assembled, "dim the bedroom lamp to thirty percent")
+    assert turn["response"] == "Set the Bedroom lamp to 30 percent."
+    assert simulator.state("bedroom_lamp")["brightness"] == 30
+
+    turn = await ask(assembled, "switch the kitchen ceiling light off")
+    assert turn["response"] == "Turned off the Kitchen ceiling light."
+    assert simulator.state("kitchen_ceiling")["state"] == "off"
+
+
+async def test_switch_fan_and_covers(home: tuple[Assembled, Simulator]) -> None:
+    assembled, simulator = home
+    assert (await ask(assembled, "turn on the living room plug"))[
+        "response"
+    ] == "Turned on the Living room plug."
+    assert simulator.state("living_room_plug")["state"] == "on"
+    assert (await ask(assembled, "turn on the living room fan"))[
+        "response"
+    ] == "Turned on the Living room fan."
+    assert simulator.state("living_room_fan")["state"] == "on"
+    turn = await ask(assembled, "set the living room blinds to 40 percent")
+    assert turn["response"] == "Moved the Living room blinds to 40 percent."
+    assert simulator.state("living_room_blinds")["position"] == 40
+    turn = await ask(assembled, "close the living room blinds")
+    assert turn["response"] == "Closed the Living room blinds."
+    assert turn["actions"][0]["confirmed"] is True
+
+
+async def test_thermostat_set_point_in_range_is_confirmed_and_out_of_range_is_refused(
+    home: tuple[Assembled, Simulator],
+) -> None:
+    assembled, simulator = home
+    turn = await ask(assembled, "set the hallway thermostat to twenty one and a half degrees")
+    assert turn["response"] == "Set the Hallway thermostat to 21.5 degrees."
+    assert simulator.state("hallway_thermostat")["target_temperature"] == 21.5
+    before = len(simulator.commands("hallway_thermostat"))
+    turn = await ask(assembled, "set the hallway thermostat to 35 degrees")
+    assert turn["actions"][0]["status"] == "refused"
+    assert "35 is outside that comfort range" in turn["response"]
+    assert len(simulator.commands("hallway_thermostat")) == before  # nothing was published
+
+
+async def test_questions_about_the_home(home: tuple[Assembled, Simulator]) -> None:
+    assembled, _ = home
+    await ask(assembled, "turn on the bedroom lamp")
+    turn = await ask(assembled, "is the bedroom lamp on")
+    assert turn["response"].startswith("Yes. The Bedroom lamp is on")
+    turn = await ask(assembled, "which lights are on in the bedroom")
+    assert "Bedroom lamp" in turn["response"]
+    turn = await ask(assembled, "what's the temperature in the nursery")
+    assert turn["response"] == "It's 21.5 degrees in the Nursery."
+    turn = await ask(assembled, "is the front door lock locked")
+    assert turn["response"] == "Yes. The Front door lock is locked."
+
+
+async def test_an_offline_device_is_reported_not_claimed(home: tuple[Assembled, Simulator]) -> None:
+    assembled, simulator = home
+    await simulator.set_available("bedroom_lamp", False)
+    assert assembled.home is not None
+    await assembled.home.registry.settle()
+    turn = await ask(assembled, "turn on the bedroom lamp")
+    assert turn["actions"][0]["status"] == "unavailable"
+    assert turn["response"] == "The Bedroom lamp is offline, so nothing was sent."
+    assert simulator.state("bedroom_lamp")["state"] == "off"
+
+
+async def test_a_room_and_a_plural_mean_every_device_of_that_kind(
+    home: tuple[Assembled, Simulator],
+) -> None:
+    assembled, simulator = home
+    turn = await ask(assembled, "turn on the bedroom lights")
+    assert {a["entity"] for a in turn["actions"]} == {
+        "light.bedroom_lamp",
+        "light.bedroom_reading_lamp",
+    }
+    assert simulator.state("bedroom_reading_lamp")["state"] == "on"
