@@ -7,29 +7,39 @@ system, a pager gateway or a phone notifier picks it up:
      "text": "Someone has fallen and needs help.", "reason": "fallen", "device": "assistant-ward3"}
 
 It goes at QoS 1 and is never retained (a retained alert would ring again for every client
-that connects). Through a broker outage it keeps trying until the broker acknowledges it or
-`retry_seconds` run out, and the person is told which: success is claimed only on the broker's
-acknowledgement. A receiver may get an alert twice after a reconnect; `id` tells them apart.
+that connects). Through a broker outage it keeps trying until the broker has taken it or
+`retry_seconds` run out, and the person is told which: success is claimed only when the broker
+acknowledged the alert and, by default, routed it back to the assistant's own subscription to
+the alert topic (`confirm_by_echo`). The echo is proof that does not rest on PUBACK
+bookkeeping alone: MqttConnection.publish can currently return early on a stale PUBACK after a
+lost connection (see the report with this skill). A receiver may get an alert more than once
+(QoS 1, and attempts that were not confirmed are sent again); `id` tells copies apart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.devices.mqtt import DeliveryFailed, MqttConnection, default_client_id
+from assistant.devices.mqtt import DeliveryFailed, Message, MqttConnection, default_client_id
 from assistant.skills import Skill, SkillContext, ToolResult, tool
 
 _MOST_RETRY_SECONDS = 120.0
 _PAUSE_BETWEEN_ATTEMPTS_SECONDS = 0.5
+_ATTEMPT_SECONDS = 2.0
+"""One publish waits at most this long; a stuck attempt is abandoned and the alert sent again."""
+_ECHO_SECONDS = 2.0
+"""After the PUBACK, how long to wait for the broker to route the alert back to us."""
 _REASONS = {
     "fallen": "Someone has fallen and needs help.",
     "emergency": "Emergency: someone needs help now.",
@@ -40,6 +50,10 @@ _DEFAULT_TEXT = "Someone is calling for assistance."
 DELIVERED = "I've called for help. The alert went through."
 NOT_DELIVERED = (
     "I couldn't reach anyone — the alert did not go through. Please use the call button or phone."
+)
+NOT_CONFIRMED = (
+    "I'm not sure the alert went through: the network did not confirm it. "
+    "Please use the call button or phone."
 )
 NO_NETWORK = (
     "I can't call for help: I'm not connected to the alert network. "
@@ -62,6 +76,15 @@ def mqtt_connection(context: SkillContext) -> MqttConnection | None:
     return connection if isinstance(connection, MqttConnection) else None
 
 
+@dataclass
+class _Delivery:
+    attempts: int = 0
+    delivered: bool = False
+    acknowledged: bool = False
+    """Some attempt got a PUBACK (which might have been true) without the echo."""
+    problem: str = "no attempt was made"
+
+
 class AssistanceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -71,6 +94,10 @@ class AssistanceConfig(BaseModel):
     """The room this assistant is in, as the people answering the call know it."""
     retry_seconds: float = Field(default=20.0, gt=0.0, le=_MOST_RETRY_SECONDS)
     """How long to keep trying to reach the broker before saying the call did not go through."""
+    confirm_by_echo: bool = True
+    """Count an alert as delivered only once the broker sends it back to the assistant's own
+    subscription. Turn off only if the broker's ACL lets the assistant publish alerts but not
+    read them; then the PUBACK alone is trusted."""
 
     @field_validator("topic")
     @classmethod
@@ -92,11 +119,36 @@ class Assistance(Skill):
     def __init__(self) -> None:
         self.now: Callable[[], datetime] = local_now
         """Where the alert's time comes from; tests put a fixed clock here."""
+        self._echoes: dict[str, asyncio.Event] = {}
+        self._listening: tuple[MqttConnection, str] | None = None
 
     @property
     def settings(self) -> AssistanceConfig:
         config = self.context.config
         return config if isinstance(config, AssistanceConfig) else AssistanceConfig()
+
+    async def setup(self) -> None:
+        connection = mqtt_connection(self.context)
+        if connection is not None and self.settings.confirm_by_echo:
+            # Subscribed for good (the connection renews it on every reconnect, before it
+            # publishes anything), so the echo of an alert can never be missed.
+            connection.subscribe(self.settings.topic, self._on_echo)
+            self._listening = (connection, self.settings.topic)
+
+    async def teardown(self) -> None:
+        if self._listening is not None:
+            connection, topic = self._listening
+            connection.unsubscribe(topic, self._on_echo)
+            self._listening = None
+
+    def _on_echo(self, message: Message) -> None:
+        try:
+            alert_id = json.loads(message.payload).get("id")
+        except (ValueError, AttributeError):
+            return  # someone else's message on the topic
+        echoed = self._echoes.get(alert_id) if isinstance(alert_id, str) else None
+        if echoed is not None:
+            echoed.set()
 
     @tool(
         "CallForAssistance",
@@ -127,8 +179,9 @@ class Assistance(Skill):
             text = f"{_DEFAULT_TEXT[:-1]}: {reason.strip()}"
         connection = mqtt_connection(self.context)
         device = default_client_id(connection.settings) if connection else socket.gethostname()
+        alert_id = uuid.uuid4().hex
         alert = {
-            "id": uuid.uuid4().hex,
+            "id": alert_id,
             "room": room,
             "time": self.now().isoformat(timespec="seconds"),
             "text": text,
@@ -136,45 +189,79 @@ class Assistance(Skill):
             "device": device,
         }
         log = self.context.log
-        log.warning("ASSISTANCE ALERT %s: room=%r text=%r topic=%s", alert["id"], room, text,
-                    settings.topic)  # fmt: skip
+        log.warning(
+            "ASSISTANCE ALERT %s: room=%r text=%r topic=%s", alert_id, room, text, settings.topic
+        )
         if connection is None:
-            log.error("ASSISTANCE ALERT %s NOT SENT: no MQTT connection", alert["id"])
+            log.error("ASSISTANCE ALERT %s NOT SENT: no MQTT connection", alert_id)
             return ToolResult.failure("no-network", NO_NETWORK, delivered=False, alert=alert)
 
-        payload = json.dumps(alert, ensure_ascii=False)
-        started = time.monotonic()
-        deadline = started + settings.retry_seconds
-        attempts = 0
-        problem = ""
-        while True:
-            attempts += 1
+        echoed = self._echoes[alert_id] = asyncio.Event()
+        by_echo = self._listening is not None
+        try:
+            outcome = await self._deliver(
+                connection, json.dumps(alert, ensure_ascii=False), echoed, by_echo, settings
+            )
+        finally:
+            del self._echoes[alert_id]
+        data = {"alert": alert, "topic": settings.topic, "attempts": outcome.attempts}
+        if outcome.delivered:
+            log.warning(
+                "ASSISTANCE ALERT %s delivered: the broker took it on %s (%d attempts)",
+                alert_id, settings.topic, outcome.attempts,
+            )  # fmt: skip
+            return ToolResult(DELIVERED, data={"delivered": True, **data})
+        log.error(
+            "ASSISTANCE ALERT %s NOT CONFIRMED within %g s (%d attempts): %s",
+            alert_id, settings.retry_seconds, outcome.attempts, outcome.problem,
+        )  # fmt: skip
+        if outcome.acknowledged:
+            # A PUBACK came but the broker never routed the alert back: it may have gone out.
+            return ToolResult.failure(
+                "unconfirmed", NOT_CONFIRMED, delivered=None, detail=outcome.problem, **data
+            )
+        return ToolResult.failure(
+            "not-delivered", NOT_DELIVERED, delivered=False, detail=outcome.problem, **data
+        )
+
+    async def _deliver(
+        self,
+        connection: MqttConnection,
+        payload: str,
+        echoed: asyncio.Event,
+        by_echo: bool,
+        settings: AssistanceConfig,
+    ) -> _Delivery:
+        """Publish, again and again, until the broker has taken the alert or time runs out."""
+        deadline = time.monotonic() + settings.retry_seconds
+        outcome = _Delivery()
+        while not echoed.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return outcome
+            outcome.attempts += 1
             try:
                 await connection.publish(
-                    settings.topic, payload, qos=1, retain=False, deadline_monotonic=deadline
-                )
+                    settings.topic, payload, qos=1, retain=False,
+                    deadline_monotonic=time.monotonic() + min(remaining, _ATTEMPT_SECONDS),
+                )  # fmt: skip
             except DeliveryFailed as error:
-                problem = error.message
+                outcome.problem = error.message
             except Exception as error:  # a bad topic, a closed client: say so, never crash
-                problem = f"{type(error).__name__}: {error}"
+                outcome.problem = f"{type(error).__name__}: {error}"
             else:
-                elapsed = time.monotonic() - started
-                log.warning(
-                    "ASSISTANCE ALERT %s delivered to the broker on %s after %.1f s (%d attempts)",
-                    alert["id"], settings.topic, elapsed, attempts,
-                )  # fmt: skip
-                return ToolResult(
-                    DELIVERED,
-                    data={"delivered": True, "alert": alert, "topic": settings.topic,
-                          "attempts": attempts},
-                )  # fmt: skip
-            remaining = deadline - time.monotonic()
-            if remaining <= _PAUSE_BETWEEN_ATTEMPTS_SECONDS:
-                break
-            await asyncio.sleep(_PAUSE_BETWEEN_ATTEMPTS_SECONDS)
-        log.error("ASSISTANCE ALERT %s NOT DELIVERED after %.1f s (%d attempts): %s",
-                  alert["id"], time.monotonic() - started, attempts, problem)  # fmt: skip
-        return ToolResult.failure(
-            "not-delivered", NOT_DELIVERED, delivered=False, alert=alert, topic=settings.topic,
-            attempts=attempts, detail=problem,
-        )  # fmt: skip
+                if not by_echo:
+                    outcome.delivered = True
+                    return outcome
+                outcome.acknowledged = True
+                wait = min(deadline - time.monotonic(), _ECHO_SECONDS)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(0.0, wait)):
+                        await echoed.wait()
+                outcome.problem = "the broker acknowledged the alert but never routed it back"
+                continue
+            pause = min(_PAUSE_BETWEEN_ATTEMPTS_SECONDS, deadline - time.monotonic())
+            if not echoed.is_set() and pause > 0:
+                await asyncio.sleep(pause)
+        outcome.delivered = True
+        return outcome

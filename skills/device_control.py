@@ -67,7 +67,8 @@ class DeviceControl(Skill):
         if name and len(found) > 1 and not area:
             choices = _names(found).replace(" and ", " or ")
             result = ToolResult.failure("ambiguous", f"Which one do you mean: {choices}?",
-                                        candidates=[e.entity_id for e in found])  # fmt: skip
+                                        candidates=[{"label": e.name, "arguments": {"name": e.name}}
+                                                    for e in found])  # fmt: skip
             result.expects_answer = True
             return result
         return found

@@ -57,7 +57,7 @@ def rounded(seconds: float) -> int:
 
 def clean_name(name: str | None) -> str | None:
     """'The Pasta timer' -> 'pasta', so the name reads right in "your pasta timer"."""
-    words = (name or "").lower().replace("timer", " ").split()
+    words = [word for word in (name or "").lower().split() if word not in ("timer", "timers")]
     while words and words[0] in ("the", "my", "a", "for"):
         words.pop(0)
     return " ".join(words) or None
@@ -82,8 +82,11 @@ class Timer:
         return self.paused_left if self.paused_left is not None else max(0.0, self.ends_at - now)
 
     def describe(self, now: float) -> dict[str, Any]:
+        left, paused = round(self.left(now), 1), self.paused_left is not None
+        # "arguments" pick this timer when the person answers "which one?" with its label.
+        picks = {"name": self.name} if self.name else {"seconds": self.duration}
         return {"name": self.name, "label": self.label, "duration_seconds": self.duration,
-                "left_seconds": round(self.left(now), 1), "paused": self.paused_left is not None}  # fmt: skip
+                "left_seconds": left, "paused": paused, "arguments": picks}  # fmt: skip
 
     def choice(self, now: float) -> str:
         paused = "paused " if self.paused_left is not None else ""
@@ -203,13 +206,9 @@ class Timers(Skill):
         if len(found) == 1:
             return found[0]
         choices = listing([t.choice(now) for t in found], "or")
-        result = ToolResult.failure(
-            "ambiguous",
-            f"Which timer do you mean: {choices}?",
-            candidates=[t.describe(now) for t in found],
-        )
-        result.expects_answer = True
-        return result
+        candidates = {"candidates": [t.describe(now) for t in found]}
+        speech = f"Which timer do you mean: {choices}?"
+        return ToolResult(speech, False, "ambiguous", data=candidates, expects_answer=True)
 
     def _done(self, speech: str, timer: Timer) -> ToolResult:
         self._save()
@@ -224,12 +223,14 @@ class Timers(Skill):
             "(set|start) a {minutes} minute timer [for [the] {name}]",
             "(set|start) a {hours} hour timer [for [the] {name}]",
             "(set|start) a {seconds} second timer [for [the] {name}]",
+            "(set|start) a {minutes} minute {name} timer",
+            "(set|start) a timer (called|named|for [the]) {name} for {minutes} (minute|minutes)",
+            "(set|start) a timer for an hour{hours=1} [for [the] {name}]",
+            "(set|start) a timer for half an hour{minutes=30} [for [the] {name}]",
             "(set|start) [(a|the)] {name} timer for {minutes} (minute|minutes)",
             "(set|start) [(a|the)] {name} timer for {hours} (hour|hours)",
             "[set a] timer for {minutes} (minute|minutes) [for [the] {name}]",
-            "time {minutes} (minute|minutes) for [the] {name}",
         ],
-        timeout_seconds=5,
     )
     async def start_timer(
         self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
@@ -244,11 +245,8 @@ class Timers(Skill):
         """
         total, label = hours * 3600 + minutes * 60 + seconds, clean_name(name)
         if total <= 0:
-            result = ToolResult.failure(
-                "invalid-arguments", "A timer needs a length. For how long?"
-            )
-            result.expects_answer = True
-            return result
+            speech = "A timer needs a length. For how long?"
+            return ToolResult(speech, success=False, error="invalid-arguments", expects_answer=True)
         if total > MAX_SECONDS:
             speech = f"I can only set timers of up to 24 hours, not {spoken_duration(total)}."
             return ToolResult.failure("invalid-arguments", speech, seconds=total)
@@ -277,7 +275,6 @@ class Timers(Skill):
             "(cancel|stop|delete) [(the|my)] {hours} hour timer",
             "(cancel|stop|delete) [(the|my)] {seconds} second timer",
         ],
-        timeout_seconds=5,
     )
     async def cancel_timer(
         self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
@@ -308,7 +305,6 @@ class Timers(Skill):
             "(what timers do I have|timer status|timers status)",
             "when (does|will) [(the|my)] {name} timer (end|finish|ring|go off)",
         ],
-        timeout_seconds=5,
     )
     async def timer_status(
         self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
@@ -362,7 +358,6 @@ class Timers(Skill):
             "(pause|hold|freeze) [(the|my)] timer for [the] {name}",
             "(pause|hold|freeze) [(the|my)] {minutes} minute timer",
         ],
-        timeout_seconds=5,
     )
     async def pause_timer(
         self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
@@ -385,7 +380,6 @@ class Timers(Skill):
             "(resume|unpause|continue) [(the|my)] timer for [the] {name}",
             "start [(the|my)] {name} timer again",
         ],
-        timeout_seconds=5,
     )
     async def unpause_timer(
         self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
@@ -418,13 +412,10 @@ class Timers(Skill):
         else:
             timer.ends_at += sign * amount
             self._schedule(timer)
-        change = (
-            f"Added {spoken_duration(amount)} to"
-            if sign > 0
-            else f"Took {spoken_duration(amount)} off"
-        )
+        verb, where = ("Added", "to") if sign > 0 else ("Took", "off")
         left_now = spoken_duration(rounded(timer.left(time.time())))
-        return self._done(f"{change} your {timer.label}; {left_now} left.", timer)
+        speech = f"{verb} {spoken_duration(amount)} {where} your {timer.label}; {left_now} left."
+        return self._done(speech, timer)
 
     @tool(
         "HassIncreaseTimer",
@@ -433,10 +424,10 @@ class Timers(Skill):
             "add {seconds} (second|seconds) [to [(the|my)] {name} timer]",
             "add {hours} (hour|hours) [to [(the|my)] {name} timer]",
             "add {minutes} (minute|minutes) to [(the|my)] timer",
+            "add (a|another) minute{minutes=1} [to [(the|my)] [{name}] timer]",
             "(increase|extend) [(the|my)] {name} timer by {minutes} (minute|minutes)",
             "give [(the|my)] {name} timer {minutes} more (minute|minutes)",
         ],
-        timeout_seconds=5,
     )
     async def increase_timer(
         self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None
@@ -456,11 +447,10 @@ class Timers(Skill):
         examples=[
             "(remove|subtract) {minutes} (minute|minutes) [from [(the|my)] {name} timer]",
             "(remove|subtract) {seconds} (second|seconds) [from [(the|my)] {name} timer]",
-            "take {minutes} (minute|minutes) off [(the|my)] timer",
-            "take {minutes} (minute|minutes) off [(the|my)] {name} timer",
+            "take {minutes} (minute|minutes) off [(the|my)] [{name}] timer",
+            "take a minute{minutes=1} off [(the|my)] [{name}] timer",
             "(decrease|reduce|shorten) [(the|my)] {name} timer by {minutes} (minute|minutes)",
         ],
-        timeout_seconds=5,
     )
     async def decrease_timer(
         self, hours: Hours = 0, minutes: Minutes = 0, seconds: Seconds = 0, name: Name = None

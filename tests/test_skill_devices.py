@@ -127,3 +127,33 @@ async def test_a_room_and_a_plural_mean_every_device_of_that_kind(
         "light.bedroom_reading_lamp",
     }
     assert simulator.state("bedroom_reading_lamp")["state"] == "on"
+
+
+async def test_which_one_is_asked_and_the_answer_acts_on_the_choice(
+    home: tuple[Assembled, Simulator],
+) -> None:
+    assembled, simulator = home
+    result = await assembled.skills.toolbox.call(
+        "HassTurnOn", {"name": "bedroom lamp"}, turn_id="t"
+    )
+    assert result.success  # the exact name wins over the longer one
+    turn = await ask(assembled, "turn on the bedroom reading lamp")
+    assert turn["response"] == "Turned on the Bedroom reading lamp."
+    ambiguous = await assembled.brain.understand("turn off the lamp")
+    # "lamp" alone: the rules need whole names, so this reaches the skill through the model
+    # later; ask the skill directly to exercise the question and its answer.
+    assert ambiguous.intent is None or ambiguous.intent["name"] == "HassTurnOff"
+    call = assembled.brain._act(
+        {"name": "HassTurnOff", "slots": {"name": "lamp"}},
+        assembled.skills.toolbox.call("HassTurnOff", {"name": "lamp"}, turn_id="t"),
+    )
+    question = await call
+    assert (
+        question.response == "Which one do you mean: the Bedroom lamp or the Bedroom reading lamp?"
+    )
+    assert question.expects_answer
+    answer = await assembled.brain.understand("the reading one")
+    assert answer.response == "Turned off the Bedroom reading lamp."
+    assert answer.intent is not None and answer.intent["source"] == "dialogue"
+    assert simulator.state("bedroom_reading_lamp")["state"] == "off"
+    assert simulator.state("bedroom_lamp")["state"] == "on"

@@ -87,7 +87,7 @@ async def test_a_timer_rings_with_tone_and_name_at_its_time_not_before(
     assert timer_announcements(runtime) == []
     await wait_for(lambda: bool(timer_announcements(runtime)), timeout=1.5)
     elapsed = time.monotonic() - started
-    assert 0.95 <= elapsed <= 1.5
+    assert 0.95 <= elapsed <= 1.8
     assert timer_announcements(runtime) == [Announcement("Your pasta timer is done.", "timer")]
     status = await call(runtime, "HassTimerStatus")
     assert status.speech == "You have no timers."
@@ -167,7 +167,7 @@ async def test_pause_stops_the_countdown_and_resume_continues_it(runtime: SkillR
     resumed = await call(runtime, "HassUnpauseTimer", name="egg")
     assert resumed.success and resumed.speech == "Resumed your egg timer; 1 second left."
     waited = await wait_for(lambda: bool(timer_announcements(runtime)), timeout=1.5)
-    assert 0.7 <= waited  # the time left when paused, not from the start again
+    assert waited >= 0.7  # the time left when paused, not from the start again
     assert timer_announcements(runtime)[0].text == "Your egg timer is done."
 
 
@@ -298,8 +298,50 @@ async def test_a_corrupted_state_file_starts_empty_with_one_log_line(
         assert status.state == "enabled"
         lines = [r for r in caplog.records if r.name == "assistant.skill.timers"]
         assert len(lines) == 1 and "unreadable" in lines[0].getMessage()
+        assert state_file(tmp_path).with_suffix(".corrupt").exists()  # kept for a look
         assert (await call(runtime, "HassTimerStatus")).speech == "You have no timers."
         assert (await call(runtime, "HassStartTimer", minutes=1, name="tea")).success
         assert json.loads(state_file(tmp_path).read_text())["timers"][0]["name"] == "tea"
     finally:
         await runtime.stop()
+
+
+@pytest.mark.parametrize(
+    ("spoken", "tool", "arguments"),
+    [
+        ("Set a timer for ten minutes, please", "HassStartTimer", {"minutes": "10"}),
+        (
+            "set a 10 minute timer for the laundry",
+            "HassStartTimer",
+            {"minutes": "10", "name": "laundry"},
+        ),
+        ("set a pasta timer for 8 minutes", "HassStartTimer", {"minutes": "8", "name": "pasta"}),
+        (
+            "start a timer for one hour and thirty minutes",
+            "HassStartTimer",
+            {"hours": "1", "minutes": "30"},
+        ),
+        ("set a timer for half an hour", "HassStartTimer", {"minutes": "30"}),
+        ("set a 5 minute pasta timer", "HassStartTimer", {"minutes": "5", "name": "pasta"}),
+        ("stop the pasta timer", "HassCancelTimer", {"name": "pasta"}),
+        ("cancel the 5 minute timer", "HassCancelTimer", {"minutes": "5"}),
+        ("how much time is left on the pasta timer", "HassTimerStatus", {"name": "pasta"}),
+        ("how much time is left", "HassTimerStatus", {}),
+        ("pause my timer", "HassPauseTimer", {}),
+        ("continue the pasta timer", "HassUnpauseTimer", {"name": "pasta"}),
+        (
+            "add two minutes to the pasta timer",
+            "HassIncreaseTimer",
+            {"minutes": "2", "name": "pasta"},
+        ),
+        ("take a minute off the timer", "HassDecreaseTimer", {"minutes": "1"}),
+    ],
+)
+async def test_the_examples_understand_everyday_phrasings(
+    runtime: SkillRuntime, spoken: str, tool: str, arguments: dict[str, str]
+) -> None:
+    from assistant.brain.rules import RuleMatcher  # the rules are tested on their own elsewhere
+
+    match = RuleMatcher(runtime.toolbox.tools, runtime.devices).match(spoken)
+    assert match is not None, spoken
+    assert (match.tool, match.arguments) == (tool, arguments)

@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from assistant.brain.normalize import normalize_utterance
@@ -26,6 +27,33 @@ _YES = re.compile(
 _NO = re.compile(r"^(?:no|nope|nah|don t|do not|cancel|never mind|stop|abort)\b")
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+_CLARIFICATION_SECONDS = 30.0
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
+_NOISE = {"the", "one", "a", "an", "my", "please", "that", "this"}
+
+
+@dataclass
+class Clarification:
+    """A "which one?" question: the call that was ambiguous, and the choices offered."""
+
+    tool: str
+    arguments: dict[str, Any]
+    candidates: list[dict[str, Any]]
+    expires_monotonic: float
+
+    def pick(self, text: str) -> dict[str, Any] | None:
+        """The candidate the answer names, by its words or by position ("the second one")."""
+        words = set(normalize_name(text).split()) - _NOISE
+        for word, index in _ORDINALS.items():
+            if word in words and -len(self.candidates) <= index < len(self.candidates):
+                return self.candidates[index]
+        if not words:
+            return None
+        fitting = [
+            candidate for candidate in self.candidates
+            if words <= set(normalize_name(str(candidate.get("label", ""))).split())
+        ]  # fmt: skip
+        return fitting[0] if len(fitting) == 1 else None
 
 
 def classify_answer(text: str) -> tuple[Literal["yes", "no"] | None, str | None]:
@@ -45,6 +73,7 @@ class SkillBrain:
     def __init__(self, toolbox: Toolbox, rules: RuleMatcher) -> None:
         self.toolbox = toolbox
         self.rules = rules
+        self.clarification: Clarification | None = None
 
     async def understand(self, text: str) -> Understanding:
         turn_id = uuid.uuid4().hex[:12]
@@ -58,6 +87,15 @@ class SkillBrain:
                     intent, self.toolbox.answer(answer, pin=pin, turn_id=turn_id)
                 )
             self.toolbox.pending = None  # a new request replaces an unanswered question
+        clarification, self.clarification = self.clarification, None
+        if clarification is not None and time.monotonic() < clarification.expires_monotonic:
+            choice = clarification.pick(text)
+            if choice is not None:
+                arguments = {**clarification.arguments, **choice.get("arguments", {})}
+                intent = {"name": clarification.tool, "slots": arguments, "source": "dialogue"}
+                return await self._act(
+                    intent, self.toolbox.call(clarification.tool, arguments, turn_id=turn_id)
+                )
         match = self.rules.match(text)
         if match is None:
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
@@ -66,10 +104,15 @@ class SkillBrain:
             intent, self.toolbox.call(match.tool, match.arguments, turn_id=turn_id)
         )
 
-    @staticmethod
-    async def _act(intent: dict[str, Any], call: Awaitable[ToolResult]) -> Understanding:
+    async def _act(self, intent: dict[str, Any], call: Awaitable[ToolResult]) -> Understanding:
         started = time.perf_counter()
         result = await call
+        candidates = result.data.get("candidates")
+        if result.error == "ambiguous" and isinstance(candidates, list) and candidates:
+            self.clarification = Clarification(
+                str(intent["name"]), dict(intent["slots"]), candidates,
+                time.monotonic() + _CLARIFICATION_SECONDS,
+            )  # fmt: skip
         return Understanding(
             intent=intent,
             response=result.speech,

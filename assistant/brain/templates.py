@@ -118,7 +118,9 @@ class CompiledTemplate:
             if spoken is None:
                 continue
             pattern = slots[slot]
-            arguments[slot] = pattern.values.get(spoken, spoken) if pattern.values is not None else spoken
+            arguments[slot] = (
+                pattern.values.get(spoken, spoken) if pattern.values is not None else spoken
+            )
         return {**arguments, **self.fixed}
 
 

@@ -25,6 +25,10 @@ class ToolResult:
     expects_answer: bool = False
     """The speech asks a question; the live loop listens without a wake word."""
 
+    # An "ambiguous" result lists `data["candidates"]`: [{"label": words that name one choice,
+    # "arguments": what to add to the call to pick it}], so "the reading lamp" can answer
+    # "Which one do you mean?" without repeating the whole request.
+
     @classmethod
     def failure(cls, error: str, speech: str, **data: Any) -> ToolResult:
         return cls(speech=speech, success=False, error=error, data=data)

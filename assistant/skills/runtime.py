@@ -40,6 +40,7 @@ class SkillRuntime:
 
     def _context(self, name: str, config: Any) -> SkillContext:
         state_dir = self.settings.storage.state_dir / "skills" / name
+        state_dir.mkdir(parents=True, exist_ok=True)
         return SkillContext(
             skill=name,
             devices=self.devices,

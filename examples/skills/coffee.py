@@ -22,7 +22,7 @@ class CoffeeSkill(Skill):
         """
         context = self.context
         outcome = await context.devices.call(context.config.plug, "turn_on")
-        result = ToolResult.from_outcomes([outcome], f"Brewing {cups} cups of coffee.")
+        result = ToolResult.from_outcomes([outcome], f"Brewing coffee for {cups}.")
         if result.success:
             due = time.time() + context.config.brew_seconds
             context.scheduler.call_at(due, lambda: context.speak("Your coffee is ready."), "coffee")
