@@ -125,13 +125,17 @@ class RuleMatcher:
             if arguments is None:
                 continue
             free_text = [
-                str(value) for slot, value in arguments.items()
-                if slot in patterns and patterns[slot].values is None and patterns[slot].pattern is None
-            ]  # fmt: skip
+                str(value)
+                for slot, value in arguments.items()
+                if slot in patterns and patterns[slot].is_free_text
+            ]
             # A device's own name says which device and what kind at once: it counts twice, so
             # "the living room blinds" (a name) beats area "living room" + kind "blinds".
-            names = sum(1 for info in tool.parameters
-                        if isinstance(info.home_choice, Entities) and info.name in arguments)  # fmt: skip
+            names = sum(
+                1
+                for info in tool.parameters
+                if isinstance(info.home_choice, Entities) and info.name in arguments
+            )
             score = (len(arguments) + names - len(free_text), -sum(map(len, free_text)))
             if best is None or score > best[0]:
                 best = (score, RuleMatch(tool.name, arguments, compiled.template, 1.0))

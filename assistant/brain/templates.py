@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from assistant.brain.normalize import normalize_utterance
 
@@ -97,6 +97,10 @@ class SlotPattern:
     """Normalised phrase → argument value; a list slot with no values matches nothing."""
     pattern: str | None = None
     """A regular expression; with neither values nor pattern the slot takes free text."""
+
+    @property
+    def is_free_text(self) -> bool:
+        return self.values is None and self.pattern is None
 
 
 @dataclass(frozen=True)
