@@ -29,13 +29,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(getattr(args, "config", None))
         return handler(args, settings)
     except AssistantError as error:
         print(f"assistant: {error.message}", file=sys.stderr)
@@ -45,13 +45,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per option)
+    # The options are accepted before and after the command; the subcommands' copies default
+    # to SUPPRESS so they never overwrite a value given before the command.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, help="TOML configuration file")
-    common.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    common.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, help="TOML configuration file"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log what each stage does")  # fmt: skip
 
     parser = argparse.ArgumentParser(
         prog="assistant", description="Offline voice and smart-device assistant.", parents=[common]
     )
+    # (No parser.set_defaults here: the option objects are shared with every subcommand, so a
+    # default set on one would overwrite the value given before the command.)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     once = commands.add_parser(

@@ -136,7 +136,7 @@ def run_devices_call(
 def run_simulate(
     settings: Settings, home_file: Path | None, offline: list[str], slow: list[str], lose: list[str]
 ) -> int:
-    from assistant.devices.simulator import run_simulator
+    from assistant.devices.sim import run_simulator
 
     slow_seconds = {}
     for item in slow:

@@ -8,10 +8,11 @@ typo fails at start-up instead of being silently ignored.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -181,8 +182,17 @@ class SafetySettings(Section):
     )
     hidden: list[str] = Field(default=[], description="Entities a voice may never control.")
     pin: SecretStr | None = Field(
-        default=None, description="If set, high-risk actions also need this spoken PIN."
+        default=None, description="If set, high-risk actions also need this spoken PIN (digits)."
     )
+
+    @field_validator("pin")
+    @classmethod
+    def _pin_is_spoken_digits(cls, pin: SecretStr | None) -> SecretStr | None:
+        # People speak a PIN and the transcript yields digits; anything else could never match.
+        if pin is not None and not re.fullmatch(r"\d{4,12}", pin.get_secret_value()):
+            raise ValueError("the PIN must be 4 to 12 digits")
+        return pin
+
     confirmation_timeout_seconds: float = Field(default=20.0, gt=0.0, le=300.0)
     comfort_min_temperature: float = Field(default=16.0, description="Lowest set point (°C).")
     comfort_max_temperature: float = Field(default=26.0, description="Highest set point (°C).")

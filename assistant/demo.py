@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.devices.broker import PrivateBroker
 from assistant.devices.home import DeviceHome
 from assistant.devices.registry import Entity
-from assistant.devices.simulator import Simulator, load_home, simulator_connection
+from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.events import (
     ActionsTaken,
     Event,

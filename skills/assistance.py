@@ -32,7 +32,7 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.devices.mqtt import DeliveryFailed, Message, MqttConnection, default_client_id
-from assistant.skills import Skill, SkillContext, ToolResult, tool
+from assistant.skills import Skill, ToolResult, tool
 
 _MOST_RETRY_SECONDS = 120.0
 _PAUSE_BETWEEN_ATTEMPTS_SECONDS = 0.5
@@ -63,17 +63,6 @@ NO_NETWORK = (
 
 def local_now() -> datetime:
     return datetime.now().astimezone()
-
-
-def mqtt_connection(context: SkillContext) -> MqttConnection | None:
-    """The device layer's broker connection, if there is one.
-
-    SkillContext offers no public way to it yet, so this reaches through DeviceApi's private
-    commander; to be replaced by a public accessor (see the skill's report).
-    """
-    commander = getattr(context.devices, "_commander", None)
-    connection = getattr(commander, "connection", None)
-    return connection if isinstance(connection, MqttConnection) else None
 
 
 @dataclass
@@ -128,7 +117,7 @@ class Assistance(Skill):
         return config if isinstance(config, AssistanceConfig) else AssistanceConfig()
 
     async def setup(self) -> None:
-        connection = mqtt_connection(self.context)
+        connection = self.context.mqtt
         if connection is not None and self.settings.confirm_by_echo:
             # Subscribed for good (the connection renews it on every reconnect, before it
             # publishes anything), so the echo of an alert can never be missed.
@@ -153,13 +142,18 @@ class Assistance(Skill):
     @tool(
         "CallForAssistance",
         examples=[
-            "call (for help|a nurse|the nurse|someone)",
+            "call (for help|someone)",
+            "call (a|the) nurse{reason=nurse}",
             "(help|help me)",
-            "please help [me]",
-            "I need (help|a nurse|assistance)",
-            "(get|fetch) (help|a nurse|someone)",
+            "(someone|somebody) help [me]",
+            "I need (help|assistance)",
+            "I need a nurse{reason=nurse}",
+            "(get|fetch) (help|someone)",
+            "(get|fetch) a nurse{reason=nurse}",
             "(I've|I have) fallen [down|over]{reason=fallen}",
+            "I fell [down|over]{reason=fallen}",
             "I can't get up{reason=fallen}",
+            "(I've|I have) fallen and I can't get up{reason=fallen}",
             "emergency{reason=emergency}",
             "(it's|this is) an emergency{reason=emergency}",
         ],
@@ -177,7 +171,7 @@ class Assistance(Skill):
         text = _REASONS.get((reason or "").strip().lower(), _DEFAULT_TEXT)
         if reason and reason.strip().lower() not in _REASONS:
             text = f"{_DEFAULT_TEXT[:-1]}: {reason.strip()}"
-        connection = mqtt_connection(self.context)
+        connection = self.context.mqtt
         device = default_client_id(connection.settings) if connection else socket.gethostname()
         alert_id = uuid.uuid4().hex
         alert = {

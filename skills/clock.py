@@ -86,9 +86,11 @@ class Clock(Skill):
     @tool(
         "HassGetCurrentTime",
         examples=[
-            "what time is it [now]",
+            "what time is it",
+            "what time is it now",
             "what('s| is) the time [now]",
-            "(tell me|do you know) the time",
+            "(tell me|do you know|do you have) the time",
+            "do you know what time it is",
             "what time do you have",
         ],
     )
@@ -105,7 +107,7 @@ class Clock(Skill):
         examples=[
             "what('s| is) the date [today]",
             "what('s| is) today's date",
-            "what day is it [today]",
+            "(what|which) day is it [today]",
             "what day of the week is it",
             "what('s| is) today",
         ],

@@ -164,20 +164,20 @@ class _Kind:
 
 # Home Assistant's intent names (docs/conventions.md), grouped; only loaded tools are spoken of.
 _KINDS = (
-    _Kind("switch and dim lights and other devices", ("HassTurnOn", "HassTurnOff", "HassLightSet")),
-    _Kind("open and close blinds", ("HassSetPosition",), words={"name": "bedroom blinds"}),
+    _Kind("control lights and other devices", ("HassTurnOn", "HassTurnOff", "HassLightSet")),
+    _Kind("move blinds", ("HassSetPosition",), words={"name": "bedroom blinds"}),
     _Kind(
-        "set the heating and tell you the temperature",
+        "set the heating",
         ("HassClimateSetTemperature", "HassClimateGetTemperature"),
         words={"name": "thermostat"},
     ),
     _Kind(
-        "tell you whether doors are locked or lights are on",
+        "check on doors and devices",
         ("HassGetState",),
         words={"name": "front door", "state": "locked"},
     ),
     _Kind("set timers", ("HassStartTimer",), name_contains="Timer", words={"name": "pasta"}),
-    _Kind("tell you the time and the date", ("HassGetCurrentTime", "HassGetCurrentDate")),
+    _Kind("tell the time and date", ("HassGetCurrentTime", "HassGetCurrentDate")),
     _Kind(
         "control music and the volume",
         ("HassMediaPause", "HassSetVolume"),
@@ -279,10 +279,12 @@ class Conversation(Skill):
     @tool(
         "AssistantHelp",
         examples=[
-            "what can you do",
+            # "[can you]": the rules drop "can you" from what was said as filler, so the
+            # plain "what can you do" would never match (see the report on normalisation).
+            "what [can you] do",
             "what (are you able|do you know how) to do",
-            "what can (I|you) (say|ask [you])",
-            "what can you help [me] with",
+            "what can I (say|ask [you])",
+            "what [can you] help [me] with",
             "how (do|can) I use you",
         ],
         timeout_seconds=2,

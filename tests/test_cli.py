@@ -88,9 +88,11 @@ def test_once_json_contract_on_a_spoken_command(inputs: dict[str, Path], tmp_pat
     assert turn["wake"]["model"] == "hey_jarvis"
     assert 0.5 < turn["wake"]["score"] <= 1.0
     assert normalise(turn["transcript"]) == normalise("turn on the kitchen lights")
+    # No broker is configured here, so the home has no kitchen: nothing is understood or done.
+    # (The same command against the simulated home: tests/test_devices_cli.py's demo test.)
     assert turn["intent"] is None
     assert turn["actions"] == []
-    assert turn["response"] == f"I heard: {turn['transcript']}"
+    assert turn["response"] == "Sorry, I didn't understand that."
 
     timings = turn["timings_ms"]
     for stage in ("wake", "endpoint", "stt", "tts_first_audio", "total"):

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pydantic import ValidationError
 
 from assistant.skills.runtime import SkillRuntime
@@ -157,12 +156,6 @@ async def test_with_a_pin_only_the_right_pin_unlocks(tmp_path: Path) -> None:
         assert lock_payloads(home) == [{"state": "UNLOCK"}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="framework bug: safety.pin accepts a PIN without digits, and SafetyPolicy.pin_matches "
-    "compares digits only, so Toolbox.answer takes any digit-free answer (here 'hello') as the "
-    "PIN 'open sesame' (the brain, which passes only spoken digits, could never match it)",
-)
 async def test_a_pin_without_digits_does_not_accept_any_answer(tmp_path: Path) -> None:
     safety = {"exposed": [LOCK], "pin": "open sesame"}
     try:
@@ -252,12 +245,6 @@ async def test_a_device_switched_too_often_is_left_alone_for_a_while(tmp_path: P
         assert home.simulator.state("living_room_plug") == {"state": "off"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="framework bug: DeviceApi.call turns every policy verdict into a CommandOutcome with "
-    "status 'refused' and drops Verdict.code, so ToolResult.error and the audit say 'refused' "
-    "instead of 'not-exposed' / 'rate-limited' (codes ToolResult documents)",
-)
 async def test_refusals_carry_their_own_error_code(tmp_path: Path) -> None:
     safety = {"rate_limit_actions": 1}
     async with simulated_home() as home, assistant_in(home, tmp_path, safety=safety) as runtime:
@@ -300,7 +287,7 @@ async def test_every_attempted_action_is_audited_without_audio_or_transcripts(
     assert [(e["turn"], e["tool"], e["outcome"]) for e in entries] == [
         ("a1", "HassTurnOn", "ok"),
         ("a2", "HassLightSet", "invalid-arguments"),
-        ("a3", "HassTurnOn", "refused"),  # hidden (see test_refusals_carry_their_own_error_code)
+        ("a3", "HassTurnOn", "not-exposed"),
         ("a4", "HassClimateSetTemperature", "refused"),
         ("a5", "HassTurnOff", "needs-confirmation"),
         ("a5", "HassTurnOff", "declined"),
@@ -315,7 +302,12 @@ async def test_every_attempted_action_is_audited_without_audio_or_transcripts(
         {"entity": "light.kitchen_ceiling_light", "service": "turn_on", "status": "confirmed"}
     ]
     assert entries[2]["actions"] == [
-        {"entity": "switch.living_room_plug", "service": "turn_on", "status": "refused"}
+        {
+            "entity": "switch.living_room_plug",
+            "service": "turn_on",
+            "status": "refused",
+            "code": "not-exposed",
+        }
     ]
     assert entries[-1]["actions"] == [{"entity": LOCK, "service": "unlock", "status": "confirmed"}]
     assert all((e["entity"], e["service"]) == (LOCK, "unlock") for e in (entries[5], entries[7]))

@@ -26,7 +26,7 @@ from assistant.devices.commands import DeviceCommander
 from assistant.devices.entity_config import ClimateConfig
 from assistant.devices.mqtt import MqttConnection
 from assistant.devices.registry import Change, DeviceRegistry
-from assistant.devices.simulator import (
+from assistant.devices.sim import (
     BRIDGE_TOPIC,
     CONTROL_TOPIC,
     Simulator,
@@ -372,7 +372,7 @@ async def test_sensors_report_what_happens_in_the_room(home: Home) -> None:
 async def test_malformed_commands_are_logged_and_ignored(
     home: Home, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="assistant.devices.simulator"):
+    with caplog.at_level(logging.WARNING, logger="assistant.devices.sim"):
         await home.publish("zigbee2mqtt/Kitchen ceiling light/set", "{not json")
         await home.publish("zigbee2mqtt/Kitchen ceiling light/set", '{"brightness": "bright"}')
         await home.publish("living-room-plug/switch/switch/command", "BLINK")
@@ -486,7 +486,7 @@ async def test_faults_and_the_world_change_through_the_control_topic(
     )
     assert await eventually(lambda: home.entity_state("binary_sensor.front_door_contact") == "on")
 
-    with caplog.at_level(logging.WARNING, logger="assistant.devices.simulator"):
+    with caplog.at_level(logging.WARNING, logger="assistant.devices.sim"):
         for bad in ("{oops", '{"device": "garage"}', '{"device": "living_room_plug", "color": 1}',
                     '{"device": "living_room_plug", "confirm_delay_seconds": -1}'):  # fmt: skip
             await home.publish(CONTROL_TOPIC, bad)
@@ -626,7 +626,7 @@ async def test_run_simulator_needs_a_broker() -> None:
 RUN_SIMULATOR = """
 import asyncio, sys
 from assistant.config import MqttSettings
-from assistant.devices.simulator import run_simulator
+from assistant.devices.sim import run_simulator
 settings = MqttSettings(host="127.0.0.1", port=int(sys.argv[1]), client_id="sim-subprocess")
 sys.exit(asyncio.run(run_simulator(settings, None, offline=["living_room_fan"],
                                    slow={"bedroom_lamp": 0.5}, lose=["living_room_plug"])))

@@ -129,36 +129,34 @@ CET = timezone(timedelta(hours=1))
 
 
 @pytest.mark.parametrize(
-    ("hour", "minute", "second", "spoken", "data_time"),
+    ("time_of_day", "spoken"),
     [
-        (7, 5, 0, "It's seven oh five in the morning.", "07:05"),
-        (9, 0, 0, "It's nine o'clock in the morning.", "09:00"),
-        (10, 30, 0, "It's ten thirty in the morning.", "10:30"),
-        (12, 0, 0, "It's noon.", "12:00"),
-        (12, 1, 0, "It's twelve oh one in the afternoon.", "12:01"),
-        (15, 59, 59, "It's three fifty-nine in the afternoon.", "15:59"),
-        (19, 5, 0, "It's seven oh five in the evening.", "19:05"),
-        (23, 45, 0, "It's eleven forty-five at night.", "23:45"),
-        (0, 0, 0, "It's midnight.", "00:00"),
-        (0, 7, 0, "It's twelve oh seven at night.", "00:07"),
-        (3, 20, 0, "It's three twenty in the morning.", "03:20"),
+        ((7, 5, 0), "It's seven oh five in the morning."),
+        ((9, 0, 0), "It's nine o'clock in the morning."),
+        ((10, 30, 0), "It's ten thirty in the morning."),
+        ((12, 0, 0), "It's noon."),
+        ((12, 1, 0), "It's twelve oh one in the afternoon."),
+        ((15, 59, 59), "It's three fifty-nine in the afternoon."),
+        ((19, 5, 0), "It's seven oh five in the evening."),
+        ((23, 45, 0), "It's eleven forty-five at night."),
+        ((0, 0, 0), "It's midnight."),
+        ((0, 7, 0), "It's twelve oh seven at night."),
+        ((3, 20, 0), "It's three twenty in the morning."),
     ],
 )
 async def test_the_time_is_spoken_in_words_with_the_part_of_the_day(
     runtime: SkillRuntime,
     set_clock: Callable[[datetime], None],
-    hour: int,
-    minute: int,
-    second: int,
+    time_of_day: tuple[int, int, int],
     spoken: str,
-    data_time: str,
 ) -> None:
+    hour, minute, second = time_of_day
     set_clock(datetime(2026, 11, 22, hour, minute, second, tzinfo=CET))
     result = await runtime.toolbox.call("HassGetCurrentTime", {}, turn_id="t")
     assert result.success
     assert result.speech == spoken
-    assert result.data["time"] == data_time
-    assert result.data["iso"] == f"2026-11-22T{data_time}:{second:02d}+01:00"
+    assert result.data["time"] == f"{hour:02d}:{minute:02d}"
+    assert result.data["iso"] == f"2026-11-22T{hour:02d}:{minute:02d}:{second:02d}+01:00"
 
 
 @pytest.mark.parametrize(
@@ -197,7 +195,9 @@ async def test_the_date_is_the_local_one_not_utc(
     assert clock.speech == "It's ten thirty at night."
 
 
-async def test_without_a_fixed_clock_it_tells_the_machines_local_time(runtime: SkillRuntime) -> None:
+async def test_without_a_fixed_clock_it_tells_the_machines_local_time(
+    runtime: SkillRuntime,
+) -> None:
     result = await runtime.toolbox.call("HassGetCurrentTime", {}, turn_id="t")
     told = datetime.fromisoformat(result.data["iso"])
     assert told.tzinfo is not None
@@ -228,7 +228,8 @@ async def test_what_can_you_do_summarises_the_loaded_skills_with_examples(
     assert result.success
     assert "lights" in speech
     assert '"turn on the kitchen light"' in speech  # from HassTurnOn's first template
-    assert "time and the date" in speech
+    assert "time and date" in speech
+    assert '"what time is it"' in speech
     assert "call for help" in speech
     # The third-party skill from the extra folder: described by its docstring, and its example
     # is the template with no slot left unfilled.
@@ -354,9 +355,13 @@ async def test_a_call_for_help_reaches_the_broker_with_room_time_and_text_not_re
 ) -> None:
     async with Recorder(broker, ALERTS) as recorder:
         with caplog.at_level(logging.WARNING, logger="assistant.skill.assistance"):
-            fallen = await runtime.toolbox.call("CallForAssistance", {"reason": "fallen"}, turn_id="t")
+            fallen = await runtime.toolbox.call(
+                "CallForAssistance", {"reason": "fallen"}, turn_id="t"
+            )
             plain = await runtime.toolbox.call("CallForAssistance", {}, turn_id="t")
-            said = await runtime.toolbox.call("CallForAssistance", {"reason": "chest pain"}, turn_id="t")
+            said = await runtime.toolbox.call(
+                "CallForAssistance", {"reason": "chest pain"}, turn_id="t"
+            )
         assert await wait_until(lambda: len(recorder.on(ALERTS)) >= 3)
         messages = recorder.on(ALERTS)
     for result in (fallen, plain, said):
@@ -387,7 +392,9 @@ async def test_a_call_for_help_reaches_the_broker_with_room_time_and_text_not_re
 
 
 async def test_without_any_broker_connection_it_says_it_cannot_call(tmp_path: Path) -> None:
-    runtime = await SkillRuntime(make_settings(None, tmp_path, []), DeviceRegistry(None), None).start()
+    runtime = await SkillRuntime(
+        make_settings(None, tmp_path, []), DeviceRegistry(None), None
+    ).start()
     try:
         result = await runtime.toolbox.call("CallForAssistance", {}, turn_id="t")
     finally:

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.devices.broker import PrivateBroker
-from assistant.devices.simulator import Simulator, load_home, simulator_connection
+from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.pipeline.assembly import Assembled, assemble
 
 

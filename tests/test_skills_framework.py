@@ -33,7 +33,7 @@ from assistant.devices.commands import DeviceCommander
 from assistant.devices.home import DeviceHome
 from assistant.devices.mqtt import Message, MqttConnection
 from assistant.devices.registry import DeviceRegistry
-from assistant.devices.simulator import Simulator, load_home, simulator_connection
+from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.errors import ConfigError
 from assistant.skills.loader import BUILTIN_FOLDER
 from assistant.skills.runtime import SkillRuntime
@@ -264,12 +264,6 @@ async def test_enum_parameters_allow_exactly_their_values(tmp_path: Path) -> Non
     assert bad.speech == "The roast 'burnt' won't do: input should be 'light' or 'dark'."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="framework bug: an Enum parameter becomes a $ref into a top-level $defs instead of "
-    "an inline enum, so the parameters schema breaks once embedded in a larger schema (e.g. "
-    "{name, arguments} for a tool call: llama.cpp's json_schema_to_gbnf cannot resolve the ref)",
-)
 async def test_enum_parameters_are_inline_so_the_schema_can_be_embedded(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, skills={"builtin": False, "folders": [FIXTURE_SKILLS]})
     async with running_skills(settings) as runtime:
@@ -636,6 +630,43 @@ async def test_two_tools_with_one_name_stop_start_up_naming_both(tmp_path: Path)
     assert listed.stderr.strip().splitlines()[-1] == f"assistant: {message}"
 
 
+async def test_two_skills_with_one_name_stop_start_up_naming_both(tmp_path: Path) -> None:
+    twin = '''
+        from assistant.skills import Skill, ToolResult, tool
+
+        class Twin(Skill):
+            name = "twin"
+
+            @tool("{tool}")
+            async def ping(self) -> ToolResult:
+                """Answer pong."""
+                return ToolResult("pong")
+    '''
+    first = write_skill(tmp_path / "first", "twin_a", twin.replace("{tool}", "TwinA"))
+    second = write_skill(tmp_path / "second", "twin_b", twin.replace("{tool}", "TwinB"))
+    settings = make_settings(
+        tmp_path, skills={"builtin": False, "folders": [first.parent, second.parent]}
+    )
+    with pytest.raises(ConfigError) as raised:
+        async with running_skills(settings):
+            pass
+    assert str(first) in raised.value.message and str(second) in raised.value.message
+
+
+def test_config_given_before_the_command_is_used(tmp_path: Path) -> None:
+    config = tmp_path / "assistant.toml"
+    config.write_text(f'[skills]\nfolders = ["{FIXTURE_SKILLS}"]\n')
+    listed = subprocess.run(
+        [*assistant_command(), "--config", str(config), "skills", "list"],
+        env=clean_env(ASSISTANT_STORAGE__STATE_DIR=str(tmp_path / "state")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "workshop" in listed.stdout, listed.stdout + listed.stderr
+
+
 # --- calling tools ---------------------------------------------------------------------------
 
 
@@ -689,7 +720,7 @@ async def test_a_slow_tool_times_out_and_the_runtime_keeps_working(workshop: Ski
     elapsed = time.monotonic() - started
     assert (result.success, result.error) == (False, "timeout")
     assert result.speech == "That took too long; I stopped after 0.3 seconds."
-    assert 0.3 <= elapsed < 1.0, elapsed
+    assert 0.3 <= elapsed < 1.5, elapsed
     assert workshop.loaded.skills["workshop"].cancelled is True  # type: ignore[attr-defined]
     after = await workshop.toolbox.call("WorkshopGreet", {}, turn_id="t2")
     assert after.speech == "Hello!"
@@ -719,7 +750,7 @@ async def test_a_device_that_never_confirms_is_a_failure_the_reply_admits(tmp_pa
         result = await runtime.toolbox.call("HassTurnOn", {"name": "living room fan"}, turn_id="l1")
         elapsed = time.monotonic() - started
         assert (result.success, result.error) == (False, "device-failed")
-        assert result.speech == "The Living room fan did not confirm it is on within 1 seconds."
+        assert result.speech == "The Living room fan did not confirm it is on within 1 second."
         assert not result.speech.startswith("Turned on")
         (outcome,) = result.outcomes
         assert (outcome.entity_id, outcome.status) == ("fan.living_room_fan", "failed")
@@ -801,6 +832,7 @@ async def test_state_dir_is_the_skills_own_and_survives_a_restart(tmp_path: Path
         skills = runtime.loaded.skills
         assert skills["workshop"].context.state_dir == state / "skills" / "workshop"
         assert skills["device_control"].context.state_dir == state / "skills" / "device_control"
+        assert (state / "skills" / "device_control").is_dir()  # made for it, before setup()
         kept = await runtime.toolbox.call("WorkshopRemember", {"word": "marmalade"}, turn_id="s1")
         first = await runtime.toolbox.call("WorkshopGreet", {}, turn_id="s2")
     assert kept.success and first.data["starts"] == 1

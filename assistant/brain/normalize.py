@@ -18,10 +18,13 @@ _UNITS = {
 }  # fmt: skip
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}  # fmt: skip
-_FILLER = re.compile(
-    r"^(?:(?:hey |ok |okay )?jarvis|hey|ok|okay)\b|\b(?:please|could you|can you|would you|will you"
-    r"|would you mind|i want you to|i'd like you to|kindly|for me|thanks|thank you)\b"
+# Politeness and the wake word change nothing about a request, but only where they frame it:
+# "can you" opens "can you turn on the light" and is the question in "what can you do".
+_LEADING = re.compile(
+    r"^(?:(?:hey|ok|okay) )?(?:jarvis )?(?:(?:could|can|would|will) you (?:please )?"
+    r"|would you mind |i want you to |i would like you to |kindly |please )*"
 )
+_TRAILING = re.compile(r"(?: (?:please|for me|thanks|thank you|now))+$")
 
 
 def _number_words(words: list[str]) -> list[str]:
@@ -110,4 +113,5 @@ def normalize_utterance(text: str) -> str:
     words = " ".join(_number_words(tokens))
     words = re.sub(r"\b(\d+) and a half\b", r"\1.5", words)
     words = re.sub(r"\b(\d+) point (\d)\b", r"\1.\2", words)
-    return re.sub(r"\s+", " ", _FILLER.sub(" ", words)).strip()
+    words = _TRAILING.sub("", _LEADING.sub("", words))
+    return re.sub(r"\s+", " ", re.sub(r"\bplease\b", " ", words)).strip()

@@ -41,6 +41,8 @@ class CommandOutcome:
     elapsed_ms: float = 0.0
     state: dict[str, Any] = field(default_factory=dict)
     """The entity's state when the outcome was decided."""
+    code: str | None = None
+    """Why a refusal happened when it was policy, not the device: not-exposed, rate-limited."""
 
     @property
     def confirmed(self) -> bool:
@@ -57,6 +59,7 @@ class CommandOutcome:
             "confirmed": self.confirmed,
             "status": self.status,
             "reason": self.reason,
+            **({"code": self.code} if self.code else {}),
         }
 
 
@@ -161,6 +164,6 @@ class DeviceCommander:
         return outcome(
             "failed",
             f"The {entity.name} did not confirm it is {plan.expectation} "
-            f"within {waited:.0f} seconds.",
+            f"within {waited:.0f} second{'' if round(waited) == 1 else 's'}.",
             tuple(published),
         )

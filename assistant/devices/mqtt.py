@@ -79,6 +79,11 @@ class MqttConnection:
         self._acks: dict[tuple[int, int], asyncio.Future[Any]] = {}
         # PUBACKs that arrived before anyone waited for them; bounded, oldest forgotten first.
         self._early_acks: dict[tuple[int, int], None] = {}
+        # Every connection attempt has its own paho client, numbered; acknowledgements and
+        # "connection lost" events are keyed by that number, never by id(), which is reused.
+        self._generation = 0
+        self._generations_made = 0
+        self._connection_changed = asyncio.Event()
         self._lost: dict[int, asyncio.Event] = {}
         self._thread_stops: dict[int, threading.Event] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -165,19 +170,25 @@ class MqttConnection:
                 raise DeliveryFailed(f"could not deliver to {topic}: {reason}")
             if not await self.wait_connected(remaining):
                 continue
-            client = self._client
-            assert client is not None
-            info = client.publish(topic, payload, qos=qos, retain=retain)
-            if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
-                raise DeliveryFailed(f"could not publish to {topic}: {paho.error_string(info.rc)}")
-            if qos == 0 and info.rc == paho.MQTT_ERR_SUCCESS:
-                return
-            key = (id(client), info.mid)
-            if self._early_acks.pop(key, "missing") is None:
-                return
-            lost = self._lost.get(id(client))
-            if lost is None or lost.is_set():
+            client, generation = self._client, self._generation
+            lost = self._lost.get(generation)
+            if client is None or lost is None or lost.is_set():
+                await self._next_connection(generation, deadline_monotonic)
                 continue
+            info = client.publish(topic, payload, qos=qos, retain=retain)
+            if info.rc == paho.MQTT_ERR_NO_CONN:
+                # The line died under us; paho only queued it on a client that will never
+                # reconnect. Send it again on the next connection, within the deadline.
+                await self._next_connection(generation, deadline_monotonic)
+                continue
+            if info.rc != paho.MQTT_ERR_SUCCESS:
+                raise DeliveryFailed(f"could not publish to {topic}: {paho.error_string(info.rc)}")
+            if qos == 0:
+                return
+            key = (generation, info.mid)
+            if key in self._early_acks:
+                del self._early_acks[key]
+                return
             acked: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             self._acks[key] = acked
             lost_wait: asyncio.Future[Any] = asyncio.ensure_future(lost.wait())
@@ -195,17 +206,29 @@ class MqttConnection:
             # The connection died before the broker acknowledged: try again on the next one,
             # if there is time. The device may see the command twice, which is safe.
             log.info("connection lost before PUBACK for %s; retrying within deadline", topic)
+            await self._next_connection(generation, deadline_monotonic)
+
+    async def _next_connection(self, generation: int, deadline_monotonic: float) -> None:
+        """Wait (up to the deadline) until a connection newer than `generation` is up."""
+        while self._generation == generation or not self.connected:
+            remaining = deadline_monotonic - time.monotonic()
+            if remaining <= 0:
+                return
+            changed = self._connection_changed
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await changed.wait()
 
     # --- the connection loop -------------------------------------------------------------
 
     async def _run(self) -> None:
         backoff = self.settings.reconnect_min_seconds
         while not self._stopping:
-            client = self._new_client()
+            client, generation = self._new_client()
             lost = asyncio.Event()
-            self._lost[id(client)] = lost
+            self._lost[generation] = lost
             try:
-                await self._connect(client, lost)
+                await self._connect(client, generation, lost)
             except (OSError, ssl.SSLError, ConnectionError, TimeoutError) as error:
                 self._note_error(
                     f"cannot connect to {self.settings.host}:{self.settings.port}: {error}"
@@ -216,7 +239,7 @@ class MqttConnection:
                 self._connected.clear()
                 self._note_error(f"connection to {self.settings.host}:{self.settings.port} lost")
             finally:
-                self._teardown(client)
+                self._teardown(client, generation)
             if self._stopping:
                 break
             # Full jitter, so a house full of devices does not reconnect in lockstep.
@@ -228,8 +251,10 @@ class MqttConnection:
             log.warning("%s; retrying with backoff", message)
         self._last_error = message
 
-    def _new_client(self) -> paho.Client:
+    def _new_client(self) -> tuple[paho.Client, int]:
         settings = self.settings
+        self._generations_made += 1
+        generation = self._generations_made
         client = paho.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
@@ -248,11 +273,12 @@ class MqttConnection:
             client.tls_insecure_set(settings.tls.insecure)
         if self.status_topic:
             client.will_set(self.status_topic, "offline", qos=1, retain=True)
+        client.user_data_set(generation)
         client.on_message = self._on_message
         client.on_publish = self._on_publish
-        return client
+        return client, generation
 
-    async def _connect(self, client: paho.Client, lost: asyncio.Event) -> None:
+    async def _connect(self, client: paho.Client, generation: int, lost: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         connack: asyncio.Future[Any] = loop.create_future()
 
@@ -272,7 +298,7 @@ class MqttConnection:
         await asyncio.to_thread(
             client.connect, host, self.settings.port, self.settings.keepalive_seconds
         )
-        stop = self._thread_stops[id(client)] = threading.Event()
+        stop = self._thread_stops[generation] = threading.Event()
         thread = threading.Thread(
             target=self._network_loop, args=(client, lost, stop),
             name=f"mqtt-net-{self.client_id}", daemon=True,
@@ -283,10 +309,12 @@ class MqttConnection:
         if reason.is_failure:
             raise ConnectionError(f"broker refused the connection: {reason}")
         self._client = client
+        self._generation = generation
         self.connections += 1
         for topic_filter in self._subscriptions:
             client.subscribe(topic_filter, qos=1)
         self._connected.set()
+        self._changed()
         if self._last_error:
             log.warning("connected to %s:%s again", host, self.settings.port)
         self._last_error = None
@@ -305,15 +333,23 @@ class MqttConnection:
         with contextlib.suppress(RuntimeError):  # the loop may already be closed at exit
             loop.call_soon_threadsafe(lost.set)
 
-    def _teardown(self, client: paho.Client) -> None:
-        stop = self._thread_stops.pop(id(client), None)
+    def _teardown(self, client: paho.Client, generation: int) -> None:
+        stop = self._thread_stops.pop(generation, None)
         if stop is not None:
             stop.set()
         with contextlib.suppress(Exception):
             client.disconnect()
         if self._client is client:
             self._client = None
-        self._lost.pop(id(client), None)
+        self._lost.pop(generation, None)
+        for key in [key for key in self._early_acks if key[0] == generation]:
+            del self._early_acks[key]
+        self._changed()
+
+    def _changed(self) -> None:
+        """Wake everything waiting for the connection to come back or be replaced."""
+        changed, self._connection_changed = self._connection_changed, asyncio.Event()
+        changed.set()
 
     # --- callbacks from the network thread ----------------------------------------------
 
@@ -331,9 +367,9 @@ class MqttConnection:
             if self.dropped_messages in (1, 10, 100) or self.dropped_messages % 1000 == 0:
                 log.warning("inbox full: %d MQTT messages dropped so far", self.dropped_messages)
 
-    def _on_publish(self, client: paho.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
+    def _on_publish(self, _c: paho.Client, generation: int, mid: int, _rc: Any, _p: Any) -> None:
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._acknowledge, (id(client), mid))
+        self._loop.call_soon_threadsafe(self._acknowledge, (generation, mid))
 
     def _acknowledge(self, key: tuple[int, int]) -> None:
         future = self._acks.get(key)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.devices.mqtt import MqttConnection
 from assistant.skills.device_api import DeviceApi
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,9 @@ class SkillContext:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("assistant.skill"))
     describe_tools: Callable[[], list[tuple[str, str, tuple[str, ...]]]] = lambda: []
     """(name, description, examples) of every loaded tool, for "what can you do"."""
+    mqtt: MqttConnection | None = None
+    """The broker connection, for skills that publish their own messages (alerts); None when
+    no broker is configured. Device commands go through `devices`, never through this."""
 
     async def speak(self, text: str) -> None:
         await self.announcer.announce(text)

@@ -89,7 +89,9 @@ class DeviceApi:
             target, service, data, confirmed=(target.entity_id, service) in turn.confirmed
         )
         if not verdict.allowed:
-            outcome = CommandOutcome(target.entity_id, service, "refused", verdict.speech)
+            outcome = CommandOutcome(
+                target.entity_id, service, "refused", verdict.speech, code=verdict.code
+            )
         elif self._commander is None:
             outcome = CommandOutcome(
                 target.entity_id, service, "failed", "No device network is connected."

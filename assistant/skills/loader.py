@@ -143,6 +143,12 @@ async def load_skills(settings: SkillsSettings, make_context: Any) -> LoadedSkil
             if name in settings.disabled:
                 statuses.append(SkillStatus(name, source, "disabled", "disabled in config"))
                 continue
+            same = next((s for s in statuses if s.name == name and s.state == "enabled"), None)
+            if same is not None:
+                raise ConfigError(
+                    f"two skills are named {name}: {same.source} and {source}; "
+                    "rename or disable one"
+                )
             status = await _start_skill(
                 cls, name=name, source=source, settings=settings, make_context=make_context,
                 skills=skills, tools=tools,

@@ -42,7 +42,10 @@ class ToolResult:
         problems = " ".join(o.reason for o in outcomes if not o.confirmed)
         speech = problems if not confirmed else f"{done} {problems}".strip()
         statuses = {o.status for o in outcomes if not o.confirmed}
+        codes = {o.code for o in outcomes if not o.confirmed and o.code}
         error = "device-failed" if statuses & {"failed", "unavailable", "sent"} else "refused"
+        if error == "refused" and len(codes) == 1:
+            error = codes.pop()  # the policy's reason: not-exposed, rate-limited
         return cls(speech=speech, success=False, error=error, outcomes=outcomes)
 
     def as_dict(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class SkillRuntime:
         self.policy = SafetyPolicy(settings.safety)
         self.audit = AuditLog(state_dir / "audit.jsonl" if settings.safety.audit_log else None)
         self.devices = DeviceApi(registry, commander, self.policy)
+        self.mqtt = commander.connection if commander is not None else None
         self.announcer = announcer or Announcer()
         self.scheduler = Scheduler()
         self.loaded = LoadedSkills({}, {}, [])
@@ -49,6 +50,7 @@ class SkillRuntime:
             state_dir=state_dir,
             config=config,
             log=logging.getLogger(f"assistant.skill.{name}"),
+            mqtt=self.mqtt,
             describe_tools=lambda: [
                 (tool.name, tool.description, tool.info.examples)
                 for tool in self.toolbox.tools.values()

@@ -132,8 +132,26 @@ def clean_schema(schema: Any) -> Any:
     return cleaned
 
 
+def _inline_refs(schema: Any, definitions: dict[str, Any]) -> Any:
+    """Replace `$ref`s into `$defs` (pydantic's form for Enum parameters) by their content:
+    the schema is embedded in larger ones, where a top-level `$defs` would not resolve."""
+    if isinstance(schema, list):
+        return [_inline_refs(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/$defs/"):
+        target = definitions[reference.removeprefix("#/$defs/")]
+        rest = {key: value for key, value in schema.items() if key != "$ref"}
+        return _inline_refs({**target, **rest}, definitions)
+    return {
+        key: _inline_refs(value, definitions) for key, value in schema.items() if key != "$defs"
+    }
+
+
 def parameters_schema(model: type[BaseModel]) -> dict[str, Any]:
-    schema = clean_schema(model.model_json_schema())
+    raw = model.model_json_schema()
+    schema = clean_schema(_inline_refs(raw, raw.get("$defs", {})))
     schema.setdefault("properties", {})
     schema["additionalProperties"] = False
     return dict(schema)
@@ -155,5 +173,10 @@ def with_home_choices(
             choices = entity_names(info.home_choice.kinds)
         else:
             choices = area_names
-        properties[info.name] = {**properties[info.name], "enum": sorted(set(choices)) or [""]}
+        enum = sorted(set(choices)) or [""]
+        prop = properties[info.name]
+        if prop.get("type") == "array":  # list[EntityName]: each item is a name
+            properties[info.name] = {**prop, "items": {**prop.get("items", {}), "enum": enum}}
+        else:
+            properties[info.name] = {**prop, "enum": enum}
     return {**schema, "properties": properties}

@@ -182,6 +182,7 @@ class Toolbox:
             outcome="ok" if result.success else result.error,
             actions=[
                 {"entity": o.entity_id, "service": o.service, "status": o.status}
+                | ({"code": o.code} if o.code else {})
                 for o in result.outcomes
             ],
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),

@@ -1,10 +1,8 @@
-"""Virtual devices that announce themselves by MQTT discovery and behave like real ones.
+"""Simulated devices on one broker connection, with the faults tests need.
 
-`assistant simulate` runs them on the configured broker; the tests run them on a private one.
-Every device publishes a retained discovery config, its availability and its state (retained,
-as Zigbee2MQTT and Tasmota do), applies the commands it receives and echoes its new state.
-What each kind of device does is in `sim_devices`; this module connects devices to the broker
-and adds the faults tests need: slow confirmations, lost confirmations and offline periods.
+The devices (`base` and the kinds) know what to do with a command; this module feeds them
+their commands, `publishing` sends what they report, and both add the faults: slow
+confirmations, lost confirmations and offline periods.
 
 The simulator's connection is the "bridge": its status topic (`assistant-sim/bridge/state`)
 has a last will, and every device lists it in its availability with mode `all`, so if the
@@ -20,106 +18,29 @@ Faults change at run time through methods or JSON on the control topic, for exam
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import signal
 import time
-import tomllib
-from collections.abc import Coroutine, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
 from assistant.config import MqttSettings
-from assistant.devices.broker import BrokerError
-from assistant.devices.mqtt import DeliveryFailed, Message, MqttConnection, default_client_id
-from assistant.devices.registry import format_validation_error
-from assistant.devices.sim_devices import (
-    DeviceSpec,
-    Faults,
-    MalformedCommand,
-    Messages,
-    ReceivedCommand,
-    SimDevice,
-    make_device,
-)
-from assistant.errors import AssistantError, ConfigError
+from assistant.devices.mqtt import Message, MqttConnection, default_client_id
+from assistant.devices.sim.base import MalformedCommand, ReceivedCommand, SimDevice
+from assistant.devices.sim.publishing import _PUBLISH_TIMEOUT_SECONDS, Publisher
+from assistant.devices.sim.spec import DeviceSpec, Faults
+from assistant.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 BRIDGE_TOPIC = "assistant-sim/bridge/state"
 CONTROL_TOPIC = "assistant-sim/control"
-DEFAULT_HOME = Path(__file__).with_name("sim_home.toml")
-_PUBLISH_TIMEOUT_SECONDS = 5.0
-_CONNECT_TIMEOUT_SECONDS = 10.0
-_RECONNECT_CHECK_SECONDS = 0.5
 _FAULTS = (
     "confirm_delay_seconds",
     "lose_confirmations",
     "offline_every_seconds",
     "offline_for_seconds",
 )
-
-
-def load_home(path: Path | None = None) -> list[DeviceSpec]:
-    """Read a home file (`sim_home.toml` by default); errors name the file and the device."""
-    path = path or DEFAULT_HOME
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as error:
-        raise ConfigError(f"simulated home {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"simulated home {path}: {error}") from None
-    if set(data) - {"device"} or not isinstance(data.get("device", []), list):
-        raise ConfigError(
-            f"simulated home {path}: expected only [[device]] tables, not {sorted(data)}"
-        )
-    specs: list[DeviceSpec] = []
-    for index, item in enumerate(data.get("device", []), start=1):
-        where = f"simulated home {path}: device #{index} ({item.get('id', 'no id')})"
-        try:
-            spec = DeviceSpec.model_validate(item)
-            make_device(
-                spec, discovery_prefix="check", bridge_topic=None
-            )  # style, options, initial
-        except ValidationError as error:
-            raise ConfigError(f"{where}: {format_validation_error(error)}") from None
-        except ValueError as error:
-            raise ConfigError(f"{where}: {error}") from None
-        if any(spec.id == other.id or spec.name == other.name for other in specs):
-            raise ConfigError(
-                f"{where}: another device has the id {spec.id!r} or name {spec.name!r}"
-            )
-        specs.append(spec)
-    return specs
-
-
-def with_faults(
-    specs: Sequence[DeviceSpec], *, offline: Sequence[str] = (),
-    slow: Mapping[str, float] | None = None, lose: Sequence[str] = (),
-) -> list[DeviceSpec]:  # fmt: skip
-    """The specs with command-line faults added; unknown device ids are a ConfigError."""
-    slow = slow or {}
-    known = {spec.id for spec in specs}
-    unknown = (set(offline) | set(slow) | set(lose)) - known
-    if unknown:
-        raise ConfigError(f"no simulated device {sorted(unknown)}; the home has {sorted(known)}")
-    result = []
-    for spec in specs:
-        changes: dict[str, Any] = {"available": False} if spec.id in offline else {}
-        if spec.id in slow:
-            changes["confirm_delay_seconds"] = slow[spec.id]
-        if spec.id in lose:
-            changes["lose_confirmations"] = True
-        try:
-            faults = Faults.model_validate({**spec.faults.model_dump(), **changes})
-        except ValidationError as error:
-            raise ConfigError(f"faults of {spec.id}: {format_validation_error(error)}") from None
-        result.append(spec.model_copy(update={"faults": faults}))
-    return result
 
 
 def simulator_connection(
@@ -130,7 +51,7 @@ def simulator_connection(
     return MqttConnection(settings, client_id=client_id, status_topic=bridge_topic)
 
 
-class Simulator:
+class Simulator(Publisher):
     """Simulated devices on one connection.
 
     The caller owns the connection: make it with `simulator_connection()` (without a status
@@ -146,27 +67,9 @@ class Simulator:
         discovery_prefix: str = "homeassistant",
         control_topic: str = CONTROL_TOPIC,
     ) -> None:
-        self.connection = connection
-        self.discovery_prefix = discovery_prefix.rstrip("/")
+        super().__init__(connection, specs, discovery_prefix=discovery_prefix)
         self.control_topic = control_topic
-        self.bridge_topic = connection.status_topic
-        self.devices: dict[str, SimDevice] = {}
-        self._by_topic: dict[str, SimDevice] = {}
-        for spec in specs:
-            if spec.id in self.devices:
-                raise ConfigError(f"two simulated devices have the id {spec.id!r}")
-            device = make_device(
-                spec, discovery_prefix=self.discovery_prefix, bridge_topic=self.bridge_topic
-            )
-            self.devices[spec.id] = device
-            self._by_topic |= dict.fromkeys(device.command_topics(), device)
-        self._outboxes: dict[str, asyncio.Queue[tuple[float, Messages]]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._motions: dict[str, asyncio.Task[None]] = {}
         self._outages: dict[str, asyncio.Task[None]] = {}
-        self._started = False
-        self.announcements = 0
-        """How many times every device was announced (once at start, again on each reconnect)."""
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -370,70 +273,7 @@ class Simulator:
             )
         log.info("control: %s %s", device_id, data)
 
-    # --- outgoing messages ---------------------------------------------------------------
-
-    def _confirm(self, device: SimDevice) -> None:
-        """Echo the new state as the device's confirmation, as slow or lost as its faults say."""
-        if device.faults.lose_confirmations:
-            log.info("%s: confirmation lost (fault)", device.id)
-            return
-        due = time.monotonic() + device.faults.confirm_delay_seconds
-        self._outboxes[device.id].put_nowait((due, device.state_messages()))
-
-    async def _drain(self, device: SimDevice) -> None:
-        """Publish a device's reports in order, none before its due time, none while offline."""
-        outbox = self._outboxes[device.id]
-        while self._started:
-            due, messages = await outbox.get()
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
-            if not device.available:
-                log.info("%s is offline: its report is lost", device.id)
-                continue
-            deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
-            for topic, payload in messages:
-                await self._publish(topic, payload, deadline)
-
-    async def _publish(self, topic: str, payload: str, deadline_monotonic: float) -> None:
-        """Publish retained; a broker outage costs this message, not the simulator."""
-        try:
-            await self.connection.publish(
-                topic, payload, retain=True, deadline_monotonic=deadline_monotonic
-            )
-        except DeliveryFailed as error:
-            log.warning("simulator: %s", error.message)
-
-    async def _announce(self) -> None:
-        """Discovery, availability and state of every device, retained; raises DeliveryFailed."""
-        deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
-        for device in self.devices.values():
-            messages = [(topic, json.dumps(config)) for topic, config in device.discovery()]
-            messages.append(
-                (device.availability_topic, device.availability_payload(device.available))
-            )
-            for topic, payload in messages + device.state_messages():
-                await self.connection.publish(
-                    topic, payload, retain=True, deadline_monotonic=deadline
-                )
-        self.announcements += 1
-
-    # --- background tasks ----------------------------------------------------------------
-
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        task = asyncio.create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-        return task
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("simulator task %s failed", task.get_name(), exc_info=task.exception())
-
-    async def _travel(self, device: SimDevice, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        self._motions.pop(device.id, None)
-        device.arrive()
-        self._confirm(device)
+    # --- faults ----------------------------------------------------------------------------
 
     def _schedule_outages(self, device: SimDevice) -> None:
         previous = self._outages.pop(device.id, None)
@@ -455,71 +295,7 @@ class Simulator:
             finally:  # also when cancelled mid-outage (faults changed, stopping): it ends here
                 await self.set_available(device.id, True)
 
-    async def _watch_reconnects(self) -> None:
-        """Announce again after a reconnect, as Zigbee2MQTT does: the broker may have lost its
-        retained messages (MqttConnection has no on-connect hook, so watch its counter)."""
-        seen = self.connection.connections
-        while self._started:
-            await asyncio.sleep(_RECONNECT_CHECK_SECONDS)
-            if self.connection.connections != seen and self.connection.connected:
-                seen = self.connection.connections
-                log.info("simulator reconnected: announcing every device again")
-                with contextlib.suppress(DeliveryFailed):
-                    await self._announce()
-
 
 def _unusual(faults: Faults) -> str:
     changed = {k: v for k, v in faults if v != Faults.model_fields[k].default}
     return f"; faults: {changed}" if changed else ""
-
-
-async def run_simulator(
-    settings: MqttSettings,
-    home_file: Path | None,
-    *,
-    offline: Sequence[str] = (),
-    slow: Mapping[str, float] | None = None,
-    lose: Sequence[str] = (),
-) -> int:
-    """`assistant simulate`: the home's devices on the configured broker until Ctrl-C or SIGTERM."""
-    if not settings.host:
-        raise ConfigError(
-            "no MQTT broker is configured for the simulator: set mqtt.host (ASSISTANT_MQTT__HOST), "
-            "or run `assistant demo`, which starts a private broker with simulated devices"
-        )
-    specs = with_faults(load_home(home_file), offline=offline, slow=slow, lose=lose)
-    connection = simulator_connection(settings)
-    simulator = Simulator(connection, specs, discovery_prefix=settings.discovery_prefix)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handled: list[signal.Signals] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
-            loop.add_signal_handler(signum, stopping.set)
-            handled.append(signum)
-    await connection.start()
-    started = False
-    try:
-        if not await connection.wait_connected(_CONNECT_TIMEOUT_SECONDS):
-            raise BrokerError(
-                f"cannot reach the MQTT broker at {settings.host}:{settings.port} "
-                f"within {_CONNECT_TIMEOUT_SECONDS:.0f} s"
-            )
-        await simulator.start()
-        started = True
-        print(
-            f"Simulating {len(specs)} devices on {settings.host}:{settings.port}, discovery prefix "
-            f"{simulator.discovery_prefix!r}, control topic {CONTROL_TOPIC}; Ctrl-C stops.",
-            flush=True,
-        )
-        for line in simulator.describe():
-            print(line, flush=True)
-        await stopping.wait()
-    finally:
-        if started:
-            with contextlib.suppress(AssistantError):
-                await simulator.stop()
-        await connection.stop()
-        for signum in handled:
-            loop.remove_signal_handler(signum)
-    return 0
