@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def run_once(
     settings: Settings, wavs: list[Path], *, as_json: bool, use_wake: bool, out_dir: Path | None
 ) -> int:
-    engines: tuple[EngineName, ...] = (*(("wake",) if use_wake else ()), "vad", "stt", "tts")
+    engines: tuple[EngineName, ...] = (*(("wake",) if use_wake else ()), "vad", "stt", "tts", "llm")
 
     async def run_all() -> int:
         failed = 0
@@ -45,7 +45,7 @@ def run_once(
 def run_ask(settings: Settings, texts: Iterable[str], *, as_json: bool) -> int:
     async def run_all() -> int:
         failed = 0
-        async with assemble(settings, engines=()) as assembled:
+        async with assemble(settings, engines=("llm",)) as assembled:
             for text in texts:
                 result = await assembled.runner.from_text(text)
                 failed += result.error is not None

@@ -155,6 +155,18 @@ class DevicesSettings(Section):
     )
 
 
+class UnderstandingSettings(Section):
+    model: bool = Field(
+        default=True,
+        description="Ask the language model when no rule matches (llm.model picks which).",
+    )
+    model_timeout_seconds: float = Field(default=8.0, gt=0.0, le=60.0)
+    model_max_tokens: int = Field(default=64, ge=8, le=512)
+    model_examples_per_tool: int = Field(
+        default=1, ge=0, le=5, description="Few-shot examples drawn from each tool's sentences."
+    )
+
+
 class StorageSettings(Section):
     state_dir: Path = Field(
         default_factory=default_state_dir,
@@ -221,6 +233,7 @@ class Settings(BaseSettings):
     tts: TtsSettings = Field(default_factory=TtsSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     devices: DevicesSettings = Field(default_factory=DevicesSettings)
+    understanding: UnderstandingSettings = Field(default_factory=UnderstandingSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     skills: SkillsSettings = Field(default_factory=SkillsSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)

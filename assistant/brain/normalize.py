@@ -113,5 +113,7 @@ def normalize_utterance(text: str) -> str:
     words = " ".join(_number_words(tokens))
     words = re.sub(r"\b(\d+) and a half\b", r"\1.5", words)
     words = re.sub(r"\b(\d+) point (\d)\b", r"\1.\2", words)
+    # Whisper often hears "turn off" as "turn of"; "of" never follows these verbs otherwise.
+    words = re.sub(r"\b(turn|switch|turned|switched) of\b", r"\1 off", words)
     words = _TRAILING.sub("", _LEADING.sub("", words))
     return re.sub(r"\s+", " ", re.sub(r"\bplease\b", " ", words)).strip()

@@ -14,6 +14,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from assistant.brain.grounding import grounded
+from assistant.brain.model_stage import ModelStage
 from assistant.brain.normalize import normalize_utterance
 from assistant.brain.rules import RuleMatcher
 from assistant.brain.understanding import Understanding
@@ -70,9 +72,12 @@ def classify_answer(text: str) -> tuple[Literal["yes", "no"] | None, str | None]
 
 
 class SkillBrain:
-    def __init__(self, toolbox: Toolbox, rules: RuleMatcher) -> None:
+    def __init__(
+        self, toolbox: Toolbox, rules: RuleMatcher, model: ModelStage | None = None
+    ) -> None:
         self.toolbox = toolbox
         self.rules = rules
+        self.model = model
         self.clarification: Clarification | None = None
 
     async def understand(self, text: str) -> Understanding:
@@ -97,11 +102,19 @@ class SkillBrain:
                     intent, self.toolbox.call(clarification.tool, arguments, turn_id=turn_id)
                 )
         match = self.rules.match(text)
-        if match is None:
+        if match is not None:
+            intent = {"name": match.tool, "slots": match.arguments, "source": "rules"}
+            return await self._act(
+                intent, self.toolbox.call(match.tool, match.arguments, turn_id=turn_id)
+            )
+        if self.model is None:
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
-        intent = {"name": match.tool, "slots": match.arguments, "source": "rules"}
+        call = await self.model.propose(text)
+        if call.tool is None or not grounded(call.tool, call.arguments, text):
+            return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        intent = {"name": call.tool, "slots": call.arguments, "source": "model"}
         return await self._act(
-            intent, self.toolbox.call(match.tool, match.arguments, turn_id=turn_id)
+            intent, self.toolbox.call(call.tool, call.arguments, turn_id=turn_id)
         )
 
     async def _act(self, intent: dict[str, Any], call: Awaitable[ToolResult]) -> Understanding:

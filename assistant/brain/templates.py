@@ -167,3 +167,42 @@ def compile_template(
     body = render(parse_template(template))
     regex = re.compile(rf"\s*{body}\s*")
     return CompiledTemplate(template, regex, groups, fixed, literal_words)
+
+
+def example_sentence(
+    template: str, fill: dict[str, str]
+) -> tuple[str, dict[str, str], set[str]] | None:
+    """One plain sentence from a template: first alternatives, optional parts kept when their
+    slots can be filled. Returns (sentence, fixed arguments, slots used), or None when a
+    required slot has no value."""
+
+    def walk(node: Node, words: list[str], fixed: dict[str, str], used: set[str]) -> bool:
+        if isinstance(node, Word):
+            words.append(node.text)
+        elif isinstance(node, Fixed):
+            fixed[node.name] = node.value
+        elif isinstance(node, Slot):
+            if node.name not in fill:
+                return False
+            words.append(fill[node.name])
+            used.add(node.name)
+        elif isinstance(node, Choice):
+            trial_words: list[str] = []
+            trial_fixed: dict[str, str] = {}
+            trial_used: set[str] = set()
+            if walk(node.options[0], trial_words, trial_fixed, trial_used):
+                words.extend(trial_words)
+                fixed.update(trial_fixed)
+                used.update(trial_used)
+                return True
+            return node.optional
+        else:
+            return all(walk(item, words, fixed, used) for item in node.items)
+        return True
+
+    words: list[str] = []
+    fixed: dict[str, str] = {}
+    used: set[str] = set()
+    if not walk(parse_template(template), words, fixed, used):
+        return None
+    return " ".join(words), fixed, used

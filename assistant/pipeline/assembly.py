@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from assistant.brain.model_stage import ModelStage
 from assistant.brain.rules import RuleMatcher
 from assistant.brain.skill_brain import SkillBrain
 from assistant.config import Settings
@@ -61,7 +62,13 @@ async def assemble(
             ).start()
             stack.push_async_callback(skills.stop)
             rules = RuleMatcher(skills.toolbox.tools, skills.devices)
-            brain = SkillBrain(skills.toolbox, rules)
+            model = None
+            if settings.understanding.model and "llm" in engines:
+                model = ModelStage(
+                    loaded, skills.toolbox.tools, skills.devices, settings.understanding
+                )
+                await model.warm()
+            brain = SkillBrain(skills.toolbox, rules, model)
             yield Assembled(loaded, home, skills, rules, brain, TurnRunner(loaded, brain, bus))
     finally:
         loaded.close()
