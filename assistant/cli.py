@@ -75,6 +75,16 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
     ask.add_argument("--json", action="store_true", help="one JSON object per utterance")
     ask.set_defaults(handler=_cmd_ask)
 
+    evaluate = commands.add_parser(
+        "eval", parents=[common], help="measure understanding and actions on the dev set"
+    )
+    evaluate.add_argument("--level", action="append", default=[], choices=["text", "audio", "all"],
+                          help="text (typed), audio (spoken, clean and noisy), or all")  # fmt: skip
+    evaluate.add_argument("--set", type=Path, metavar="FILE", help="another dev set (JSON lines)")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N items")
+    evaluate.add_argument("--json", type=Path, metavar="FILE", help="save every result")
+    evaluate.set_defaults(handler=_cmd_eval)
+
     demo = commands.add_parser("demo", parents=[common], help="speak a sample and run it through")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), metavar="DIR")
     demo.set_defaults(handler=_cmd_demo)
@@ -148,6 +158,18 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         lines = (line.strip() for line in sys.stdin)
         return run_ask(settings, (line for line in lines if line), as_json=args.json)
     return run_ask(settings, [" ".join(texts)], as_json=args.json)
+
+
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.evaluation import run_eval
+
+    return run_eval(
+        settings,
+        levels=args.level or ["all"],
+        devset=args.set,
+        limit=args.limit,
+        json_out=args.json,
+    )
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

@@ -203,6 +203,14 @@ class SimDevice:
     def snapshot(self) -> dict[str, Any]:
         return dict(self.state)
 
+    def reset(self) -> None:
+        """Back to the home file's initial state and faults, with an empty command log."""
+        self.state = self._defaults()
+        self.set_values(self.spec.initial)
+        self.faults = self.spec.faults.model_copy()
+        self.received.clear()
+        self.dropped_while_offline = 0
+
     @property
     def availability_topic(self) -> str:
         return {

@@ -69,6 +69,10 @@ class Cover(SimDevice):
         self._motion = (time.monotonic(), here, target, seconds)
         return seconds
 
+    def reset(self) -> None:
+        self._motion = None  # a travel under way when the home is reset never arrives
+        super().reset()
+
     def arrive(self) -> None:
         if self._motion is not None:
             position, self._motion = self._motion[2], None

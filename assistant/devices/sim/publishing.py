@@ -48,6 +48,8 @@ class Publisher:
         self._outboxes: dict[str, asyncio.Queue[tuple[float, Messages]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._motions: dict[str, asyncio.Task[None]] = {}
+        self._publishing: set[str] = set()
+        """Devices whose drain took reports off its outbox and is still publishing them."""
         self._started = False
         self.announcements = 0
         """How many times every device was announced (once at start, again on each reconnect)."""
@@ -67,13 +69,26 @@ class Publisher:
         outbox = self._outboxes[device.id]
         while self._started:
             due, messages = await outbox.get()
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
-            if not device.available:
-                log.info("%s is offline: its report is lost", device.id)
-                continue
-            deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
-            for topic, payload in messages:
-                await self._publish(topic, payload, deadline)
+            self._publishing.add(device.id)
+            try:
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                if not device.available:
+                    log.info("%s is offline: its report is lost", device.id)
+                    continue
+                deadline = time.monotonic() + _PUBLISH_TIMEOUT_SECONDS
+                for topic, payload in messages:
+                    await self._publish(topic, payload, deadline)
+            finally:
+                self._publishing.discard(device.id)
+
+    async def flushed(self, timeout_seconds: float = _PUBLISH_TIMEOUT_SECONDS) -> bool:
+        """Wait until every report queued so far is with the broker; False on timeout."""
+        deadline = time.monotonic() + timeout_seconds
+        while self._publishing or any(not box.empty() for box in self._outboxes.values()):
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.005)
+        return True
 
     async def _publish(self, topic: str, payload: str, deadline_monotonic: float) -> None:
         """Publish retained; a broker outage costs this message, not the simulator."""

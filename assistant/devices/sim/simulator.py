@@ -193,6 +193,30 @@ class Simulator(Publisher):
         if self._started:
             self._outboxes[device.id].put_nowait((time.monotonic(), device.state_messages()))
 
+    async def reset(self) -> None:
+        """Every device back to the home file's initial state and faults, its command log
+        emptied, and what changed published (so many scenarios can share one running home).
+
+        Returns once the broker has the new states; travels under way are abandoned.
+        """
+        for motion in self._motions.values():
+            motion.cancel()
+        self._motions.clear()
+        for device in self.devices.values():
+            was = (device.available, device.faults, device.state_messages())
+            device.reset()
+            if not self._started:
+                device.available = device.faults.available
+                continue
+            if device.faults != was[1]:
+                self._schedule_outages(device)
+            if device.faults.available != was[0]:
+                await self.set_available(device.id, device.faults.available)  # reports state
+            elif device.state_messages() != was[2]:
+                self._outboxes[device.id].put_nowait((time.monotonic(), device.state_messages()))
+        if self._started and not await self.flushed():
+            log.warning("simulator reset: some states were not published in time")
+
     def describe(self) -> list[str]:
         """One line per device: id, kind, name, area and topics."""
         return [

@@ -1,0 +1,218 @@
+"""`assistant eval`: the dev set against the simulated home, typed and spoken.
+
+Levels: `text` types each utterance (as `assistant ask` does); `audio` speaks it (as `assistant
+once --no-wake` hears it) in three conditions: clean, and with noise at 20 dB and at 10 dB SNR.
+The audio levels run on a fixed, seeded, stratified subset of the dev set so that the whole
+evaluation fits in ten minutes on a 2-core board; the header says so when it applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.evaluation.audio import CONDITIONS, SpeechMaker, voice_for
+from assistant.evaluation.devset import DEFAULT_DEVSET, DevItem, load_devset, stratified_subset
+from assistant.evaluation.home import EvalHome
+from assistant.evaluation.report import (
+    format_level,
+    format_overview,
+    grouped,
+    latency,
+    word_error_rate,
+)
+from assistant.evaluation.scoring import ItemScore, score_item
+from assistant.evaluation.session import Session
+from assistant.pipeline.assembly import assemble
+from assistant.pipeline.engines import EngineName
+
+LEVELS = ("text", "audio")
+AUDIO_SUBSET = 60
+"""Items spoken per audio condition. The language model dominates the run (about 1.2 s a call
+on 2 cores, and most of the dev set still reaches it), so the whole text level plus 3 x 60
+spoken items take about 8.5 minutes, leaving room under ten."""
+AUDIO_SEED = 7
+EXPOSED_FOR_EVAL = ["lock.front_door_lock"]
+"""Exposed so that unlock requests exercise the confirmation path instead of a flat refusal."""
+
+
+def parse_levels(value: str) -> list[str]:
+    """`text`, `audio` or `all` (the command line's --level) as a list of levels."""
+    if value == "all":
+        return list(LEVELS)
+    if value not in LEVELS:
+        raise ValueError(f"--level must be one of text, audio, all; not {value!r}")
+    return [value]
+
+
+def eval_settings(settings: Settings, host: str, port: int, state_dir: Path) -> Settings:
+    """The user's settings (models, understanding, skills) on the evaluation's fixed home."""
+    mqtt = settings.mqtt.model_copy(update={
+        "host": host, "port": port, "username": None, "password": None, "client_id": "",
+        "tls": settings.mqtt.tls.model_copy(update={"enabled": False}),
+        "discovery_prefix": "homeassistant",
+    })  # fmt: skip
+    safety = settings.safety.model_copy(update={
+        "exposed": EXPOSED_FOR_EVAL, "hidden": [], "pin": None,
+        # Hundreds of commands reach the same few devices within a minute; the rate limit is
+        # for people, and would make later items fail for reasons unrelated to them.
+        "rate_limit_actions": 1_000_000,
+    })  # fmt: skip
+    return settings.model_copy(update={
+        "mqtt": mqtt, "safety": safety,
+        "devices": settings.devices.model_copy(update={"file": None}),
+        "storage": settings.storage.model_copy(update={"state_dir": state_dir}),
+    })  # fmt: skip
+
+
+def _progress(level: str, done: int, total: int, started: float) -> None:
+    if done == total or done % 25 == 0:
+        print(
+            f"  {level}: {done}/{total} ({time.monotonic() - started:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+async def _run_text(session: Session, items: list[DevItem]) -> list[ItemScore]:
+    scores = []
+    started = time.monotonic()
+    for done, item in enumerate(items, start=1):
+        turns = await session.run_item(item, item.text)
+        scores.append(score_item(item, turns, level="text"))
+        _progress("text", done, len(items), started)
+    return scores
+
+
+async def _run_audio(
+    session: Session, items: list[DevItem], positions: dict[str, int], condition: str
+) -> list[ItemScore]:
+    speech = SpeechMaker(session.assembled.engines)
+    level = f"audio-{condition}"
+    scores = []
+    started = time.monotonic()
+    for done, item in enumerate(items, start=1):
+        voice = voice_for(positions[item.id], speech.piper_voice)
+        # Synthesis runs on the TTS model's own worker thread, as the reply's synthesis does.
+        wav = await session.assembled.engines.run("tts", speech.wav, item, voice, condition)
+        turns = await session.run_item(item, wav)
+        scores.append(score_item(item, turns, level=level, voice=voice.label))
+        _progress(level, done, len(items), started)
+    return scores
+
+
+async def evaluate(
+    settings: Settings,
+    items: list[DevItem],
+    *,
+    levels: list[str],
+    audio_items: list[DevItem],
+    positions: dict[str, int],
+) -> dict[str, tuple[list[ItemScore], float]]:
+    # The model is loaded up front (as `assistant ask` does) so no item pays for loading it.
+    engines: tuple[EngineName, ...] = ("llm",) if settings.understanding.model else ()
+    if "audio" in levels:
+        engines += ("vad", "stt", "tts")
+    results: dict[str, tuple[list[ItemScore], float]] = {}
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as state_dir:
+        async with EvalHome() as home:
+            local = eval_settings(settings, home.broker.host, home.broker.port, Path(state_dir))
+            async with assemble(local, engines=engines, role="eval") as assembled:
+                assert assembled.home is not None
+                if not await assembled.home.ready():
+                    raise RuntimeError("the assistant could not reach the evaluation's broker")
+                await assembled.home.registry.settle()
+                home.attach(assembled.home.connection)
+                session = Session(assembled, home)
+                if "text" in levels:
+                    started = time.monotonic()
+                    scores = await _run_text(session, items)
+                    results["text"] = (scores, time.monotonic() - started)
+                if "audio" in levels:
+                    for condition in CONDITIONS:
+                        started = time.monotonic()
+                        scores = await _run_audio(session, audio_items, positions, condition)
+                        results[f"audio-{condition}"] = (scores, time.monotonic() - started)
+    return results
+
+
+def run_eval(
+    settings: Settings,
+    *,
+    levels: list[str],
+    devset: Path | None,
+    limit: int | None,
+    json_out: Path | None,
+) -> int:
+    """Run the dev set at the given levels, print the tables, optionally save every result.
+
+    Returns 0: the numbers are the output, not a pass or fail.
+    """
+    if "all" in levels:
+        levels = list(LEVELS)
+    unknown = set(levels) - set(LEVELS)
+    if unknown:
+        raise ValueError(f"unknown evaluation levels {sorted(unknown)}; use text, audio or all")
+    path = devset or DEFAULT_DEVSET
+    every = load_devset(path)
+    # Voices follow an item's place in the whole set, so a subset hears each item the same way.
+    positions = {item.id: index for index, item in enumerate(every)}
+    items = every[:limit] if limit else every
+    audio_items = stratified_subset(items, AUDIO_SUBSET, seed=AUDIO_SEED)
+    started = time.monotonic()
+    # Every CallForAssistance item raises a real (simulated) alert, logged as a warning; in a
+    # scripted run those lines would bury the progress.
+    alerts = logging.getLogger("assistant.skill.assistance")
+    level_before = alerts.level
+    alerts.setLevel(logging.ERROR)
+    try:
+        results = asyncio.run(
+            evaluate(settings, items, levels=levels, audio_items=audio_items, positions=positions)
+        )
+    finally:
+        alerts.setLevel(level_before)
+    subset = ""
+    if len(audio_items) < len(items):
+        subset = f" (a fixed stratified subset of the {len(items)}, seed {AUDIO_SEED})"
+    print(f"Dev set {path}: {len(items)} items; model {settings.llm.model}, "
+          f"speech to text {settings.stt.model}")  # fmt: skip
+    for name, (scores, seconds) in results.items():
+        print()
+        print(format_level(name, scores, seconds, subset if name.startswith("audio") else ""))
+    print()
+    print(format_overview(results))
+    print(f"\nWhole evaluation: {time.monotonic() - started:.0f} s")
+    if json_out is not None:
+        json_out.write_text(json.dumps(_as_json(path, items, audio_items, results), indent=1))
+    return 0
+
+
+def _as_json(
+    path: Path,
+    items: list[DevItem],
+    audio_items: list[DevItem],
+    results: dict[str, tuple[list[ItemScore], float]],
+) -> dict[str, Any]:
+    return {
+        "devset": str(path),
+        "items": len(items),
+        "audio_items": [item.id for item in audio_items],
+        "levels": {
+            name: {
+                "seconds": round(seconds, 1),
+                "word_error_rate_pct": word_error_rate(scores) if name != "text" else None,
+                "by_intent": grouped(scores, lambda s: s.expected_intent or "(nothing)"),
+                "by_category": grouped(scores, lambda s: s.category),
+                "latency_ms": latency(scores),
+                "results": [score.as_json() for score in scores],
+            }
+            for name, (scores, seconds) in results.items()
+        },
+    }
