@@ -219,7 +219,7 @@ class Speech:
     @staticmethod
     def _espeak(text: str, options: dict[str, Any]) -> FloatAudio:
         if shutil.which("espeak-ng") is None:
-            pytest.skip("espeak-ng is not installed")
+            pytest.fail("espeak-ng is missing: ./bootstrap.sh installs it")
         with tempfile.TemporaryDirectory() as scratch:
             out = Path(scratch) / "espeak.wav"
             subprocess.run(
