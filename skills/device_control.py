@@ -31,6 +31,7 @@ _DONE = {
     "turn_on": "Turned on", "turn_off": "Turned off", "open": "Opened", "close": "Closed",
     "lock": "Locked", "unlock": "Unlocked",
 }  # fmt: skip
+_EVERYTHING = ("light", "switch", "fan")
 _PLURAL = {
     "light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",
     "climate": "thermostats",
@@ -53,6 +54,9 @@ class DeviceControl(Skill):
     ) -> list[Entity] | ToolResult:  # fmt: skip
         if domain:
             kinds = (domain,) if domain in kinds else ()
+        elif area and not name:
+            # "Everything off in the bedroom" means what is switched, never the locks or blinds.
+            kinds = tuple(kind for kind in kinds if kind in _EVERYTHING)
         if not (name or area or domain):
             return ToolResult.failure(
                 "missing-target", "Which device do you mean?", expects=list(kinds)
@@ -67,7 +71,8 @@ class DeviceControl(Skill):
         if name and len(found) > 1 and not area:
             choices = _names(found).replace(" and ", " or ")
             result = ToolResult.failure("ambiguous", f"Which one do you mean: {choices}?",
-                                        candidates=[{"label": e.name, "arguments": {"name": e.name}}
+                                        candidates=[{"label": e.name, "area": e.area,
+                                                     "arguments": {"name": e.name}}
                                                     for e in found])  # fmt: skip
             result.expects_answer = True
             return result
@@ -89,12 +94,30 @@ class DeviceControl(Skill):
         examples=[
             "(turn|switch|put) on [the] {name}",
             "(turn|switch|put) [the] {name} on",
-            "(turn|switch) on [the] {area} (light|lights){domain=light}",
-            "(turn|switch) on [the] (light|lights){domain=light}",
-            "(turn|switch) on [the] (light|lights){domain=light} in [the] {area}",
-            "(open|raise) [the] {name}",
-            "(open|raise) [the] {area} (blind|blinds|shades|curtains){domain=cover}",
-            "lock [the] {name}",
+            "(turn|switch) on [the] {area} {domain}",
+            "(turn|switch) on [all] [the] {domain}",
+            "(turn|switch) on [all] [the] {domain} in [the] {area}",
+            "(turn|switch) [the] {domain} in [the] {area} on",
+            "[the] {name} on",
+            "[the] {area} {domain} on",
+            "{domain} on in [the] {area}",
+            "(power up|start|start up|fire up|activate) [the] {name}",
+            "start [the] {domain} in [the] {area}",
+            "(open|raise|pull up) [the] {name}",
+            "(open|raise|pull up) [all] [the] {domain} [in [the] {area}]",
+            "(open|raise) [the] {area} {domain}",
+            "lock [up] [the] {name}",
+            "lock [all] [the] (locks|doors){domain=lock}",
+            # Indirect requests: the room says where, the complaint says which kind of device.
+            "it is [(too|very|really|so|quite|pitch|far too|way too)] (dark|dim|black) "
+            "in [the] {area}{domain=light}",
+            "[the] {area} is [(too|very|really|so)] dark{domain=light}",
+            "i (cannot|can not) see [(a thing|anything)] in [the] {area}{domain=light}",
+            "[i need] more light in [the] {area}{domain=light}",
+            "it is [(too|very|really|so|quite)] (stuffy|hot|warm|muggy) in [the] {area}{domain=fan}",
+            "[the] {area} is [(too|very|really|so)] (stuffy|hot) {domain=fan}",
+            "[the] {area} is like (an oven|a sauna){domain=fan}",
+            "[i would like] [some] air (moving|flowing) in [the] {area}{domain=fan}",
         ],
     )
     async def turn_on(
@@ -119,12 +142,31 @@ class DeviceControl(Skill):
         examples=[
             "(turn|switch|put) off [the] {name}",
             "(turn|switch|put) [the] {name} off",
-            "(turn|switch) off [the] {area} (light|lights){domain=light}",
-            "(turn|switch) off [the] (light|lights){domain=light}",
-            "(turn|switch) off [the] (light|lights){domain=light} in [the] {area}",
-            "(close|lower) [the] {name}",
-            "(close|lower) [the] {area} (blind|blinds|shades|curtains){domain=cover}",
-            "unlock [the] {name}",
+            "(turn|switch) off [the] {area} {domain}",
+            "(turn|switch) off [all] [the] {domain}",
+            "(turn|switch) off [all] [the] {domain} in [the] {area}",
+            "(turn|switch) [the] {domain} in [the] {area} off",
+            "(turn|switch) (everything|all) off in [the] {area}",
+            "(turn|switch) off everything in [the] {area}",
+            "[the] {name} off",
+            "[the] {area} {domain} off",
+            "{domain} off in [the] {area}",
+            "[the] {name} (can|should|may) go off",
+            "i [have] left [the] {name} on",
+            "(kill|cut|cut the power to|power down|power off|stop|shut off|shut down|deactivate) "
+            "[the] {name}",
+            "stop [the] {domain} in [the] {area}",
+            "(close|lower|shut|pull down) [the] {name}",
+            "(close|lower|shut|pull down) [all] [the] {domain} [in [the] {area}]",
+            "(close|lower|shut) [the] {area} {domain}",
+            "(unlock|disengage) [the] {name}",
+            "i need [the] {name} unlocked",
+            "unlock [the] {area} [door]{domain=lock}",
+            "unlock [all] [the] (locks|doors){domain=lock}",
+            # Indirect: sun and glare mean the blinds, leaving means the lights.
+            "the sun is [(glaring|shining|beating)] (into|in) [the] {area}{domain=cover}",
+            "it is [(far|way|much)] too bright in [the] {area}{domain=cover}",
+            "[i want] [some] privacy in [the] {area}{domain=cover}",
         ],
     )
     async def turn_off(
@@ -150,6 +192,16 @@ class DeviceControl(Skill):
             "(set|dim|turn) [the] {name} [down|up] to {brightness} [percent]",
             "(set|dim) [the] {area} (light|lights) to {brightness} [percent]",
             "{name} [at] {brightness} percent",
+            "(set|dim|turn|make|brighten|bring|put) [the] {name} [(down|up)] (to|at) {brightness} "
+            "[percent]",
+            "(set|dim|turn|make|brighten|bring|put) [the] (light|lights) in [the] {area} [(down|up)] "
+            "(to|at) {brightness} [percent]",
+            "[the] {name} (at|to) {brightness} percent",
+            "make [the] {name} {brightness} percent",
+            "make [the] {name} [(a bit|a little|slightly)] (dimmer|brighter) [(to|at)] {brightness} "
+            "[percent]",
+            "(set|turn|put) [the] {name} to half brightness{brightness=50}",
+            "(set|turn|put) [the] {name} [up] to full [brightness]{brightness=100}",
         ],
     )
     async def light_set(
@@ -180,6 +232,12 @@ class DeviceControl(Skill):
             "(set|open|close|move) [the] {name} to {position} [percent]",
             "(set|open|close|move) [the] {area} (blind|blinds|shades){domain=cover} "
             "to {position} [percent]",
+            "(set|open|close|move|bring|lower|raise|put) [the] {name} [(down|up)] to {position} "
+            "[percent]",
+            "(set|open|close|move|bring|lower|raise|put) [the] {domain} [in [the] {area}] "
+            "[(down|up)] to {position} [percent]",
+            "open [the] {name} halfway{position=50}",
+            "open [the] {domain} [in [the] {area}] halfway{position=50}",
         ],
     )
     async def set_position(
@@ -213,6 +271,14 @@ class DeviceControl(Skill):
             "set [the] (heating|temperature|thermostat) [in [the] {area}] "
             "to {temperature} [degrees]",
             "make it {temperature} degrees [in [the] {area}]",
+            "(set|bump|turn|bring|put|make) [the] {name} [(up|down)] [(to|on|at)] {temperature} "
+            "[degrees]",
+            "(set|bump|turn|bring|put) [the] (heating|heat|temperature|thermostat) [in [the] {area}] "
+            "[(up|down)] (to|on|at) {temperature} [degrees]",
+            "(warm|heat|cool) [the] {area} [(up|down)] to {temperature} [degrees]",
+            "(bring|turn|put) it (up|down) to {temperature} degrees",
+            "[(i would like|i want|make)] it [(a bit|a little)] (warmer|cooler) [in [the] {area}] "
+            "[(say|to|at)] {temperature} [degrees]",
         ],
     )
     async def set_temperature(

@@ -13,10 +13,23 @@ _STATE_WORDS = {
     "on": "on", "off": "off", "locked": "locked", "unlocked": "unlocked", "open": "open",
     "closed": "closed", "opening": "opening", "closing": "closing", "jammed": "jammed",
 }  # fmt: skip
+# The states each kind can be asked about, to tell apart devices that share words of a name.
+_KIND_STATES = {
+    "lock": ("locked", "unlocked"), "cover": ("open", "closed"), "binary_sensor": ("open", "closed"),
+    "light": ("on", "off"), "switch": ("on", "off"), "fan": ("on", "off"), "climate": ("on", "off"),
+}  # fmt: skip
 _KIND_WORDS = {
     "light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",
     "binary_sensor": "sensors", "sensor": "sensors", "climate": "thermostats",
 }  # fmt: skip
+
+
+def _spoken_number(value: str) -> str:
+    """ "48.0" → "48", "21.50" → "21.5": a reading as a person says it."""
+    try:
+        return f"{float(value):g}"
+    except ValueError:
+        return value
 
 
 def _reading(entity: Entity) -> str:
@@ -32,7 +45,7 @@ def _reading(entity: Entity) -> str:
     if entity.kind == "sensor":
         unit = state.attributes.get("unit") or ""
         unit = {"°C": "degrees", "°F": "degrees Fahrenheit", "%": "percent"}.get(unit, unit)
-        return f"The {entity.name} is {state.state} {unit}.".replace(" .", ".")
+        return f"The {entity.name} is {_spoken_number(state.state)} {unit}.".replace(" .", ".")
     extra = ""
     if entity.kind == "light" and state.state == "on" and "brightness_percent" in state.attributes:
         extra = f" at {state.attributes['brightness_percent']} percent"
@@ -55,6 +68,13 @@ class DeviceState(Skill):
             "(what|which) {domain} are {state} [in [the] {area}]",
             "what is the (state|status) of [the] {name}",
             "are [the] {area} (lights){domain=light} {state}",
+            "(is|are) [the] {name} (shut|closed){state=closed}",
+            "are [the] {name} {state}",
+            "(are|is) [there] (any|the) {domain} {state} [in [the] {area}]",
+            "(are|is) [there] (any|the) {domain} in [the] {area} {state}",
+            "did i lock [the] {name}{state=locked}",
+            "[i wonder] (if|whether) i locked [the] {name}{state=locked}",
+            "what is the (humidity|reading|status) in [the] {area}",
         ],
     )
     async def get_state(
@@ -78,6 +98,21 @@ class DeviceState(Skill):
             found = devices.find(name=name, area=area)
             if not found:
                 return ToolResult.failure("not-found", f"I don't know a device called {name}.")
+            if len(found) > 1 and state:
+                # "Is the front door locked": the lock, not the door's contact sensor.
+                fitting = [e for e in found if state in _KIND_STATES.get(e.kind, ())]
+                found = fitting or found
+            if len(found) > 1:
+                choices = " or ".join(f"the {e.name}" for e in found)
+                result = ToolResult.failure(
+                    "ambiguous", f"Which one do you mean: {choices}?",
+                    candidates=[
+                        {"label": e.name, "area": e.area, "arguments": {"name": e.name}}
+                        for e in found
+                    ],
+                )  # fmt: skip
+                result.expects_answer = True
+                return result
             entity = found[0]
             answer = _reading(entity)
             if state and entity.state.state is not None and entity.state.available is not False:
@@ -111,6 +146,12 @@ class DeviceState(Skill):
             "what is the temperature [in [the] {area}]",
             "how (warm|cold|hot) is it [in [the] {area}]",
             "what is the temperature of [the] {name}",
+            "what is the (temperature|reading) (on|of|from) [the] {name}",
+            "how (warm|cold|hot) is [it in] [the] {area}",
+            "how (warm|cold|hot) is [the] {name}",
+            "is [it in] [the] {area} (warm|cold|hot|cool) enough",
+            "is it (warm|cold|hot|cool) enough in [the] {area}",
+            "is [the] {name} (warm|cold|hot|cool) enough",
         ],
     )
     async def get_temperature(

@@ -21,10 +21,21 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
 # Politeness and the wake word change nothing about a request, but only where they frame it:
 # "can you" opens "can you turn on the light" and is the question in "what can you do".
 _LEADING = re.compile(
-    r"^(?:(?:hey|ok|okay) )?(?:jarvis )?(?:(?:could|can|would|will) you (?:please )?"
-    r"|would you mind |i want you to |i would like you to |kindly |please )*"
+    r"^(?:(?:hey|ok|okay) )?(?:jarvis )?(?:would you mind |(?:could|can|would|will) you "
+    r"(?:please )?|i want you to |i would like you to |i need you to |kindly |please )*"
 )
-_TRAILING = re.compile(r"(?: (?:please|for me|thanks|thank you|now))+$")
+_TRAILING = re.compile(r"(?: (?:please|for me|thanks|thank you|now|again|then))+$")
+# Discourse markers that open a request without changing it: "actually just turn it off".
+_OPENERS = re.compile(r"^(?:(?:actually|now|so|ok|okay|well|oh|alright|just|um|uh) )+")
+# Hesitations as Whisper writes them; they are never part of a request.
+_FILLERS = re.compile(r"\b(?:uh|um|umm|uhm|er|erm|hmm|mm)\b")
+_GERUNDS = {
+    "turning": "turn", "switching": "switch", "setting": "set", "putting": "put",
+    "opening": "open", "closing": "close", "locking": "lock", "unlocking": "unlock",
+    "dimming": "dim", "starting": "start", "stopping": "stop", "making": "make",
+}  # fmt: skip
+_GERUND = re.compile(r"^(" + "|".join(_GERUNDS) + r") ")
+_CLAUSE_BREAK = re.compile(r"[.,;:!?]+(?:\s+|$)")
 
 
 def _number_words(words: list[str]) -> list[str]:
@@ -106,14 +117,34 @@ def _expand(match: re.Match[str]) -> str:
 
 def normalize_utterance(text: str) -> str:
     text = _CONTRACTIONS.sub(_expand, text)
+    text = re.sub(r"\b(what|that|it)s\b", r"\1 is", text, flags=re.IGNORECASE)  # "whats"
     text = text.replace("%", " percent ").replace("°", " degrees ")
     text = re.sub(r"(\d),(\d)", r"\1.\2", text)  # "21,5" as some transcripts write decimals
     text = re.sub(r"(\d+)\.(\d+)", lambda m: f"{m.group(1)}point{m.group(2)}", text)
     tokens = [re.sub(r"^(\d+)point(\d+)$", r"\1.\2", word) for word in normalize_name(text).split()]
     words = " ".join(_number_words(tokens))
+    words = re.sub(r"\bper cent\b", "percent", _FILLERS.sub(" ", words))
+    words = re.sub(r"\b(\w+)(?: \1\b)+", r"\1", words)  # "the the", a stutter
+    # Whisper writes "to" as "2" before a number: "open the blinds 2 40 percent".
+    words = re.sub(r"(?<=[a-z]) 2 (?=\d+ (?:percent|degrees)\b)", " to ", words)
     words = re.sub(r"\b(\d+) and a half\b", r"\1.5", words)
     words = re.sub(r"\b(\d+) point (\d)\b", r"\1.\2", words)
     # Whisper often hears "turn off" as "turn of"; "of" never follows these verbs otherwise.
     words = re.sub(r"\b(turn|switch|turned|switched) of\b", r"\1 off", words)
-    words = _TRAILING.sub("", _LEADING.sub("", words))
+    words = re.sub(r"\s+", " ", words).strip()
+    for _ in range(2):  # "ok so could you please ..." interleaves openers and politeness
+        words = _LEADING.sub("", _OPENERS.sub("", words))
+    words = _TRAILING.sub("", words)
+    words = _GERUND.sub(lambda m: _GERUNDS[m.group(1)] + " ", words)  # "would you mind turning"
+    # "turn the plug of": "of" never ends a request that starts by turning or switching.
+    words = re.sub(r"^((?:turn|switch) .+) of$", r"\1 off", words)
     return re.sub(r"\s+", " ", re.sub(r"\bplease\b", " ", words)).strip()
+
+
+def clauses(text: str) -> list[str]:
+    """The normalised clauses of an utterance split at its punctuation, empty ones left out:
+    "Thanks Jarvis. Now switch off the kitchen light." → ["thanks jarvis",
+    "switch off the kitchen light"]. A negation or a past tense in one clause says nothing
+    about a request in the next ("I don't feel well, I need someone here")."""
+    parts = (normalize_utterance(part) for part in _CLAUSE_BREAK.split(text))
+    return [part for part in parts if part]

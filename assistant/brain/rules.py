@@ -1,8 +1,17 @@
 """The rules: every tool's example templates, compiled against the live home.
 
-Device names and aliases, areas, the allowed values of a parameter (`Literal`), numbers and
-free text become slot patterns. The compiled set is rebuilt when devices are added, changed or
-removed (not on state changes), so a newly paired lamp is understood at once.
+Device names and aliases (and the parts of them people say: "the reading lamp", "the front
+door"), areas, the allowed values of a parameter (`Literal`), numbers and free text become
+slot patterns. The compiled set is rebuilt when devices are added, changed or removed (not on
+state changes), so a newly paired lamp is understood at once.
+
+Matching goes from strict to lenient and stops at the first level that finds something:
+1. a template fits the whole utterance, or one of its clauses ("Thanks. Now switch it off");
+2. the same after mending slips toward known words ("tern on the bed room lamp");
+3. a template fits a run of words inside a clause, the words around it ignored ("I'm off to
+   bed, lock up the front door"), unless those words negate or report it ("don't turn on the
+   light", "I turned the lamp off earlier") or make it a question.
+Each level has a lower confidence than the one before.
 """
 
 from __future__ import annotations
@@ -14,7 +23,8 @@ import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from assistant.brain.normalize import normalize_utterance
+from assistant.brain.normalize import clauses, normalize_utterance
+from assistant.brain.repair import Vocabulary
 from assistant.brain.templates import (
     CompiledTemplate,
     SlotPattern,
@@ -30,6 +40,27 @@ from assistant.skills.schema import Areas, Entities, ParameterInfo
 log = logging.getLogger(__name__)
 
 _NUMBER = r"\d+(?:\.\d+)?"
+_MAX_PARTIAL_NAME_WORDS = 6
+# Words that cannot on their own pick out a device from its name.
+_NOT_DISTINCTIVE = {"the", "of", "and", "room", "s"}
+# Words around a contained match that change what it means: negation, a report of the past, a
+# condition, a question. "don't turn on the light" must not turn on the light.
+_BLOCKERS = {
+    "not", "never", "no", "nobody", "turned", "switched", "was", "were", "did", "had", "earlier",
+    "yesterday", "already", "if", "whether", "unless", "when", "after", "before", "should",
+}  # fmt: skip
+_QUESTION_OPENERS = {
+    "is", "are", "was", "were", "do", "does", "did", "have", "has", "what", "which", "why",
+    "when", "where", "who", "how", "should", "shall",
+}  # fmt: skip
+_KIND_WORDS = {
+    "light": ("lamps",),
+    "switch": ("plug", "plugs", "socket", "sockets", "outlet", "outlets"),
+    "cover": ("blind", "blinds", "shade", "shades", "curtain", "curtains", "shutter", "shutters"),
+    "climate": ("heating", "heater", "thermostat", "thermostats"),
+    "binary_sensor": ("sensor", "sensors"),
+}
+_CONFIDENCE = {"whole": 1.0, "repaired": 0.85, "contained": 0.7}
 
 
 @dataclass(frozen=True)
@@ -66,11 +97,27 @@ def _is_number(annotation: Any) -> bool:
     )
 
 
+Compiled = list[tuple[Tool, CompiledTemplate, dict[str, SlotPattern]]]
+
+
+def _partial_phrases(words: list[str]) -> list[str]:
+    """Every in-order selection of a name's words, shortest first, the name itself excluded:
+    "bedroom reading lamp" → "bedroom", "reading", "lamp", "bedroom reading", …"""
+    words = words[:_MAX_PARTIAL_NAME_WORDS]
+    phrases = []
+    for mask in range(1, (1 << len(words)) - 1):
+        phrases.append(" ".join(w for i, w in enumerate(words) if mask >> i & 1))
+    return sorted(phrases, key=len)
+
+
 class RuleMatcher:
     def __init__(self, tools: dict[str, Tool], devices: DeviceApi) -> None:
         self.tools = tools
         self.devices = devices
-        self._compiled: list[tuple[Tool, CompiledTemplate, dict[str, SlotPattern]]] | None = None
+        self._compiled: Compiled | None = None
+        self._vocabulary = Vocabulary(())
+        self._names = SlotPattern(values={})
+        self._areas = SlotPattern(values={})
         self.compile_ms = 0.0
         devices.registry.subscribe_changes(self._on_change)
 
@@ -78,15 +125,33 @@ class RuleMatcher:
         if change.kind != "state":
             self._compiled = None
 
+    def _entity_pattern(self, kinds: tuple[str, ...]) -> SlotPattern:
+        """Whole names and aliases, then the parts of them that are said alone ("the lamp").
+        A part that fits one device stands for that device; a part that fits several is kept
+        as said, and the skill asks which one was meant."""
+        entities = self.devices.entities(kinds)
+        values = {spoken: entity.name for entity in entities for spoken in entity.match_names}
+        area_words = {
+            word for area in self.devices.areas() for word in normalize_name(area).split()
+        }
+        owners: dict[str, set[str]] = {}
+        for entity in entities:
+            for spoken in entity.match_names:
+                for phrase in _partial_phrases(spoken.split()):
+                    if set(phrase.split()) <= area_words | _NOT_DISTINCTIVE:
+                        continue  # "living room" alone is the room, not its plug
+                    owners.setdefault(phrase, set()).add(entity.name)
+        partial = set()
+        for phrase, names in owners.items():
+            if phrase not in values:
+                values[phrase] = next(iter(names)) if len(names) == 1 else phrase
+                partial.add(phrase)
+        return SlotPattern(values=values, partial=frozenset(partial))
+
     def slot_pattern(self, info: ParameterInfo) -> SlotPattern:
         marker = info.home_choice
         if isinstance(marker, Entities):
-            values = {
-                spoken: entity.name
-                for entity in self.devices.entities(marker.kinds)
-                for spoken in entity.match_names
-            }
-            return SlotPattern(values=values)
+            return self._entity_pattern(marker.kinds)
         if isinstance(marker, Areas):
             return SlotPattern(values={normalize_name(area): area for area in self.devices.areas()})
         allowed = _allowed_values(info.annotation)
@@ -95,48 +160,141 @@ class RuleMatcher:
             values |= {
                 f"{spoken}s": value for spoken, value in values.items() if not spoken.endswith("s")
             }
+            # A parameter whose values are kinds of device also takes the words people use
+            # for them: "blinds" for cover, "plugs" for switch, "heating" for climate.
+            values |= {word: kind for kind in allowed for word in _KIND_WORDS.get(kind, ())}
             return SlotPattern(values=values)
         if _is_number(info.annotation):
             return SlotPattern(pattern=_NUMBER)
         return SlotPattern()
 
-    def compiled(self) -> list[tuple[Tool, CompiledTemplate, dict[str, SlotPattern]]]:
+    def compiled(self) -> Compiled:
         if self._compiled is None:
             started = time.perf_counter()
-            compiled = []
+            compiled: Compiled = []
+            known: set[str] = set()
             for tool in self.tools.values():
                 patterns = {info.name: self.slot_pattern(info) for info in tool.parameters}
+                for pattern in patterns.values():
+                    known.update(word for phrase in pattern.values or () for word in phrase.split())
                 for template in tool.info.examples:
                     try:
                         compiled.append((tool, compile_template(template, patterns.get), patterns))
                     except TemplateSyntaxError as error:
                         log.error("tool %s: skipping example: %s", tool.name, error)
+                        continue
+                    known.update(compiled[-1][1].words)
             self._compiled = compiled
+            self._vocabulary = Vocabulary(known)
+            self._names = self._entity_pattern(())
+            self._areas = SlotPattern(
+                values={normalize_name(area): area for area in self.devices.areas()}
+            )
             self.compile_ms = (time.perf_counter() - started) * 1000
         return self._compiled
 
     def match(self, text: str) -> RuleMatch | None:
-        """The best-fitting template: the one that recognises the most arguments, preferring
-        known values (names, areas, numbers) over free text; ties go to the earlier example."""
-        normalized = normalize_utterance(text)
-        best: tuple[tuple[int, int], RuleMatch] | None = None
-        for tool, compiled, patterns in self.compiled():
-            arguments = compiled.match(normalized, patterns)
-            if arguments is None:
+        """The best-fitting template at the strictest level where any fits (see the module
+        docstring); within a level, the one that recognises the most, with whole device names
+        above parts of names and known values above free text; ties go to the earlier example.
+        """
+        compiled = self.compiled()
+        whole = normalize_utterance(text)
+        parts = [part for part in clauses(text) if part != whole]
+        found = self._best(compiled, [whole], contained=False) or self._best(
+            compiled, parts, contained=False
+        )
+        if found is not None:
+            return self._result(found, "whole")
+        mended = {reading: self._vocabulary.repair(reading) for reading in [whole, *parts]}
+        fixed_whole, count = mended[whole]
+        fixed_parts = [fixed for part in parts for fixed, n in [mended[part]] if n]
+        found = (self._best(compiled, [fixed_whole], contained=False) if count else None) or (
+            self._best(compiled, fixed_parts, contained=False)
+        )
+        if found is not None:
+            return self._result(found, "repaired")
+        # Inside clauses only: words from another clause are never the ones that change this one.
+        readings = []
+        for part in parts or [whole]:
+            fixed, n = mended[part]
+            readings += [part, fixed] if n else [part]
+        found = self._best(compiled, readings, contained=True)
+        return self._result(found, "contained") if found is not None else None
+
+    def target(self, phrase: str) -> tuple[Literal["name", "area"], str] | None:
+        """What a bare phrase names in this home: ("area", "Bedroom"), ("name", "Bedroom lamp"),
+        or ("name", "lamp") for a part of several names; None when it names nothing."""
+        self.compiled()
+        spoken = normalize_utterance(phrase)
+        for reading in dict.fromkeys([spoken, self._vocabulary.repair(spoken)[0]]):
+            if self._areas.values and reading in self._areas.values:
+                return "area", self._areas.values[reading]
+            if self._names.values and reading in self._names.values:
+                return "name", self._names.values[reading]
+        return None
+
+    @staticmethod
+    def _result(found: tuple[tuple[float, ...], RuleMatch], level: str) -> RuleMatch:
+        match = found[1]
+        skipped = -found[0][2] if level == "contained" else 0
+        confidence = max(0.5, _CONFIDENCE[level] - 0.02 * skipped)
+        return RuleMatch(match.tool, match.arguments, match.template, round(confidence, 2))
+
+    def _best(
+        self, compiled: Compiled, readings: list[str], *, contained: bool
+    ) -> tuple[tuple[float, ...], RuleMatch] | None:
+        best: tuple[tuple[float, ...], RuleMatch] | None = None
+        # A later clause wins over an earlier one: people set the scene first and ask last
+        # ("it's too warm in here, bring it down to eighteen").
+        for position, reading in enumerate(readings):
+            spans = _spans(reading) if contained else [(reading, 0)]
+            for span, skipped in spans:
+                for tool, template, patterns in compiled:
+                    found = template.match_spoken(span, patterns)
+                    if found is None:
+                        continue
+                    arguments, spoken = found
+                    score = (position, _score(tool, arguments, spoken, patterns), -skipped)
+                    if best is None or score > best[0]:
+                        best = (score, RuleMatch(tool.name, arguments, template.template, 1.0))
+        return best
+
+
+def _spans(reading: str) -> list[tuple[str, int]]:
+    """Runs of two or more words inside a clause, with how many words each leaves out; runs
+    whose left-out words negate, report or condition them are not offered. A question keeps
+    its opening word: only words after it may be left out ("is the nursery warm enough for
+    the baby"), never the question itself ("is it ok to turn on the light")."""
+    words = reading.split()
+    last_start = 0 if words and words[0] in _QUESTION_OPENERS else len(words)
+    spans = []
+    for start in range(last_start + 1):
+        if _BLOCKERS.intersection(words[:start]):
+            break  # every later start leaves this blocker out too
+        for end in range(len(words), start + 1, -1):
+            if (start, end) == (0, len(words)) or _BLOCKERS.intersection(words[end:]):
                 continue
-            free_text = [
-                str(value)
-                for slot, value in arguments.items()
-                if slot in patterns and patterns[slot].is_free_text
-            ]
-            # A device's own name says which device and what kind at once: it counts twice, so
-            # "the living room blinds" (a name) beats area "living room" + kind "blinds".
-            names = sum(
-                1
-                for info in tool.parameters
-                if isinstance(info.home_choice, Entities) and info.name in arguments
-            )
-            score = (len(arguments) + names - len(free_text), -sum(map(len, free_text)))
-            if best is None or score > best[0]:
-                best = (score, RuleMatch(tool.name, arguments, compiled.template, 1.0))
-        return best[1] if best else None
+            spans.append((" ".join(words[start:end]), len(words) - (end - start)))
+    return spans
+
+
+def _score(
+    tool: Tool, arguments: dict[str, str], spoken: dict[str, str],
+    patterns: dict[str, SlotPattern],
+) -> float:  # fmt: skip
+    """Recognised arguments count 1 each; a device's whole name counts 2, because it says which
+    device and what kind at once ("the living room blinds" as a name beats area "living room"
+    + kind "blinds"), a part of a name 1.5; free text counts against, by its length."""
+    score = 0.0
+    for slot, value in arguments.items():
+        pattern = patterns.get(slot)
+        if pattern is None:
+            score += 1  # a fixed argument the template supplies
+        elif pattern.is_free_text:
+            score -= len(value) / 100
+        elif any(isinstance(i.home_choice, Entities) and i.name == slot for i in tool.parameters):
+            score += 1.5 if spoken.get(slot) in pattern.partial else 2
+        else:
+            score += 1
+    return score

@@ -9,8 +9,9 @@ parameter's allowed values) or, for numbers and free text, from a pattern.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.brain.normalize import normalize_utterance
 
@@ -97,6 +98,9 @@ class SlotPattern:
     """Normalised phrase → argument value; a list slot with no values matches nothing."""
     pattern: str | None = None
     """A regular expression; with neither values nor pattern the slot takes free text."""
+    partial: frozenset[str] = frozenset()
+    """Phrases among `values` that only part of a name ("lamp" for "Bedroom reading lamp"):
+    they may fit several things, so they count for less than a whole name."""
 
     @property
     def is_free_text(self) -> bool:
@@ -110,22 +114,58 @@ class CompiledTemplate:
     groups: dict[str, str]
     """Regex group name → slot name."""
     fixed: dict[str, str]
-    literal_words: int
+    words: frozenset[str]
+    """The template's own words (not its slots'), for mending slips toward them."""
 
     def match(self, text: str, slots: dict[str, SlotPattern]) -> dict[str, str] | None:
+        found = self.match_spoken(text, slots)
+        return found[0] if found is not None else None
+
+    def match_spoken(
+        self, text: str, slots: dict[str, SlotPattern]
+    ) -> tuple[dict[str, str], dict[str, str]] | None:
+        """(arguments, the words said for each slot), or None when the text does not fit."""
         found = self.regex.fullmatch(text)
         if found is None:
             return None
         arguments: dict[str, str] = {}
+        spoken_by_slot: dict[str, str] = {}
         for group, slot in self.groups.items():
             spoken = found.group(group)
             if spoken is None:
                 continue
             pattern = slots[slot]
+            spoken_by_slot[slot] = spoken
             arguments[slot] = (
                 pattern.values.get(spoken, spoken) if pattern.values is not None else spoken
             )
-        return {**arguments, **self.fixed}
+        return {**arguments, **self.fixed}, spoken_by_slot
+
+
+def phrase_regex(phrases: Iterable[str]) -> str:
+    """One regular expression for a list of phrases, as a trie: "kitchen light|kitchen lamp"
+    becomes "kitchen (?:lamp|light)". A flat alternation of a few thousand names (every
+    partial name of 200 devices) is tried phrase by phrase; the trie reads each word once."""
+    trie: dict[str, Any] = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            # Longest first, as a flat alternation sorted by length would: the regex backtracks
+            # to the shorter phrase only when the rest of the template does not fit.
+            body = f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else f"{body}?"
+        return body
+
+    return render(trie)
 
 
 def compile_template(
@@ -134,12 +174,11 @@ def compile_template(
     """Compile against the current slot values (recompile when the home changes)."""
     groups: dict[str, str] = {}
     fixed: dict[str, str] = {}
-    literal_words = 0
+    words: set[str] = set()
 
     def render(node: Node) -> str:
-        nonlocal literal_words
         if isinstance(node, Word):
-            literal_words += 1
+            words.add(node.text)
             return re.escape(node.text)
         if isinstance(node, Fixed):
             fixed[node.name] = node.value
@@ -151,8 +190,7 @@ def compile_template(
             group = f"{node.name}__{len(groups)}"
             groups[group] = node.name
             if pattern.values is not None:
-                phrases = sorted(pattern.values, key=len, reverse=True)
-                body = "|".join(re.escape(p) for p in phrases) or "(?!)"
+                body = phrase_regex(pattern.values) or "(?!)"
             else:
                 body = pattern.pattern or r".+?"
             return f"(?P<{group}>{body})"
@@ -166,7 +204,7 @@ def compile_template(
 
     body = render(parse_template(template))
     regex = re.compile(rf"\s*{body}\s*")
-    return CompiledTemplate(template, regex, groups, fixed, literal_words)
+    return CompiledTemplate(template, regex, groups, fixed, frozenset(words))
 
 
 def example_sentence(
