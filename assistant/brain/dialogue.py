@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.brain.normalize import clauses, normalize_utterance
+from assistant.brain.normalize import PRONOUN, normalize_utterance
 from assistant.devices.names import normalize_name
 
 FOLLOW_UP_SECONDS = 120.0
@@ -29,7 +29,6 @@ _FILLER = {
     "i", "mean", "meant", "want", "it", "is", "thing", "device", "yes", "no",
 }  # fmt: skip
 _ALL = re.compile(r"^(?:both|all|each|every one)(?: of (?:them|those|the \w+))?(?: please)?$")
-_PRONOUN = re.compile(r"\b(?:it|them|that|those|this)\b")
 _CARRY_OVER = re.compile(
     r"^(?:(?:and|also|what about|how about|same for|same in|now|then)\b ?)+"
     r"(?:(?:in|for|with) )?(?:the )?(?P<target>.+?)(?: (?:too|as well|also))?$"
@@ -129,16 +128,12 @@ class Dialogue:
 
     def with_referent(self, text: str) -> str | None:
         """ "turn it off" → "turn the kitchen ceiling light off": *it* replaced by the last
-        device's name, or by the clause before it ("the front door, unlock it"); None when there
-        is nothing to refer to."""
-        parts = clauses(text)
-        if len(parts) >= 2 and _PRONOUN.search(parts[-1]):
-            return _PRONOUN.sub(parts[-2], parts[-1], count=1)  # "the front door, unlock it"
+        device's name; None when there is nothing to refer to."""
         last = self.recent()
         plain = normalize_utterance(text)
-        if last is None or len(last.referents) != 1 or not _PRONOUN.search(plain):
+        if last is None or len(last.referents) != 1 or not PRONOUN.search(plain):
             return None
-        return _PRONOUN.sub(f"the {normalize_name(last.referents[0])}", plain, count=1)
+        return PRONOUN.sub(f"the {normalize_name(last.referents[0])}", plain, count=1)
 
     def carried_over(self, text: str) -> str | None:
         """The new place or device of "and the bedroom too", "what about the hallway"."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.brain.normalize import normalize_utterance
+from assistant.brain.normalize import NOT_A_REQUEST, QUESTION_OPENERS, normalize_utterance
 from assistant.devices.names import normalize_name
 
 # Words that name kinds of things rather than a particular device or room.
@@ -45,6 +45,9 @@ def grounded(tool: str, arguments: dict[str, Any], text: str) -> bool:
     if tool not in _ACTUATING:
         return True
     if not named:
+        return False
+    plain = normalize_utterance(text).split()
+    if words & NOT_A_REQUEST or (plain and plain[0] in QUESTION_OPENERS):
         return False
     if tool == "HassTurnOn" and words & _OFF_WORDS and not words & _ON_WORDS:
         return False

@@ -35,6 +35,18 @@ _GERUNDS = {
     "dimming": "dim", "starting": "start", "stopping": "stop", "making": "make",
 }  # fmt: skip
 _GERUND = re.compile(r"^(" + "|".join(_GERUNDS) + r") ")
+# Words that make a sentence about a device something other than a request to change it: a
+# negation ("don't turn on the light"), a report ("I turned the lamp off earlier").
+NOT_A_REQUEST = frozenset({
+    "not", "never", "no", "nobody", "turned", "switched", "was", "were", "did", "had", "earlier",
+    "yesterday", "already",
+})  # fmt: skip
+# First words of a question: "is the kitchen light on" asks, it does not switch.
+QUESTION_OPENERS = frozenset({
+    "is", "are", "was", "were", "do", "does", "did", "have", "has", "what", "which", "why",
+    "when", "where", "who", "how", "should", "shall",
+})  # fmt: skip
+PRONOUN = re.compile(r"\b(?:it|them|that|those|this)\b")
 _CLAUSE_BREAK = re.compile(r"[.,;:!?]+(?:\s+|$)")
 
 
@@ -145,6 +157,11 @@ def clauses(text: str) -> list[str]:
     """The normalised clauses of an utterance split at its punctuation, empty ones left out:
     "Thanks Jarvis. Now switch off the kitchen light." → ["thanks jarvis",
     "switch off the kitchen light"]. A negation or a past tense in one clause says nothing
-    about a request in the next ("I don't feel well, I need someone here")."""
-    parts = (normalize_utterance(part) for part in _CLAUSE_BREAK.split(text))
-    return [part for part in parts if part]
+    about a request in the next ("I don't feel well, I need someone here"). A last clause that
+    points back with *it* or *them* also comes with the clause before put in its place."""
+    parts = [normalize_utterance(part) for part in _CLAUSE_BREAK.split(text)]
+    parts = [part for part in parts if part]
+    if len(parts) >= 2 and PRONOUN.search(parts[-1]):
+        # "The front door lock, unlock it": *it* is the clause before.
+        parts.append(PRONOUN.sub(parts[-2], parts[-1], count=1))
+    return parts

@@ -3,9 +3,10 @@
 Whisper and hurried typing produce "tern on", "the bed room lamp", "thermo stat", "blines",
 "turnon". A word the templates and this home's names never use is compared with the words
 they do use: two words that join into a known word are joined, a word that splits into two
-known words is split, and a word one or two letters away from exactly one known word (with
-the same first letter) is replaced by it. Words the rules know are never changed, nor are
-the short function words whose slips would change the meaning ("on"/"in", "it"/"at").
+known words is split, and a word one or two slips away (a letter added, dropped, changed, or
+two swapped) from exactly one known word with the same first letter is replaced by it. Words
+the rules know are never changed, nor are the short function words whose slips would change
+the meaning ("on"/"in", "it"/"at").
 """
 
 from __future__ import annotations
@@ -22,19 +23,22 @@ _MIN_SPLIT_PART = 2
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or `limit + 1` as soon as it must exceed `limit`."""
+    """Edits (insert, delete, replace, swap two neighbours) from a to b, or `limit + 1` as soon
+    as there must be more than `limit`. A swap counts once: "lihgt" is one slip from "light"."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, char_a in enumerate(a, 1):
         current = [i]
         for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
         if min(current) > limit:
             return limit + 1
-        previous = current
+        before, previous = previous, current
     return previous[-1]
 
 

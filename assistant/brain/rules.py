@@ -18,12 +18,18 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import time
 import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from assistant.brain.normalize import clauses, normalize_utterance
+from assistant.brain.normalize import (
+    NOT_A_REQUEST,
+    QUESTION_OPENERS,
+    clauses,
+    normalize_utterance,
+)
 from assistant.brain.repair import Vocabulary
 from assistant.brain.templates import (
     CompiledTemplate,
@@ -43,16 +49,9 @@ _NUMBER = r"\d+(?:\.\d+)?"
 _MAX_PARTIAL_NAME_WORDS = 6
 # Words that cannot on their own pick out a device from its name.
 _NOT_DISTINCTIVE = {"the", "of", "and", "room", "s"}
-# Words around a contained match that change what it means: negation, a report of the past, a
-# condition, a question. "don't turn on the light" must not turn on the light.
-_BLOCKERS = {
-    "not", "never", "no", "nobody", "turned", "switched", "was", "were", "did", "had", "earlier",
-    "yesterday", "already", "if", "whether", "unless", "when", "after", "before", "should",
-}  # fmt: skip
-_QUESTION_OPENERS = {
-    "is", "are", "was", "were", "do", "does", "did", "have", "has", "what", "which", "why",
-    "when", "where", "who", "how", "should", "shall",
-}  # fmt: skip
+# Words left out around a contained match that change what it means: a negation, a report of
+# the past, a condition. "If the light is on, turn it off" is not "turn it off".
+_BLOCKERS = NOT_A_REQUEST | {"if", "whether", "unless", "when", "after", "before", "should"}
 _KIND_WORDS = {
     "light": ("lamps",),
     "switch": ("plug", "plugs", "socket", "sockets", "outlet", "outlets"),
@@ -115,6 +114,7 @@ class RuleMatcher:
         self.tools = tools
         self.devices = devices
         self._compiled: Compiled | None = None
+        self._templates: dict[tuple[str, str], CompiledTemplate | None] = {}
         self._vocabulary = Vocabulary(())
         self._names = SlotPattern(values={})
         self._areas = SlotPattern(values={})
@@ -146,14 +146,18 @@ class RuleMatcher:
             if phrase not in values:
                 values[phrase] = next(iter(names)) if len(names) == 1 else phrase
                 partial.add(phrase)
-        return SlotPattern(values=values, partial=frozenset(partial))
+        return SlotPattern(values=values, partial=frozenset(partial), looked_up=True)
+
+    def _area_pattern(self) -> SlotPattern:
+        areas = {normalize_name(area): area for area in self.devices.areas()}
+        return SlotPattern(values=areas, looked_up=True)
 
     def slot_pattern(self, info: ParameterInfo) -> SlotPattern:
         marker = info.home_choice
         if isinstance(marker, Entities):
             return self._entity_pattern(marker.kinds)
         if isinstance(marker, Areas):
-            return SlotPattern(values={normalize_name(area): area for area in self.devices.areas()})
+            return self._area_pattern()
         allowed = _allowed_values(info.annotation)
         if allowed is not None:
             values = {normalize_name(value): value for value in allowed}
@@ -169,27 +173,39 @@ class RuleMatcher:
         return SlotPattern()
 
     def compiled(self) -> Compiled:
+        """Every template with this home's slot values. The regular expressions do not depend
+        on the home (names and areas are looked up after matching), so a device change only
+        rebuilds the value lists; templates are compiled once."""
         if self._compiled is None:
             started = time.perf_counter()
             compiled: Compiled = []
             known: set[str] = set()
+            by_kinds: dict[tuple[str, ...], SlotPattern] = {}
             for tool in self.tools.values():
-                patterns = {info.name: self.slot_pattern(info) for info in tool.parameters}
+                patterns = {}
+                for info in tool.parameters:
+                    if isinstance(info.home_choice, Entities):
+                        kinds = info.home_choice.kinds
+                        patterns[info.name] = by_kinds.setdefault(kinds, self.slot_pattern(info))
+                    else:
+                        patterns[info.name] = self.slot_pattern(info)
                 for pattern in patterns.values():
                     known.update(word for phrase in pattern.values or () for word in phrase.split())
                 for template in tool.info.examples:
-                    try:
-                        compiled.append((tool, compile_template(template, patterns.get), patterns))
-                    except TemplateSyntaxError as error:
-                        log.error("tool %s: skipping example: %s", tool.name, error)
-                        continue
-                    known.update(compiled[-1][1].words)
+                    key = (tool.name, template)
+                    if key not in self._templates:
+                        try:
+                            self._templates[key] = compile_template(template, patterns.get)
+                        except TemplateSyntaxError as error:
+                            log.error("tool %s: skipping example: %s", tool.name, error)
+                            self._templates[key] = None
+                    if (regex := self._templates[key]) is not None:
+                        compiled.append((tool, regex, patterns))
+                        known.update(regex.words)
             self._compiled = compiled
             self._vocabulary = Vocabulary(known)
             self._names = self._entity_pattern(())
-            self._areas = SlotPattern(
-                values={normalize_name(area): area for area in self.devices.areas()}
-            )
+            self._areas = self._area_pattern()
             self.compile_ms = (time.perf_counter() - started) * 1000
         return self._compiled
 
@@ -226,7 +242,7 @@ class RuleMatcher:
         """What a bare phrase names in this home: ("area", "Bedroom"), ("name", "Bedroom lamp"),
         or ("name", "lamp") for a part of several names; None when it names nothing."""
         self.compiled()
-        spoken = normalize_utterance(phrase)
+        spoken = re.sub(r"^(?:the|my|a) ", "", normalize_utterance(phrase))
         for reading in dict.fromkeys([spoken, self._vocabulary.repair(spoken)[0]]):
             if self._areas.values and reading in self._areas.values:
                 return "area", self._areas.values[reading]
@@ -267,7 +283,7 @@ def _spans(reading: str) -> list[tuple[str, int]]:
     its opening word: only words after it may be left out ("is the nursery warm enough for
     the baby"), never the question itself ("is it ok to turn on the light")."""
     words = reading.split()
-    last_start = 0 if words and words[0] in _QUESTION_OPENERS else len(words)
+    last_start = 0 if words and words[0] in QUESTION_OPENERS else len(words)
     spans = []
     for start in range(last_start + 1):
         if _BLOCKERS.intersection(words[:start]):

@@ -117,9 +117,9 @@ class SkillBrain:
             return None
         kept = ("name", "area", "domain") if slot == "name" else ("name", "area")
         arguments = {k: v for k, v in last.arguments.items() if k not in kept} | {slot: value}
-        if slot == "area" and "domain" in parameters and "domain" not in arguments:
-            if len(set(last.kinds)) == 1:
-                arguments["domain"] = last.kinds[0]  # "the kitchen light … and the bedroom"
+        one_kind = len(set(last.kinds)) == 1
+        if slot == "area" and "domain" in parameters and "domain" not in arguments and one_kind:
+            arguments["domain"] = last.kinds[0]  # "the kitchen light … and the bedroom"
         return last.tool, arguments
 
     def _stepped(

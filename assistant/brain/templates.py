@@ -8,10 +8,10 @@ parameter's allowed values) or, for numbers and free text, from a pattern.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from assistant.brain.normalize import normalize_utterance
 
@@ -52,6 +52,7 @@ Node = Word | Slot | Fixed | Sequence | Choice
 _TOKEN = re.compile(r"\{[^}]*\}|[()\[\]|]|[^\s()\[\]|{}]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_template(template: str) -> Sequence:
     tokens = _TOKEN.findall(template)
     position = 0
@@ -101,6 +102,10 @@ class SlotPattern:
     partial: frozenset[str] = frozenset()
     """Phrases among `values` that only part of a name ("lamp" for "Bedroom reading lamp"):
     they may fit several things, so they count for less than a whole name."""
+    looked_up: bool = False
+    """The slot matches any run of words, which must then be one of `values`. For this home's
+    names and areas: the compiled template then does not depend on the home, so it need not be
+    recompiled when a device is added, and thousands of names cost one dictionary lookup."""
 
     @property
     def is_free_text(self) -> bool:
@@ -135,6 +140,8 @@ class CompiledTemplate:
             if spoken is None:
                 continue
             pattern = slots[slot]
+            if pattern.looked_up and (pattern.values is None or spoken not in pattern.values):
+                return None
             spoken_by_slot[slot] = spoken
             arguments[slot] = (
                 pattern.values.get(spoken, spoken) if pattern.values is not None else spoken
@@ -142,30 +149,7 @@ class CompiledTemplate:
         return {**arguments, **self.fixed}, spoken_by_slot
 
 
-def phrase_regex(phrases: Iterable[str]) -> str:
-    """One regular expression for a list of phrases, as a trie: "kitchen light|kitchen lamp"
-    becomes "kitchen (?:lamp|light)". A flat alternation of a few thousand names (every
-    partial name of 200 devices) is tried phrase by phrase; the trie reads each word once."""
-    trie: dict[str, Any] = {}
-    for phrase in phrases:
-        node = trie
-        for char in phrase:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def render(node: dict[str, Any]) -> str:
-        ends = "" in node
-        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            # Longest first, as a flat alternation sorted by length would: the regex backtracks
-            # to the shorter phrase only when the rest of the template does not fit.
-            body = f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else f"{body}?"
-        return body
-
-    return render(trie)
+_WORDS = r"[a-z0-9.]+(?: [a-z0-9.]+)*?"
 
 
 def compile_template(
@@ -189,8 +173,11 @@ def compile_template(
                 raise TemplateSyntaxError(f"{template!r}: no parameter named {node.name!r}")
             group = f"{node.name}__{len(groups)}"
             groups[group] = node.name
-            if pattern.values is not None:
-                body = phrase_regex(pattern.values) or "(?!)"
+            if pattern.looked_up:
+                body = _WORDS
+            elif pattern.values is not None:
+                phrases = sorted(pattern.values, key=len, reverse=True)
+                body = "|".join(re.escape(p) for p in phrases) or "(?!)"
             else:
                 body = pattern.pattern or r".+?"
             return f"(?P<{group}>{body})"
