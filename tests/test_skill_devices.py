@@ -139,21 +139,84 @@ async def test_which_one_is_asked_and_the_answer_acts_on_the_choice(
     assert result.success  # the exact name wins over the longer one
     turn = await ask(assembled, "turn on the bedroom reading lamp")
     assert turn["response"] == "Turned on the Bedroom reading lamp."
-    ambiguous = await assembled.brain.understand("turn off the lamp")
-    # "lamp" alone: the rules need whole names, so this reaches the skill through the model
-    # later; ask the skill directly to exercise the question and its answer.
-    assert ambiguous.intent is None or ambiguous.intent["name"] == "HassTurnOff"
-    call = assembled.brain._act(
-        {"name": "HassTurnOff", "slots": {"name": "lamp"}},
-        assembled.skills.toolbox.call("HassTurnOff", {"name": "lamp"}, turn_id="t"),
-    )
-    question = await call
+    question = await assembled.brain.understand("turn off the lamp")
     assert (
         question.response == "Which one do you mean: the Bedroom lamp or the Bedroom reading lamp?"
     )
-    assert question.expects_answer
+    assert question.expects_answer and question.actions == []
     answer = await assembled.brain.understand("the reading one")
     assert answer.response == "Turned off the Bedroom reading lamp."
     assert answer.intent is not None and answer.intent["source"] == "dialogue"
     assert simulator.state("bedroom_reading_lamp")["state"] == "off"
     assert simulator.state("bedroom_lamp")["state"] == "on"
+
+
+# --- follow-ups: what people say next without repeating themselves ---------------------------
+
+
+async def test_it_and_them_refer_to_the_last_device(home: tuple[Assembled, Simulator]) -> None:
+    assembled, simulator = home
+    await ask(assembled, "turn on the kitchen light")
+    turn = await ask(assembled, "now turn it off again")
+    assert turn["intent"]["source"] == "dialogue" and turn["intent"]["name"] == "HassTurnOff"
+    assert simulator.state("kitchen_ceiling")["state"] == "off"
+    await ask(assembled, "set the bedroom lamp to 30 percent")
+    turn = await ask(assembled, "make it 60 percent")
+    assert simulator.state("bedroom_lamp")["brightness"] == 60
+    assert turn["response"] == "Set the Bedroom lamp to 60 percent."
+    await ask(assembled, "is the front door contact open")
+    turn = await ask(assembled, "what about the living room blinds")
+    assert turn["intent"]["name"] == "HassGetState" and "Living room blinds" in turn["response"]
+
+
+async def test_and_the_bedroom_too_repeats_the_request_elsewhere(
+    home: tuple[Assembled, Simulator],
+) -> None:
+    assembled, simulator = home
+    await ask(assembled, "turn on the kitchen light")
+    turn = await ask(assembled, "and the bedroom lamp too")
+    assert turn["intent"]["slots"] == {"name": "Bedroom lamp"}
+    assert simulator.state("bedroom_lamp")["state"] == "on"
+    assert simulator.commands("bedroom_reading_lamp") == []
+    turn = await ask(assembled, "and in the consultation room")
+    assert turn["intent"]["slots"] == {"area": "Consultation room", "domain": "light"}
+    assert simulator.state("consultation_light")["state"] == "on"
+    assert simulator.commands("medicine_fridge") == []  # the room's other device: not a light
+
+
+async def test_a_bit_warmer_steps_from_the_current_set_point(
+    home: tuple[Assembled, Simulator],
+) -> None:
+    assembled, simulator = home
+    await ask(assembled, "set the hallway thermostat to 20 degrees")
+    turn = await ask(assembled, "a bit warmer")
+    assert turn["response"] == "Set the Hallway thermostat to 21 degrees."
+    assert simulator.state("hallway_thermostat")["target_temperature"] == 21
+
+
+async def test_which_one_takes_a_room_or_both_and_never_mind_drops_it(
+    home: tuple[Assembled, Simulator],
+) -> None:
+    assembled, simulator = home
+    question = await ask(assembled, "turn on the ceiling light")
+    assert question["response"].startswith("Which one do you mean") and question["actions"] == []
+    turn = await ask(assembled, "the one in the consultation room")
+    assert turn["response"] == "Turned on the Consultation room ceiling light."
+    assert simulator.state("kitchen_ceiling")["state"] == "off"
+    await ask(assembled, "turn off the lamp")
+    turn = await ask(assembled, "both of them")
+    assert len(turn["actions"]) == 2 and all(a["confirmed"] for a in turn["actions"])
+    await ask(assembled, "turn on the ceiling light")
+    dropped = await ask(assembled, "never mind")
+    assert dropped["intent"]["name"] == "HassNevermind"
+    late = await ask(assembled, "the kitchen one")
+    assert late["actions"] == [] and simulator.state("kitchen_ceiling")["state"] == "off"
+
+
+async def test_follow_ups_expire(home: tuple[Assembled, Simulator]) -> None:
+    assembled, simulator = home
+    await ask(assembled, "turn on the kitchen light")
+    brain: Any = assembled.brain
+    brain.dialogue.last.at_monotonic -= 3600  # an hour later
+    turn = await ask(assembled, "turn it off")
+    assert turn["actions"] == [] and simulator.state("kitchen_ceiling")["state"] == "on"
