@@ -326,3 +326,20 @@ def test_expected_commands_label_their_values() -> None:
     command = ExpectedCommand(entity=KITCHEN, service="set_brightness", brightness=30)
     assert command.label() == f"{KITCHEN} set_brightness brightness=30"
     assert command.values() == {"brightness": 30.0}
+
+
+async def test_a_fixed_slice_of_the_dev_set_meets_a_minimum_accuracy(
+    session: Session, devset: list[DevItem]
+) -> None:
+    """Sixty items across every category, at text level and without the model (it answers
+    none of them today; `assistant eval` measures it): the floor is well under what the full
+    evaluation reports, so this fails on a real regression, not on one new hard item."""
+    sliced = stratified_subset(devset, 60, seed=11)
+    scores = [score_item(entry, await session.run_item(entry, entry.text), level="text")
+              for entry in sliced]  # fmt: skip
+    correct = sum(score.correct for score in scores)
+    wrong = [(score.text, score.response) for score in scores if not score.correct]
+    assert correct / len(scores) >= 0.9, wrong
+    assert sum(score.unsafe_executed for score in scores) == 0
+    out_of_scope = [s for s, e in zip(scores, sliced, strict=True) if e.category == "out_of_scope"]
+    assert out_of_scope and not any(score.false_actions for score in out_of_scope)

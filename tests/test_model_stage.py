@@ -79,6 +79,9 @@ async def test_prompt_names_only_this_homes_devices_and_examples_fit_the_grammar
         ("HassClimateGetTemperature", {"area": "Bedroom"}, "what's the weather like", False),
         ("HassGetCurrentTime", {}, "got the time", True),
         ("HassTurnOn", {"name": "Hallway thermostat"}, "heat the hallway thermo stat", True),
+        ("HassTurnOn", {"area": "Kitchen", "domain": "light"}, "is the kitchen light on", False),
+        ("HassTurnOn", {"name": "Bedroom lamp"}, "don't turn on the bedroom lamp", False),
+        ("HassTurnOff", {"name": "Bedroom lamp"}, "I turned the bedroom lamp off earlier", False),
     ],
 )
 def test_model_calls_must_be_grounded_in_what_was_said(
@@ -109,3 +112,45 @@ async def test_the_model_answers_what_rules_do_not_and_declines_the_rest(
     assert call.evaluated_tokens < 40
     joke = await with_model.brain.understand("tell me a joke")
     assert joke.actions == []
+
+
+@pytest.mark.models
+async def test_the_prompt_prefix_is_reused_per_turn_and_rebuilt_when_a_device_appears(
+    with_model: Assembled,
+) -> None:
+    model = with_model.brain.model
+    assert model is not None
+    first = await model.propose("what is the weather in Paris")
+    rebuilds, prefix = model.rebuilds, model.prefix_tokens
+    second = await model.propose("how far away is the moon")
+    # Each turn evaluates only its own words: a dozen tokens, not the ~1000 of the prefix.
+    assert first.evaluated_tokens < 40 and second.evaluated_tokens < 40
+    assert model.rebuilds == rebuilds
+    registry = with_model.skills.devices.registry
+    config = {"name": "Garden floodlight", "cmd_t": "garden/set", "dev": {"sa": "Garden"}}
+    registry.handle_discovery(
+        Message("homeassistant/light/garden/config", json.dumps(config).encode(), retain=True)
+    )
+    third = await model.propose("could the garden floodlight be switched on")
+    assert model.rebuilds == rebuilds + 1 and model.prefix_tokens > prefix
+    assert third.tool is None or third.tool in with_model.skills.toolbox.tools
+    fourth = await model.propose("what is the weather in Rome")
+    assert fourth.evaluated_tokens < 40 and model.rebuilds == rebuilds + 1
+
+
+@pytest.mark.models
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "don't turn on the kitchen light",
+        "the living room plug was expensive",
+        "I switched the bedroom lamp off myself earlier",
+        "what's the capital of France",
+        "is the kitchen light bright enough for reading",
+    ],
+)
+async def test_out_of_scope_negated_and_reported_utterances_actuate_nothing(
+    with_model: Assembled, utterance: str
+) -> None:
+    understood = await with_model.brain.understand(utterance)
+    assert understood.actions == [], (utterance, understood)
