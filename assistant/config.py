@@ -90,6 +90,11 @@ class SttSettings(Section):
         default="", description="Text that biases transcription toward this home's vocabulary."
     )
     hotwords: list[str] = Field(default=[], description="Words the decoder should prefer.")
+    home_vocabulary: bool = Field(
+        default=True,
+        description="Also prefer this home's device and area names, kept current as devices "
+        "come and go.",
+    )
 
 
 class LlmSettings(Section):
@@ -156,6 +161,11 @@ class DevicesSettings(Section):
 
 
 class UnderstandingSettings(Section):
+    rules: bool = Field(
+        default=True,
+        description="Match the skills' sentence templates first; off only to measure the model "
+        "on its own (assistant eval).",
+    )
     model: bool = Field(
         default=True,
         description="Ask the language model when no rule matches (llm.model picks which).",

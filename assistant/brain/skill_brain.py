@@ -48,10 +48,17 @@ def classify_answer(text: str) -> tuple[Literal["yes", "no"] | None, str | None]
 
 class SkillBrain:
     def __init__(
-        self, toolbox: Toolbox, rules: RuleMatcher, model: ModelStage | None = None
+        self,
+        toolbox: Toolbox,
+        rules: RuleMatcher,
+        model: ModelStage | None = None,
+        *,
+        use_rules: bool = True,
     ) -> None:
         self.toolbox = toolbox
         self.rules = rules
+        self.use_rules = use_rules
+        """False only to measure the model alone: templates and follow-ups are skipped."""
         self.model = model
         self.dialogue = Dialogue()
 
@@ -81,10 +88,10 @@ class SkillBrain:
                 {**clarification.arguments, **choice.get("arguments", {})} for choice in chosen
             ]
             return await self._act(clarification.tool, calls, "dialogue", turn_id)
-        match = self.rules.match(text)
+        match = self.rules.match(text) if self.use_rules else None
         if match is not None:
             return await self._act(match.tool, [match.arguments], "rules", turn_id)
-        follow_up = self._follow_up(text)
+        follow_up = self._follow_up(text) if self.use_rules else None
         if follow_up is not None:
             tool, arguments = follow_up
             return await self._act(tool, [arguments], "dialogue", turn_id)

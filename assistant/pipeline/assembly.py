@@ -17,6 +17,7 @@ from assistant.events import EventBus
 from assistant.pipeline.engines import EngineName, Engines
 from assistant.pipeline.turn import TurnRunner
 from assistant.skills.runtime import SkillRuntime
+from assistant.stt.whisper import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,15 @@ async def assemble(
                     loaded, skills.toolbox.tools, skills.devices, settings.understanding
                 )
                 await model.warm()
-            brain = SkillBrain(skills.toolbox, rules, model)
-            yield Assembled(loaded, home, skills, rules, brain, TurnRunner(loaded, brain, bus))
+            brain = SkillBrain(skills.toolbox, rules, model, use_rules=settings.understanding.rules)
+            vocabulary = None
+            if settings.stt.home_vocabulary:
+                devices = skills.devices
+
+                def vocabulary() -> Vocabulary:
+                    return Vocabulary(tuple(dict.fromkeys([*devices.names(), *devices.areas()])))
+
+            runner = TurnRunner(loaded, brain, bus, vocabulary=vocabulary)
+            yield Assembled(loaded, home, skills, rules, brain, runner)
     finally:
         loaded.close()

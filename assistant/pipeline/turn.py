@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -51,12 +52,13 @@ class TurnRunner:
         engines: Engines,
         brain: Brain,
         bus: EventBus | None = None,
-        vocabulary: Vocabulary | None = None,
+        vocabulary: Callable[[], Vocabulary] | None = None,
     ) -> None:
         self.engines = engines
         self.brain = brain
         self.bus = bus or EventBus()
-        self.vocabulary = vocabulary or Vocabulary()
+        self.vocabulary = vocabulary or Vocabulary
+        """Asked at every turn: the home's names change while the assistant runs."""
 
     async def from_wav(self, path: Path, *, use_wake: bool, out_dir: Path | None) -> TurnResult:
         turn_id = uuid.uuid4().hex[:12]
@@ -114,7 +116,7 @@ class TurnRunner:
             )  # fmt: skip
             stt_started = time.perf_counter()
             transcript = await self.engines.run(
-                "stt", self.engines.stt.transcribe, utterance.audio, self.vocabulary
+                "stt", self.engines.stt.transcribe, utterance.audio, self.vocabulary()
             )
             result.timings_ms["stt"] = (time.perf_counter() - stt_started) * 1000
             result.transcript = transcript.text
