@@ -156,6 +156,38 @@ class Assistance(Skill):
             "(I've|I have) fallen and I can't get up{reason=fallen}",
             "emergency{reason=emergency}",
             "(it's|this is) an emergency{reason=emergency}",
+            "(get|fetch|call|bring|find|ring|page|send for) [me] (a|the|my) nurse{reason=nurse}",
+            "(get|fetch|call|bring|find|ring|page|send for) [me] (a|the|my) (carer|caregiver"
+            "|care worker|doctor)",
+            "i (need|want) (a|the|my) (carer|caregiver|care worker|doctor)",
+            "i (need|want) the nurse{reason=nurse}",
+            # Not "i need someone" alone: the rules may find it inside "I need someone to fix…".
+            "i need (someone|somebody|a person) (here|with me|quickly|urgently|right away"
+            "|to come [here]|to help me|to come [and] help me)"
+            " [(here|quickly|urgently|right away)]",
+            "(can|could|will|would) (someone|somebody|anyone|anybody) (help me|come [here]"
+            "|come and help me)",
+            "(someone|somebody|anyone|anybody) (come|come here|come quickly|come and help me"
+            "|please come)",
+            "(send|get) (someone|somebody|help) [(here|quickly|quick|to me|over here|up here)]",
+            "(press|push) the (call|nurse|alarm|emergency) button",
+            "i need [some] (help|assistance) [(here|quickly|urgently|right away)]",
+            "help help [help]",
+            "(help|help me) (quick|quickly)",
+            "[(help|help me)] (I've|I have) (just fallen|had a fall) [(down|over)]{reason=fallen}",
+            "(help|help me) (I've|I have) fallen [(down|over)]{reason=fallen}",
+            "I (fell|have fallen) [(down|over)] and I (can't|cannot) get up{reason=fallen}",
+            "I (slipped|tripped|have slipped|have tripped) [and fell]{reason=fallen}",
+            "I am on the floor [and I (can't|cannot) get up]{reason=fallen}",
+            "(he|she|someone|somebody) (has fallen|fell) [(down|over)]{reason=fallen}",
+            "I (do not|don't) feel (well|good|right) [I need (someone|somebody|help|a nurse)"
+            " [here]]{reason=unwell}",
+            "I am not feeling (well|good|right|very well){reason=unwell}",
+            "I (feel|am feeling) (unwell|ill|sick|faint|dizzy){reason=unwell}",
+            "I am (unwell|not well){reason=unwell}",
+            "(call|get) [me] an ambulance{reason=emergency}",
+            "I (can't|cannot) breathe{reason=emergency}",
+            "I think I am having a heart attack{reason=emergency}",
         ],
         timeout_seconds=_MOST_RETRY_SECONDS + 10.0,
     )

@@ -92,6 +92,15 @@ class Clock(Skill):
             "(tell me|do you know|do you have) the time",
             "do you know what time it is",
             "what time do you have",
+            "(have you got|have you|you got|got) the [current] time",
+            "what (time|hour) is it (right [now]|at the moment|here)",
+            "what is the [current] time (right [now]|at the moment|here)",
+            "what is the current time",
+            "(tell|give) me the [current] time",
+            "(tell me|do you know|have you got|any idea) what time it is [(right [now]|here)]",
+            "(can|could|may) i (have|get) the time",
+            "[(the|current|the current)] time",
+            "how late is it",
         ],
     )
     async def current_time(self) -> ToolResult:
@@ -110,6 +119,16 @@ class Clock(Skill):
             "(what|which) day is it [today]",
             "what day of the week is it",
             "what('s| is) today",
+            "what (date|day) is (it|today) [today]",
+            "what is the (date|day) [today]",
+            "what (day|date) of the (week|month) is it [today]",
+            "(which|what) month is it",
+            "(tell|give) me (the|today's) date",
+            "(have you got|do you know|do you have|any idea of) (the|today's) date",
+            "(tell me|do you know|any idea) (what day it is|what the date is|what date it is)"
+            " [today]",
+            "[(the|today's)] date [today]",
+            "is (it|today) (monday|tuesday|wednesday|thursday|friday|saturday|sunday) [today]",
         ],
     )
     async def current_date(self) -> ToolResult:

@@ -269,6 +269,18 @@ class Conversation(Skill):
             "forget (it|that|about it)",
             "stop",
             "(nothing|no thanks)",
+            "[(oh|ah|actually|no|okay|ok|well|sorry)] (never mind|nevermind|forget it"
+            "|forget about it|forget that|cancel that|no matter) [(it does not matter"
+            "|it is not important|it is (fine|ok|okay|alright)|that is (fine|ok|okay|all)"
+            "|not important|nothing)]",
+            "[(oh|ah|actually|no|well)] (it|that) (does not|doesn't) matter [(anymore|any more)]",
+            "[(oh|ah|actually|no|well)] (it is|that is) not important",
+            "[(oh|ah|actually|no|sorry)] (i [have] changed my mind|scratch that|disregard (that|it)"
+            "|ignore (that|me|it))",
+            "(forget|ignore) (i asked|i said anything|what i [just] said)",
+            "[sorry] i did not mean (that|it|to [(say|ask)] [that])",
+            "(that is all|that will be all|that is it|nothing else|i am (done|all set))",
+            "(stop it|stop that|stop talking|be quiet|shush|hush)",
         ],
         timeout_seconds=2,
     )
@@ -286,6 +298,23 @@ class Conversation(Skill):
             "what can I (say|ask [you])",
             "what [can you] help [me] with",
             "how (do|can) I use you",
+            "what [(else|other)] [(sort|sorts|kind|kinds|type|types) of] (things|stuff) can (you|i)"
+            " (do|help [(me|you)] with|ask [you] [(to do|about|for)]|say [to you])",
+            "what [(sort|sorts|kind|kinds|type|types) of] (things|stuff) (do you (do|know"
+            "|understand|help with)|are you (able to do|able to help with|good at))",
+            "what else (can you do|do you do|can i (say|ask [you]))",
+            "what (are you|you are) (able to do|capable of|good at|good for|for)",
+            "what do you do",
+            "how (can|do|could) you help [me]",
+            "[(tell|show) me] what (you can do|you are able to do|i can (say|ask [you]))",
+            "what are (your|the) (skills|abilities|features|commands|capabilities)",
+            "what (skills|abilities|features|commands|capabilities) (do you have|have you got"
+            "|are there)",
+            "(list|show me) [(your|the)] (skills|abilities|features|commands|capabilities)",
+            "what (commands|things) (do you understand|do you know|can i use|can i give you)",
+            "how (does|do) (this|it|you) work",
+            "how (do|can|should) i (use|talk to|speak to) (you|this [thing])",
+            "i (do not|did not) know what to (say|ask [you])",
         ],
         timeout_seconds=2,
     )

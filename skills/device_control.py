@@ -114,7 +114,8 @@ class DeviceControl(Skill):
             "[the] {area} is [(too|very|really|so)] dark{domain=light}",
             "i (cannot|can not) see [(a thing|anything)] in [the] {area}{domain=light}",
             "[i need] more light in [the] {area}{domain=light}",
-            "it is [(too|very|really|so|quite)] (stuffy|hot|warm|muggy) in [the] {area}{domain=fan}",
+            "it is [(too|very|really|so|quite)] (stuffy|hot|warm|muggy) in [the] {area}"
+            "{domain=fan}",
             "[the] {area} is [(too|very|really|so)] (stuffy|hot) {domain=fan}",
             "[the] {area} is like (an oven|a sauna){domain=fan}",
             "[i would like] [some] air (moving|flowing) in [the] {area}{domain=fan}",
@@ -194,12 +195,12 @@ class DeviceControl(Skill):
             "{name} [at] {brightness} percent",
             "(set|dim|turn|make|brighten|bring|put) [the] {name} [(down|up)] (to|at) {brightness} "
             "[percent]",
-            "(set|dim|turn|make|brighten|bring|put) [the] (light|lights) in [the] {area} [(down|up)] "
-            "(to|at) {brightness} [percent]",
+            "(set|dim|turn|make|brighten|bring|put) [the] (light|lights) in [the] {area} "
+            "[(down|up)] (to|at) {brightness} [percent]",
             "[the] {name} (at|to) {brightness} percent",
             "make [the] {name} {brightness} percent",
-            "make [the] {name} [(a bit|a little|slightly)] (dimmer|brighter) [(to|at)] {brightness} "
-            "[percent]",
+            "make [the] {name} [(a bit|a little|slightly)] (dimmer|brighter) [(to|at)] "
+            "{brightness} [percent]",
             "(set|turn|put) [the] {name} to half brightness{brightness=50}",
             "(set|turn|put) [the] {name} [up] to full [brightness]{brightness=100}",
         ],
@@ -273,8 +274,8 @@ class DeviceControl(Skill):
             "make it {temperature} degrees [in [the] {area}]",
             "(set|bump|turn|bring|put|make) [the] {name} [(up|down)] [(to|on|at)] {temperature} "
             "[degrees]",
-            "(set|bump|turn|bring|put) [the] (heating|heat|temperature|thermostat) [in [the] {area}] "
-            "[(up|down)] (to|on|at) {temperature} [degrees]",
+            "(set|bump|turn|bring|put) [the] (heating|heat|temperature|thermostat) "
+            "[in [the] {area}] [(up|down)] (to|on|at) {temperature} [degrees]",
             "(warm|heat|cool) [the] {area} [(up|down)] to {temperature} [degrees]",
             "(bring|turn|put) it (up|down) to {temperature} degrees",
             "[(i would like|i want|make)] it [(a bit|a little)] (warmer|cooler) [in [the] {area}] "

@@ -15,8 +15,9 @@ _STATE_WORDS = {
 }  # fmt: skip
 # The states each kind can be asked about, to tell apart devices that share words of a name.
 _KIND_STATES = {
-    "lock": ("locked", "unlocked"), "cover": ("open", "closed"), "binary_sensor": ("open", "closed"),
-    "light": ("on", "off"), "switch": ("on", "off"), "fan": ("on", "off"), "climate": ("on", "off"),
+    "lock": ("locked", "unlocked"), "cover": ("open", "closed"),
+    "binary_sensor": ("open", "closed"), "light": ("on", "off"), "switch": ("on", "off"),
+    "fan": ("on", "off"), "climate": ("on", "off"),
 }  # fmt: skip
 _KIND_WORDS = {
     "light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",

@@ -52,6 +52,7 @@ _NOT_DISTINCTIVE = {"the", "of", "and", "room", "s"}
 # Words left out around a contained match that change what it means: a negation, a report of
 # the past, a condition. "If the light is on, turn it off" is not "turn it off".
 _BLOCKERS = NOT_A_REQUEST | {"if", "whether", "unless", "when", "after", "before", "should"}
+_MIN_SPAN_WORDS = 3
 _KIND_WORDS = {
     "light": ("lamps",),
     "switch": ("plug", "plugs", "socket", "sockets", "outlet", "outlets"),
@@ -278,8 +279,9 @@ class RuleMatcher:
 
 
 def _spans(reading: str) -> list[tuple[str, int]]:
-    """Runs of two or more words inside a clause, with how many words each leaves out; runs
-    whose left-out words negate, report or condition them are not offered. A question keeps
+    """Runs of three or more words inside a clause, with how many words each leaves out; runs
+    whose left-out words negate, report or condition them are not offered. Two words are too
+    little to stand for the clause: "help me" is not "help me with my homework". A question keeps
     its opening word: only words after it may be left out ("is the nursery warm enough for
     the baby"), never the question itself ("is it ok to turn on the light")."""
     words = reading.split()
@@ -288,7 +290,7 @@ def _spans(reading: str) -> list[tuple[str, int]]:
     for start in range(last_start + 1):
         if _BLOCKERS.intersection(words[:start]):
             break  # every later start leaves this blocker out too
-        for end in range(len(words), start + 1, -1):
+        for end in range(len(words), start + _MIN_SPAN_WORDS - 1, -1):
             if (start, end) == (0, len(words)) or _BLOCKERS.intersection(words[end:]):
                 continue
             spans.append((" ".join(words[start:end]), len(words) - (end - start)))

@@ -182,7 +182,11 @@ def compile_template(
                 body = pattern.pattern or r".+?"
             return f"(?P<{group}>{body})"
         if isinstance(node, Choice):
-            options = "|".join(render(option) for option in node.options)
+            # Longest alternative first. A looked-up slot takes any words and is checked only
+            # after the regex matched, so "(cut|cut the power to) [the] {name}" must try "cut the
+            # power to" before "cut" leaves "power to the plug" as the name.
+            rendered = sorted((render(option) for option in node.options), key=len, reverse=True)
+            options = "|".join(rendered)
             return f"(?:{options})?" if node.optional else f"(?:{options})"
         parts = [part for part in (render(item) for item in node.items) if part]
         # Words are separated by one space in normalised text; the space is optional so
