@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    # `kill`, systemd and CI stop with SIGTERM: unwind like Ctrl-C, so a private broker or
+    # simulator started by this command is stopped too instead of outliving it.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         settings = load_settings(getattr(args, "config", None))
         return handler(args, settings)
@@ -42,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANNOT_START
     except KeyboardInterrupt:
         return 130
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per option)
