@@ -45,19 +45,21 @@ def _call_json(tool: str, arguments: dict[str, Any], order: list[str]) -> str:
     return json.dumps(ordered, ensure_ascii=False)
 
 
-def _fill_values(tool: Tool, devices: DeviceApi) -> dict[str, Any]:
-    """A plausible value for each parameter, from this home where the parameter is a name."""
+def _fill_values(tool: Tool, devices: DeviceApi, turn: int) -> dict[str, Any]:
+    """A plausible value for each parameter, from this home where the parameter is a name.
+    `turn` rotates through the home's devices and rooms: with the same lamp in every example a
+    small model learns to answer with that lamp."""
     fill: dict[str, Any] = {}
     for info in tool.parameters:
         marker = info.home_choice
         if isinstance(marker, Entities):
             entities = devices.entities(marker.kinds)
             if entities:
-                fill[info.name] = entities[0].name
+                fill[info.name] = entities[turn % len(entities)].name
         elif isinstance(marker, Areas):
             areas = devices.areas()
             if areas:
-                fill[info.name] = areas[0]
+                fill[info.name] = areas[turn % len(areas)]
     return fill
 
 
@@ -85,13 +87,13 @@ def examples(tools: dict[str, Tool], devices: DeviceApi, per_tool: int) -> list[
     pairs: list[tuple[str, str]] = []
     for tool in tools.values():
         order = [info.name for info in tool.parameters]
-        home = _fill_values(tool, devices)
-        fill = {info.name: str(_TYPICAL[info.name]) for info in tool.parameters
-                if info.home_choice is None and info.name in _TYPICAL} | home  # fmt: skip
         made = 0
         for template in tool.info.examples:
             if made >= per_tool:
                 break
+            home = _fill_values(tool, devices, len(pairs))
+            fill = {info.name: str(_TYPICAL[info.name]) for info in tool.parameters
+                    if info.home_choice is None and info.name in _TYPICAL} | home  # fmt: skip
             sentence = example_sentence(template, {k: str(v).lower() for k, v in fill.items()})
             if sentence is None:
                 continue
