@@ -9,23 +9,15 @@ rather than a list of sentences. Requests no skill handles must match no templat
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 import pytest
 
 from assistant.brain.rules import RuleMatcher
 from assistant.config import load_settings
-from assistant.devices.mqtt import Message
 from assistant.devices.registry import DeviceRegistry
 from assistant.skills.runtime import SkillRuntime
-
-
-def discover(
-    registry: DeviceRegistry, component: str, object_id: str, config: dict[str, object]
-) -> None:
-    topic = f"homeassistant/{component}/{object_id}/config"
-    registry.handle_discovery(Message(topic, json.dumps(config).encode(), retain=True))
+from tests.test_rules import discover
 
 
 @pytest.fixture(scope="module")
