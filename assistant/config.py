@@ -118,6 +118,43 @@ class TtsSettings(Section):
     length_scale: float = Field(default=1.0, gt=0.2, lt=5.0, description="Above 1 speaks slower.")
 
 
+class AudioSettings(Section):
+    """The live loop's microphone and speaker (`assistant audio devices` lists them)."""
+
+    input_device: str | int | None = Field(
+        default=None, description="Microphone by name (a part of it) or index; empty: default."
+    )
+    output_device: str | int | None = Field(
+        default=None, description="Speaker by name (a part of it) or index; empty: default."
+    )
+    block_ms: int = Field(
+        default=80, ge=10, le=500, description="Capture block; 80 ms is the wake model's frame."
+    )
+    queue_blocks: int = Field(
+        default=50, ge=4, le=1000, description="Captured blocks kept while busy; then dropped."
+    )
+    output_latency: Literal["low", "high"] | float = Field(
+        default="high", description="PortAudio output latency: low, high, or seconds."
+    )
+    volume: float = Field(default=0.8, ge=0.0, le=1.0, description="Speech and sounds, 0–1.")
+    earcons: bool = Field(default=True, description="Short sounds for wake, done and error.")
+    done_sound_only: bool = Field(
+        default=False, description="A confirmed device command answers with the done sound only."
+    )
+    follow_up_seconds: float = Field(
+        default=6.0, ge=0.0, le=30.0,
+        description="After a question, listen this long for the answer without a wake word.",
+    )  # fmt: skip
+    stall_seconds: float = Field(
+        default=3.0, gt=0.0, le=60.0,
+        description="No microphone audio for this long means it is gone: report and reopen.",
+    )  # fmt: skip
+    echo_tail_seconds: float = Field(
+        default=0.5, ge=0.0, le=5.0,
+        description="After playback, how long the room may still carry the assistant's voice.",
+    )  # fmt: skip
+
+
 class MqttTlsSettings(Section):
     enabled: bool = False
     ca_file: Path | None = Field(default=None, description="CA bundle that signed the broker.")
@@ -241,6 +278,7 @@ class Settings(BaseSettings):
     stt: SttSettings = Field(default_factory=SttSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     tts: TtsSettings = Field(default_factory=TtsSettings)
+    audio: AudioSettings = Field(default_factory=AudioSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     devices: DevicesSettings = Field(default_factory=DevicesSettings)
     understanding: UnderstandingSettings = Field(default_factory=UnderstandingSettings)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.audio.wav import load_for_models, write_wav
-from assistant.brain.understanding import Brain
+from assistant.brain.understanding import Brain, Understanding
 from assistant.errors import AssistantError, AudioError, NoSpeech
 from assistant.events import (
     ActionsTaken,
@@ -68,7 +68,7 @@ class TurnRunner:
         try:
             audio, _ = load_for_models(path)
         except AudioError as error:
-            return self._finish(turn_id, result, started, error=error)
+            return self.finish(turn_id, result, started, error=error)
         result.audio = {"duration_seconds": round(len(audio) / 16_000, 3)}
         frames = frames_from_audio(audio)
         offset_seconds = 0.0
@@ -83,7 +83,7 @@ class TurnRunner:
                         "score": round(wake.best_score, 3),
                     }
                     self.bus.publish(WakeNotDetected(turn_id, wake.best_score, wake.elapsed_ms))
-                    return self._finish(turn_id, result, started)
+                    return self.finish(turn_id, result, started)
                 detection = wake.detection
                 result.wake = {
                     "detected": True,
@@ -123,13 +123,13 @@ class TurnRunner:
             self.bus.publish(Transcript(turn_id, transcript.text, result.timings_ms["stt"]))
             if not transcript.text:
                 raise NoSpeech("speech was detected but nothing intelligible was said")
-            await self._understand(turn_id, result, transcript.text)
+            await self.understand(turn_id, result, transcript.text)
         except AssistantError as error:
             result.response = APOLOGIES.get(error.code, GENERIC_APOLOGY)
             await self._speak(turn_id, result, out_dir, Path(path).stem)
-            return self._finish(turn_id, result, started, error=error)
+            return self.finish(turn_id, result, started, error=error)
         await self._speak(turn_id, result, out_dir, Path(path).stem)
-        return self._finish(turn_id, result, started)
+        return self.finish(turn_id, result, started)
 
     async def from_text(self, text: str) -> TurnResult:
         turn_id = uuid.uuid4().hex[:12]
@@ -137,13 +137,14 @@ class TurnRunner:
         result = TurnResult(input=text, from_audio=False, transcript=text)
         self.bus.publish(TurnStarted(turn_id, text))
         try:
-            await self._understand(turn_id, result, text)
+            await self.understand(turn_id, result, text)
         except AssistantError as error:
             result.response = APOLOGIES.get(error.code, GENERIC_APOLOGY)
-            return self._finish(turn_id, result, started, error=error)
-        return self._finish(turn_id, result, started)
+            return self.finish(turn_id, result, started, error=error)
+        return self.finish(turn_id, result, started)
 
-    async def _understand(self, turn_id: str, result: TurnResult, text: str) -> None:
+    async def understand(self, turn_id: str, result: TurnResult, text: str) -> Understanding:
+        """Understand and act on `text`, filling `result` and publishing the events."""
         started = time.perf_counter()
         understood = await self.brain.understand(text)
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -159,6 +160,7 @@ class TurnRunner:
         )  # fmt: skip
         if understood.actions:
             self.bus.publish(ActionsTaken(turn_id, understood.actions, understood.act_ms))
+        return understood
 
     async def _speak(
         self, turn_id: str, result: TurnResult, out_dir: Path | None, stem: str
@@ -190,7 +192,7 @@ class TurnRunner:
             write_wav(target, np.concatenate(chunks), tts.output_sample_rate_hz)
             result.reply_wav = str(target)
 
-    def _finish(
+    def finish(
         self,
         turn_id: str,
         result: TurnResult,

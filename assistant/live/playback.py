@@ -1,0 +1,131 @@
+"""The speaker: replies and earcons queued as audio, played by the sound card's callback.
+
+Speech is queued sentence by sentence as Piper produces it, so the first sentence plays while
+the next is synthesized. `stop()` empties the queue at once (barge-in). Everything played is
+also kept, briefly and at 16 kHz, as the reference the echo guard compares the microphone with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import threading
+import time
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.audio.resample import resample
+from assistant.config import AudioSettings
+from assistant.live.backend import AudioBackend, Stream, choose_device
+from assistant.live.capture import MODEL_RATE_HZ
+
+log = logging.getLogger(__name__)
+
+_REFERENCE_SECONDS = 4.0
+_MAX_QUEUED_SECONDS = 120.0
+
+
+class Speaker:
+    def __init__(self, backend: AudioBackend, settings: AudioSettings) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.rate_hz = 0
+        self._stream: Stream | None = None
+        self._lock = threading.Lock()
+        self._chunks: collections.deque[npt.NDArray[np.float32]] = collections.deque()
+        self._queued_samples = 0
+        self._reference: collections.deque[npt.NDArray[np.float32]] = collections.deque()
+        self._reference_samples = 0
+        self._last_sound_monotonic = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._drained = asyncio.Event()
+        self._drained.set()
+
+    def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        device = choose_device(self.backend.devices(), self.settings.output_device,
+                               direction="output")  # fmt: skip
+        self.rate_hz = device.default_rate_hz
+        block = max(1, self.rate_hz * 20 // 1000)
+        self._stream = self.backend.open_output(
+            device.index, self.rate_hz, block, self.settings.output_latency, self._fill
+        )
+        self._stream.start()
+        log.info("speaker: %s at %d Hz", device.name, self.rate_hz)
+
+    def close(self) -> None:
+        self.stop()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close()
+
+    @property
+    def playing(self) -> bool:
+        return not self._drained.is_set()
+
+    def recently_played(self, tail_seconds: float) -> bool:
+        """Playing now, or stopped so recently that the room may still carry the sound."""
+        return self.playing or time.monotonic() - self._last_sound_monotonic < tail_seconds
+
+    def play(self, audio: npt.NDArray[np.float32], rate_hz: int) -> None:
+        """Queue audio (any rate) behind what is already playing."""
+        converted = resample(audio.astype(np.float32), rate_hz, self.rate_hz)
+        converted = converted * self.settings.volume
+        with self._lock:
+            if self._queued_samples + len(converted) > _MAX_QUEUED_SECONDS * self.rate_hz:
+                log.warning("playback queue full: dropped %.1f s of audio",
+                            len(converted) / self.rate_hz)  # fmt: skip
+                return
+            self._chunks.append(converted)
+            self._queued_samples += len(converted)
+            self._drained.clear()
+
+    def stop(self) -> None:
+        """Silence now: what is queued is dropped (the person started talking)."""
+        with self._lock:
+            self._chunks.clear()
+            self._queued_samples = 0
+        self._drained.set()
+
+    async def drained(self) -> None:
+        await self._drained.wait()
+
+    def reference(self) -> npt.NDArray[np.float32]:
+        """The last few seconds that were played, at 16 kHz, for the echo guard."""
+        with self._lock:
+            if not self._reference:
+                return np.zeros(0, dtype=np.float32)
+            return np.concatenate(list(self._reference))
+
+    def _fill(self, out: npt.NDArray[np.float32]) -> None:
+        """PortAudio's thread: copy queued audio into the block, silence after it."""
+        needed = len(out)
+        written = 0
+        with self._lock:
+            while written < needed and self._chunks:
+                chunk = self._chunks[0]
+                take = min(needed - written, len(chunk))
+                out[written : written + take, 0] = chunk[:take]
+                written += take
+                if take == len(chunk):
+                    self._chunks.popleft()
+                else:
+                    self._chunks[0] = chunk[take:]
+            self._queued_samples = max(0, self._queued_samples - written)
+            empty = not self._chunks
+        out[written:, 0] = 0.0
+        if written:
+            self._last_sound_monotonic = time.monotonic()
+            self._remember(out[:written, 0].copy())
+        if empty and self._loop is not None and not self._drained.is_set():
+            self._loop.call_soon_threadsafe(self._drained.set)
+
+    def _remember(self, played: npt.NDArray[np.float32]) -> None:
+        at_model_rate = resample(played, self.rate_hz, MODEL_RATE_HZ)
+        with self._lock:
+            self._reference.append(at_model_rate)
+            self._reference_samples += len(at_model_rate)
+            while self._reference_samples > _REFERENCE_SECONDS * MODEL_RATE_HZ:
+                self._reference_samples -= len(self._reference.popleft())
