@@ -117,7 +117,7 @@ class SoundDeviceBackend:
                 default_rate_hz=int(info["default_samplerate"]),
                 is_default_input=index == default_in,
                 is_default_output=index == default_out,
-            )  # fmt: skip
+            )
             for index, info in enumerate(sd.query_devices())
         ]
 
@@ -132,9 +132,13 @@ class SoundDeviceBackend:
 
         try:
             stream: Stream = self._sd.InputStream(
-                device=device, samplerate=rate_hz, channels=channels, dtype="float32",
-                blocksize=block_frames, callback=on_block,
-            )  # fmt: skip
+                device=device,
+                samplerate=rate_hz,
+                channels=channels,
+                dtype="float32",
+                blocksize=block_frames,
+                callback=on_block,
+            )
         except Exception as error:
             raise AudioDeviceError(f"cannot open the microphone: {error}") from error
         return stream
@@ -150,9 +154,14 @@ class SoundDeviceBackend:
 
         try:
             stream: Stream = self._sd.OutputStream(
-                device=device, samplerate=rate_hz, channels=1, dtype="float32",
-                blocksize=block_frames, latency=latency, callback=on_block,
-            )  # fmt: skip
+                device=device,
+                samplerate=rate_hz,
+                channels=1,
+                dtype="float32",
+                blocksize=block_frames,
+                latency=latency,
+                callback=on_block,
+            )
         except Exception as error:
             raise AudioDeviceError(f"cannot open the speaker: {error}") from error
         return stream
