@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 _WINDOW_SECONDS = 1.0
-_MAX_DELAY_SECONDS = 0.6
+_MAX_DELAY_SECONDS = 0.4
 _RATE_HZ = 16_000
 _SILENT_RMS = 1e-3
 
@@ -24,11 +24,14 @@ _SILENT_RMS = 1e-3
 def echo_likeness(microphone: npt.NDArray[np.float32], reference: npt.NDArray[np.float32]) -> float:
     """The best normalised correlation (0–1) of the microphone window with the reference at
     any delay up to `_MAX_DELAY_SECONDS`; 0 when either is silent or too short."""
-    window = microphone[-int(_WINDOW_SECONDS * _RATE_HZ) :].astype(np.float64)
-    span = len(window) + int(_MAX_DELAY_SECONDS * _RATE_HZ)
-    ref = reference[-span:].astype(np.float64)
-    if len(window) < _RATE_HZ // 10 or len(ref) < len(window):
+    # The window must fit in the reference at every delay searched; at the start of playback
+    # there is little reference, so the window is shorter.
+    delay = int(_MAX_DELAY_SECONDS * _RATE_HZ)
+    length = min(int(_WINDOW_SECONDS * _RATE_HZ), len(microphone), len(reference) - delay)
+    if length < _RATE_HZ // 10:
         return 0.0
+    window = microphone[len(microphone) - length :].astype(np.float64)
+    ref = reference[-(length + delay) :].astype(np.float64)
     if np.sqrt(np.mean(window**2)) < _SILENT_RMS or np.sqrt(np.mean(ref**2)) < _SILENT_RMS:
         return 0.0
     size = 1 << int(np.ceil(np.log2(len(ref) + len(window))))

@@ -219,7 +219,6 @@ class LiveAssistant:
             await self._reply(turn_id, result, None)
             self.runner.finish(turn_id, result, started, error=error)
             return False
-        self.stats.turns += 1
         confirmed = bool(result.actions) and all(a.get("confirmed") for a in result.actions)
         if self.settings.audio.done_sound_only and confirmed and not understood.expects_answer:
             self._earcon("done")
@@ -227,6 +226,7 @@ class LiveAssistant:
         else:
             await self._reply(turn_id, result, end_of_speech)
         self.runner.finish(turn_id, result, started)
+        self.stats.turns += 1  # counted once the reply is under way
         return understood.expects_answer
 
     # --- speaking ----------------------------------------------------------------------------

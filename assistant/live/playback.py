@@ -118,9 +118,20 @@ class Speaker:
         out[written:, 0] = 0.0
         if written:
             self._last_sound_monotonic = time.monotonic()
-            self._remember(out[:written, 0].copy())
+        # Silence is remembered too while it matters (between sentences, right after), so
+        # the reference keeps the same timing as what the microphone hears.
+        if written or time.monotonic() - self._last_sound_monotonic < _REFERENCE_SECONDS:
+            self._remember(out[:, 0].copy())
         if empty and self._loop is not None and not self._drained.is_set():
-            self._loop.call_soon_threadsafe(self._drained.set)
+            # Decided again on the loop's thread: a reply queued since this block was filled
+            # must not be reported as finished.
+            self._loop.call_soon_threadsafe(self._set_drained_if_empty)
+
+    def _set_drained_if_empty(self) -> None:
+        with self._lock:
+            empty = not self._chunks
+        if empty:
+            self._drained.set()
 
     def _remember(self, played: npt.NDArray[np.float32]) -> None:
         at_model_rate = resample(played, self.rate_hz, MODEL_RATE_HZ)
