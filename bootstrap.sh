@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Set up everything this project needs on Debian 12 / Raspberry Pi OS, then run it.
 #
-#   ./bootstrap.sh run    install, then run the demo on the embedded defaults
-#   ./bootstrap.sh test   install, then run the whole test suite
+#   ./bootstrap.sh run       install, then run the demo on the embedded defaults
+#   ./bootstrap.sh test      install, then run the whole test suite
+#   ./bootstrap.sh runtime   install only what the service needs: the runtime's system packages
+#                            and the virtual environment without test tools, and no models
+#                            (systemd/install.sh fetches those as the service's own user)
 #
 # Safe to run again: system packages, the virtual environment and the models are only
 # installed when missing or out of date, so a second run rebuilds and refetches nothing.
@@ -11,8 +14,8 @@ set -euo pipefail
 
 mode="${1:-run}"
 case "$mode" in
-  run | test) shift || true ;;
-  *) echo "usage: $0 run|test [arguments for the demo or pytest]" >&2; exit 64 ;;
+  run | test | runtime) shift || true ;;
+  *) echo "usage: $0 run|test|runtime [arguments for the demo or pytest]" >&2; exit 64 ;;
 esac
 
 cd "$(dirname "$(readlink -f "$0")")"
@@ -23,9 +26,13 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 system_packages=(
   python3-venv python3-dev build-essential cmake   # the venv and the llama.cpp build
   libportaudio2                                    # sounddevice
-  mosquitto mosquitto-clients                      # the MQTT broker for the demo and tests
-  espeak-ng sox                                    # varied test speech, noise mixing
 )
+if [[ $mode != runtime ]]; then
+  system_packages+=(
+    mosquitto mosquitto-clients                    # the MQTT broker for the demo and tests
+    espeak-ng sox                                  # varied test speech, noise mixing
+  )
+fi
 missing=()
 for package in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -68,16 +75,26 @@ esac
 
 venv=.venv
 stamp_value="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-$(echo "$cmake_args" | sha256sum | cut -c1-8)"
+project=".[test]"
+if [[ $mode == runtime ]]; then
+  project="."                     # no pytest, mypy, ruff on a production board
+  stamp_value+="-runtime"
+fi
 if [[ ! -x $venv/bin/python ]]; then
   say "creating the virtual environment in $venv"
   "$python" -m venv "$venv"
 fi
 if [[ "$(cat "$venv/.bootstrap-stamp" 2>/dev/null)" != "$stamp_value" ]]; then
   say "installing Python packages (llama.cpp compiles once, ~5 min on 2 cores; pip caches it)"
-  CMAKE_ARGS="$cmake_args" "$venv/bin/python" -m pip install --quiet -c constraints.txt -e ".[test]"
+  CMAKE_ARGS="$cmake_args" "$venv/bin/python" -m pip install --quiet -c constraints.txt -e "$project"
   echo "$stamp_value" > "$venv/.bootstrap-stamp"
 else
   say "Python packages are up to date"
+fi
+
+if [[ $mode == runtime ]]; then
+  say "runtime installed; fetch the models with: $venv/bin/assistant models fetch"
+  exit 0
 fi
 
 # --- models -------------------------------------------------------------------------------

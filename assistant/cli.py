@@ -34,11 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     # `kill`, systemd and CI stop with SIGTERM: unwind like Ctrl-C, so a private broker or
     # simulator started by this command is stopped too instead of outliving it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if args.command == "doctor":  # it loads the configuration itself: a bad one is a finding
+            return _cmd_doctor(args)
+        handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         settings = load_settings(getattr(args, "config", None))
         return handler(args, settings)
     except AssistantError as error:
@@ -147,6 +149,12 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     show = config_commands.add_parser("show", parents=[common], help="print the effective config")
     show.set_defaults(handler=_cmd_config_show)
+
+    doctor = commands.add_parser(
+        "doctor", parents=[common], help="check that this machine can run the assistant"
+    )
+    doctor.add_argument("--json", action="store_true", help="one JSON list of the checks")
+    doctor.add_argument("--deep", action="store_true", help="also load every model (slow)")
     return parser
 
 
@@ -274,8 +282,20 @@ def _print_models(settings: Settings, *, rehash: bool) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant.doctor import run_doctor
+
+    return run_doctor(getattr(args, "config", None), deep=args.deep, as_json=args.json)
+
+
 def _cmd_config_show(args: argparse.Namespace, settings: Settings) -> int:
-    print(json.dumps(settings.model_dump(mode="json"), indent=2))
+    shown = settings.model_dump(mode="json")
+    choice = settings.hardware_choice
+    if choice is not None:
+        # Not settings (not accepted in a config file): what `profile` meant on this machine, so
+        # "auto" is never a mystery. `applied` is null when no profile file was used.
+        shown["hardware"].update(board=choice.board, applied=choice.profile)
+    print(json.dumps(shown, indent=2))
     return 0
 
 

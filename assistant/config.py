@@ -1,18 +1,30 @@
 """The typed settings tree.
 
-Precedence, lowest first: the defaults written here, then a TOML file (`--config`), then
+Precedence, lowest first: the defaults written here, then the board's hardware profile
+(`hardware/profiles/`, chosen by `[hardware] profile`), then a TOML file (`--config`), then
 environment variables `ASSISTANT_<SECTION>__<KEY>`. Every section forbids unknown keys so a
 typo fails at start-up instead of being silently ignored.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,9 +32,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant import hardware
 from assistant.errors import ConfigError
+from assistant.hardware import HardwareChoice
 
 ENV_PREFIX = "ASSISTANT_"
+
+log = logging.getLogger(__name__)
 
 
 def default_state_dir() -> Path:
@@ -39,6 +55,19 @@ def default_model_dir() -> Path:
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class HardwareSettings(Section):
+    profile: str = Field(
+        default=hardware.AUTO,
+        description='Board profile from hardware/profiles/: "auto" picks it from the board, '
+        '"none" applies none. Its values sit above the defaults and below the config file.',
+    )
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, name: str) -> str:
+        return hardware.check_profile_name(name)
 
 
 class ModelsSettings(Section):
@@ -272,6 +301,7 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
+    hardware: HardwareSettings = Field(default_factory=HardwareSettings)
     models: ModelsSettings = Field(default_factory=ModelsSettings)
     wake: WakeSettings = Field(default_factory=WakeSettings)
     vad: VadSettings = Field(default_factory=VadSettings)
@@ -286,11 +316,71 @@ class Settings(BaseSettings):
     skills: SkillsSettings = Field(default_factory=SkillsSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
 
+    # Not a setting: what `hardware.profile` resolved to, recorded by `load_settings`.
+    _hardware: HardwareChoice | None = PrivateAttr(default=None)
+
+    @property
+    def hardware_choice(self) -> HardwareChoice | None:
+        """The board found and the profile applied (None when not built by `load_settings`)."""
+        return self._hardware
+
+
+class _HardwareProfileSource(PydanticBaseSettingsSource):
+    """The board profile, as the source just above the built-in defaults.
+
+    pydantic-settings calls the sources from the highest priority down and hands each the values
+    gathered so far, so `[hardware] profile` is read from the overrides, the environment and the
+    TOML file before this source decides which profile (if any) to return.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.choice: HardwareChoice | None = None
+        self.values: dict[str, Any] = {}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ returns the whole profile at once
+
+    def __call__(self) -> dict[str, Any]:
+        requested = _requested_profile(self.current_state.get("hardware"))
+        try:
+            hardware.check_profile_name(requested)
+        except (TypeError, ValueError):
+            return {}  # HardwareSettings' validator reports it, naming the key and the choices
+        self.choice = hardware.resolve_profile(requested)
+        if self.choice.profile is not None:
+            profile = hardware.load_profile(self.choice.profile)
+            self.values = self._known_sections(self.choice.profile, profile)
+        return self.values
+
+    def _known_sections(self, name: str, profile: dict[str, Any]) -> dict[str, Any]:
+        # A profile may be ahead of the code (written for a section a later version adds): skip
+        # such sections instead of refusing to start. Keys inside known sections stay strict.
+        sections = set(self.settings_cls.model_fields) - {"hardware"}
+        for skipped in sorted(set(profile) - sections):
+            log.info(
+                "hardware profile %s: [%s] is not a settings section here; ignored", name, skipped
+            )
+        return {key: value for key, value in profile.items() if key in sections}
+
+
+def _requested_profile(section: object) -> Any:
+    """`hardware.profile` as the higher sources gave it: a dict, a model or nothing."""
+    if isinstance(section, HardwareSettings):
+        return section.profile
+    if isinstance(section, Mapping):
+        return section.get("profile", hardware.AUTO)
+    return hardware.AUTO
+
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read defaults, then the TOML file, then the environment; fail naming key and value."""
+    """Read defaults, the hardware profile, the TOML file, then the environment.
+
+    Keyword overrides (tests, programs) beat everything. Fails naming key, value and source.
+    """
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"config file {config_file} does not exist")
+    profile = _HardwareProfileSource(Settings)
 
     class _FromFile(Settings):
         @classmethod
@@ -302,28 +392,54 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             dotenv_settings: PydanticBaseSettingsSource,
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
+            # Highest priority first; the built-in defaults come after the last one.
             sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
             if config_file is not None:
                 sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+            sources.append(profile)
             return tuple(sources)
 
     try:
         loaded = _FromFile(**overrides)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error)) from None
+        from_profile = None
+        if profile.choice is not None and profile.choice.profile is not None:
+            from_profile = (profile.choice.profile, profile.values)
+        raise ConfigError(describe_validation_error(error, from_profile)) from None
     except ValueError as error:  # e.g. TOML syntax errors surface as ValueError subclasses
         raise ConfigError(f"config file {config_file}: {error}") from None
-    return Settings.model_validate(loaded.model_dump())
+    settings = Settings.model_validate(loaded.model_dump())
+    settings._hardware = profile.choice
+    return settings
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    """One line per problem: `section.key = value: what is allowed`."""
+def describe_validation_error(
+    error: ValidationError, profile: tuple[str, Mapping[str, Any]] | None = None
+) -> str:
+    """One line per problem: `section.key = value: what is allowed (where it was set)`.
+
+    `profile` is the applied hardware profile's name and values: a problem whose value came
+    from it names the profile file rather than the TOML file and the environment.
+    """
     lines = []
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"])
         given = problem.get("input")
         env_name = ENV_PREFIX + "__".join(str(part).upper() for part in problem["loc"])
-        lines.append(
-            f"config {key} = {given!r}: {problem['msg']} (set in the TOML file or {env_name})"
-        )
+        where = f"set in the TOML file or {env_name}"
+        if profile is not None and _lookup(profile[1], problem["loc"]) == given:
+            where = f"from hardware profile {hardware.profiles_dir() / profile[0]}.toml"
+        lines.append(f"config {key} = {given!r}: {problem['msg']} ({where})")
     return "invalid configuration: " + "; ".join(lines)
+
+
+_MISSING = object()
+
+
+def _lookup(values: Mapping[str, Any], path: Sequence[int | str]) -> Any:
+    found: Any = values
+    for part in path:
+        if not isinstance(found, Mapping) or part not in found:
+            return _MISSING
+        found = found[part]
+    return found

@@ -17,10 +17,15 @@ from .conftest import assistant_command, clean_env
 
 @pytest.fixture(autouse=True)
 def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test starts from the defaults, whatever the developer's shell exports."""
+    """Every test starts from the defaults, whatever the developer's shell exports.
+
+    No hardware profile either, so the defaults are the same on every board (profiles and
+    their precedence are tested in test_hardware.py).
+    """
     for key in list(os.environ):
         if key.startswith("ASSISTANT_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("ASSISTANT_HARDWARE__PROFILE", "none")
 
 
 def write_toml(tmp_path: Path, text: str) -> Path:

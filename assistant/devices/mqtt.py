@@ -55,6 +55,30 @@ def default_client_id(settings: MqttSettings, role: str = "") -> str:
     return f"{base}-{role}" if role else base
 
 
+def new_paho_client(settings: MqttSettings, client_id: str) -> paho.Client:
+    """A paho client with the configured credentials and TLS (MQTT 3.1.1, clean session).
+
+    Shared with `assistant doctor`, so its connection test is the connection the runtime makes.
+    """
+    client = paho.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=paho.MQTTv311,
+        clean_session=True,
+    )
+    if settings.username:
+        password = settings.password.get_secret_value() if settings.password else None
+        client.username_pw_set(settings.username, password)
+    if settings.tls.enabled:
+        client.tls_set(
+            ca_certs=str(settings.tls.ca_file) if settings.tls.ca_file else None,
+            certfile=str(settings.tls.cert_file) if settings.tls.cert_file else None,
+            keyfile=str(settings.tls.key_file) if settings.tls.key_file else None,
+        )
+        client.tls_insecure_set(settings.tls.insecure)
+    return client
+
+
 class MqttConnection:
     """One logical connection to the broker that survives reconnects."""
 
@@ -252,25 +276,9 @@ class MqttConnection:
         self._last_error = message
 
     def _new_client(self) -> tuple[paho.Client, int]:
-        settings = self.settings
         self._generations_made += 1
         generation = self._generations_made
-        client = paho.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
-            protocol=paho.MQTTv311,
-            clean_session=True,
-        )
-        if settings.username:
-            password = settings.password.get_secret_value() if settings.password else None
-            client.username_pw_set(settings.username, password)
-        if settings.tls.enabled:
-            client.tls_set(
-                ca_certs=str(settings.tls.ca_file) if settings.tls.ca_file else None,
-                certfile=str(settings.tls.cert_file) if settings.tls.cert_file else None,
-                keyfile=str(settings.tls.key_file) if settings.tls.key_file else None,
-            )
-            client.tls_insecure_set(settings.tls.insecure)
+        client = new_paho_client(self.settings, self.client_id)
         if self.status_topic:
             client.will_set(self.status_topic, "offline", qos=1, retain=True)
         client.user_data_set(generation)
