@@ -145,6 +145,23 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
     schema = tool_commands.add_parser("schema", parents=[common], help="every tool's JSON schema")
     schema.set_defaults(handler=_cmd_tools_schema)
 
+    live = commands.add_parser(
+        "run", parents=[common], help="the voice assistant: listen, understand, act, reply"
+    )
+    live.set_defaults(handler=_cmd_run)
+    bench = commands.add_parser(
+        "bench", parents=[common], help="time the live loop on spoken commands, stage by stage"
+    )
+    bench.add_argument("--turns", type=int, default=20, help="how many spoken commands")
+    bench.set_defaults(handler=_cmd_bench)
+    audio = commands.add_parser("audio", parents=[common], help="sound cards")
+    audio_commands = audio.add_subparsers(dest="audio_command", required=True)
+    audio_devices = audio_commands.add_parser(
+        "devices", parents=[common], help="microphones and speakers, by index and name"
+    )
+    audio_devices.add_argument("--json", action="store_true", help="as a JSON list")
+    audio_devices.set_defaults(handler=_cmd_audio_devices)
+
     config = commands.add_parser("config", parents=[common], help="configuration")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     show = config_commands.add_parser("show", parents=[common], help="print the effective config")
@@ -156,6 +173,24 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
     doctor.add_argument("--json", action="store_true", help="one JSON list of the checks")
     doctor.add_argument("--deep", action="store_true", help="also load every model (slow)")
     return parser
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_live import run_live
+
+    return run_live(settings)
+
+
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.bench import run_bench
+
+    return asyncio.run(run_bench(settings, args.turns))
+
+
+def _cmd_audio_devices(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli_live import run_audio_devices
+
+    return run_audio_devices(as_json=args.json)
 
 
 def _cmd_once(args: argparse.Namespace, settings: Settings) -> int:

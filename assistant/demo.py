@@ -72,7 +72,7 @@ def _narrate(event: Event) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _devices(settings: Settings) -> AsyncIterator[DeviceHome]:
+async def demo_home(settings: Settings) -> AsyncIterator[DeviceHome]:
     """The configured broker, or a private one with the simulated home on it."""
     async with contextlib.AsyncExitStack() as stack:
         if settings.mqtt.host:
@@ -106,7 +106,7 @@ def _show(label: str, entities: list[Entity]) -> None:
 
 
 async def run_demo(settings: Settings, out_dir: Path) -> int:
-    async with _devices(settings) as home:
+    async with demo_home(settings) as home:
         bus = EventBus()
         async with assemble(settings, engines=_ENGINES, home=home, bus=bus) as assembled:
             print("Models loaded (embedded defaults):")

@@ -20,9 +20,9 @@ from assistant.devices.broker import PrivateBroker
 from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.events import Event, WakeDetected
 from assistant.live.loop import LiveAssistant
+from assistant.live.virtual_card import VirtualSoundCard
 from assistant.pipeline.assembly import Assembled, assemble
 from tests.conftest import Speech
-from tests.fake_audio import FakeSoundCard
 
 pytestmark = pytest.mark.models
 
@@ -72,7 +72,7 @@ async def until(condition: Callable[[], bool], timeout_seconds: float, what: str
 
 
 class Running:
-    def __init__(self, assistant: LiveAssistant, card: FakeSoundCard) -> None:
+    def __init__(self, assistant: LiveAssistant, card: VirtualSoundCard) -> None:
         self.assistant, self.card = assistant, card
         self.events: list[Event] = []
 
@@ -85,7 +85,7 @@ async def live(
     home: tuple[Assembled, Simulator, Settings],
 ) -> AsyncIterator[Running]:
     assembled, simulator, settings = home
-    card = FakeSoundCard()
+    card = VirtualSoundCard()
     assistant = LiveAssistant(assembled, settings, card)
     running = Running(assistant, card)
     unsubscribe = assembled.runner.bus.subscribe(running.events.append)
@@ -236,7 +236,7 @@ async def test_readiness_and_watchdog_pings_reach_systemd(
     with pytest.MonkeyPatch.context() as patch:
         for key, value in environment.items():
             patch.setenv(key, value)
-        assistant = LiveAssistant(assembled, settings, FakeSoundCard(), notify)
+        assistant = LiveAssistant(assembled, settings, VirtualSoundCard(), notify)
         stop = asyncio.Event()
         task = asyncio.create_task(assistant.run(stop))
         await asyncio.sleep(2.0)

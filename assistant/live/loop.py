@@ -16,13 +16,16 @@ watchdog only while the listening task is making progress.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+
+import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, NoSpeech
@@ -61,8 +64,11 @@ class LiveStats:
     barge_ins: int = 0
     announcements: int = 0
     microphone_losses: int = 0
-    latencies_ms: list[float] = field(default_factory=list)
-    """From the end of speech (as the microphone delivered it) to the first reply sample."""
+    latencies_ms: collections.deque[float] = field(
+        default_factory=lambda: collections.deque(maxlen=1000)
+    )
+    """From the end of speech (as the microphone delivered it) to the first reply sample; the
+    last thousand turns, so a long run does not grow."""
 
 
 class LiveAssistant:
@@ -89,18 +95,20 @@ class LiveAssistant:
     # --- running -----------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Until `stop` is set (or forever). Opens the audio devices, waits for a microphone
-        that is missing at start-up, and tells systemd it is ready once it listens."""
+        """Until `stop` is set (or forever). Ready for systemd once the models are loaded and
+        warm; a microphone or speaker missing at start-up is waited for, not fatal."""
         stop = stop or asyncio.Event()
-        self.speaker.open()
-        await self._open_microphone(stop)
+        await self._warm()
+        if self.notifier is not None:
+            self.notifier.ready("models loaded; opening audio")
+        await self._open_until(stop, self.speaker.open, "speaker")
+        await self._open_until(stop, self.microphone.open, "microphone")
         tasks = [
             asyncio.create_task(self._listen(), name="listen"),
             asyncio.create_task(self._announce(), name="announce"),
             asyncio.create_task(self._supervise(stop), name="supervise"),
         ]
-        if self.notifier is not None:
-            self.notifier.ready(f"listening on {self.microphone.device_name}")
+        self._report(f"listening on {self.microphone.device_name}")
         try:
             await stop.wait()
         finally:
@@ -112,14 +120,21 @@ class LiveAssistant:
             self.microphone.close()
             self.speaker.close()
 
-    async def _open_microphone(self, stop: asyncio.Event) -> None:
+    async def _warm(self) -> None:
+        """One pass through transcription and synthesis: their first call is about twice as
+        slow (allocations, caches), and that should not be the first person's wait."""
+        silence = np.zeros(MODEL_RATE_HZ, dtype=np.float32)
+        await self.engines.run("stt", self.engines.stt.transcribe, silence)
+        await self.engines.run("tts", self.engines.tts.speak_all, "Ready.")
+
+    async def _open_until(self, stop: asyncio.Event, opener: Callable[[], None], what: str) -> None:
         while not stop.is_set():
             try:
-                self.microphone.open()
+                opener()
                 return
             except AudioDeviceError as error:
                 log.error("%s; trying again in %.0f s", error.message, _REOPEN_SECONDS)
-                self._report(f"no microphone: {error.message}")
+                self._report(f"no {what}: {error.message}")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), _REOPEN_SECONDS)
 

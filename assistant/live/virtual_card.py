@@ -1,13 +1,15 @@
-"""A sound card for tests: real-time callbacks fed from WAV audio, playback recorded.
+"""A virtual sound card: real-time callbacks fed from audio, playback recorded.
 
-It implements the same `AudioBackend` as PortAudio, so the live loop runs its real code path:
-PortAudio-style threads call the capture callback every block with what the "room" holds (the
-audio a test says, plus, optionally, what the speaker played a moment ago), and call the
-playback callback every block, recording what reached the "speaker".
+It implements the same `AudioBackend` as PortAudio, so the live loop runs its real code path
+for the tests and for `assistant bench`: threads call the capture callback every block, in
+real time, with what the "room" holds (audio someone "says", plus, optionally, what the
+speaker played a moment ago), and call the playback callback every block, recording what
+reached the "speaker".
 """
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 from collections.abc import Callable
@@ -45,7 +47,7 @@ class _Clocked:
             self._stop.wait(max(0.0, next_at - time.monotonic()))
 
 
-class FakeSoundCard:
+class VirtualSoundCard:
     def __init__(self, input_rate_hz: int = 48_000, output_rate_hz: int = 44_100) -> None:
         self.input_rate_hz, self.output_rate_hz = input_rate_hz, output_rate_hz
         self.microphone_present = True
@@ -59,16 +61,41 @@ class FakeSoundCard:
         self._lock = threading.Lock()
         self._room = np.zeros(0, dtype=np.float32)
         self._echo = np.zeros(0, dtype=np.float32)
-        self.played: list[tuple[float, Audio]] = []
-        """(monotonic time, block) for every playback block, silence included."""
+        self.played: collections.deque[tuple[float, Audio]] = collections.deque(maxlen=6000)
+        """(monotonic time, block) for every playback block, silence included (the last two
+        minutes or so: bounded, for long benchmark runs)."""
+        self._said_samples = 0
+        self._delivered_samples = 0
+        self._deliveries: collections.deque[tuple[float, int]] = collections.deque(maxlen=6000)
 
     # --- what a test does --------------------------------------------------------------------
 
-    def say(self, audio: Audio, rate_hz: int) -> None:
-        """Someone speaks: the audio is heard from the next capture block on."""
+    def say(self, audio: Audio, rate_hz: int) -> float:
+        """Someone speaks: the audio is heard after what is already being said. Returns its
+        start as a position in seconds of everything ever said (see `delivered_at`)."""
         converted = resample(audio.astype(np.float32), rate_hz, self.input_rate_hz)
         with self._lock:
+            # Silence already delivered does not delay this: it starts at the next block.
+            self._said_samples = max(self._said_samples, self._delivered_samples)
+            start = self._said_samples
             self._room = np.concatenate([self._room, converted])
+            self._said_samples += len(converted)
+        return start / self.input_rate_hz
+
+    def delivered_at(self, position_seconds: float) -> float | None:
+        """When the microphone callback received the sample at that position (monotonic)."""
+        wanted = position_seconds * self.input_rate_hz
+        for at, delivered in list(self._deliveries):
+            if delivered >= wanted:
+                return at
+        return None
+
+    def first_sound_after(self, since_monotonic: float) -> float | None:
+        """When the speaker first played something audible after that moment."""
+        for at, block in list(self.played):
+            if at > since_monotonic and np.abs(block).max() > 1e-3:
+                return at
+        return None
 
     def heard_since(self, since_monotonic: float) -> Audio:
         """What reached the speaker since then, at the output rate."""
@@ -107,6 +134,10 @@ class FakeSoundCard:
                 take = min(block_frames, len(self._room))
                 block[:take] = self._room[:take]
                 self._room = self._room[take:]
+                self._delivered_samples += take if take else 0
+                if take < block_frames:  # silence after the speech counts as time passing
+                    self._delivered_samples = max(self._delivered_samples, self._said_samples)
+                self._deliveries.append((time.monotonic(), self._delivered_samples))
                 echo = min(block_frames, len(self._echo))
                 block[:echo] += self.loopback_gain * self._echo[:echo]
                 self._echo = self._echo[echo:]
