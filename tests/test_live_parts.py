@@ -1,0 +1,80 @@
+"""The live loop's parts on their own: no models, no sound card."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.audio.resample import resample
+from assistant.audio.stream_resample import StreamResampler
+from assistant.live.backend import AudioDeviceError, DeviceInfo, choose_device
+from assistant.live.earcons import EARCONS, RATE_HZ, earcon
+from assistant.live.echo import EchoGuard, echo_likeness
+
+RNG = np.random.default_rng(3)
+
+
+@pytest.mark.parametrize("rate_hz", [8_000, 16_000, 22_050, 44_100, 48_000])
+def test_block_by_block_resampling_equals_resampling_the_whole(rate_hz: int) -> None:
+    t = np.arange(2 * rate_hz) / rate_hz
+    signal = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    stream = StreamResampler(rate_hz, 16_000)
+    block = rate_hz * 80 // 1000
+    pieces = [stream.process(signal[i : i + block]) for i in range(0, len(signal), block)]
+    streamed = np.concatenate(pieces)
+    whole = resample(signal, rate_hz, 16_000)
+    # Everything but the last few milliseconds (held back for the filter) is out, and exact.
+    assert len(whole) - 40 <= len(streamed) <= len(whole)
+    assert np.max(np.abs(streamed - whole[: len(streamed)])) < 1e-5
+
+
+def test_echo_is_recognised_at_a_delay_and_a_person_talking_over_it_is_not() -> None:
+    played = (RNG.standard_normal(3 * 16_000) * 0.1).astype(np.float32)
+    delay = 3_200  # 200 ms from speaker to microphone
+    echo = 0.4 * np.concatenate([np.zeros(delay, dtype=np.float32), played])[: len(played)]
+    assert echo_likeness(echo[-16_000:], played) > 0.95
+    person = (RNG.standard_normal(16_000) * 0.1).astype(np.float32)
+    assert echo_likeness(person, played) < 0.1
+    assert echo_likeness(echo[-16_000:] + 2 * person, played) < 0.5
+    assert echo_likeness(np.zeros(16_000, dtype=np.float32), played) == 0.0
+
+
+def test_the_guard_mutes_echo_frames_only() -> None:
+    played = (RNG.standard_normal(3 * 16_000) * 0.1).astype(np.float32)
+    heard = 0.5 * np.concatenate([np.zeros(1_600, dtype=np.float32), played])[: len(played)]
+    pcm = (heard * 32767).astype(np.int16)
+    guard = EchoGuard()
+    frames = [pcm[start : start + 1_280] for start in range(len(pcm) - 16_000, len(pcm), 1_280)]
+    filtered = [guard.filter(frame, played) for frame in frames]
+    assert not filtered[-1].any() and guard.muted_frames >= len(frames) // 2
+    speech = (RNG.standard_normal(1_280) * 0.3 * 32767).astype(np.int16)
+    assert guard.filter(speech, None) is speech
+
+
+DEVICES = [
+    DeviceInfo(0, "HDA Intel PCH: ALC3246 Analog", 2, 2, 44_100, True, True),
+    DeviceInfo(1, "Jabra SPEAK 410 USB", 1, 2, 48_000),
+    DeviceInfo(2, "seeed-2mic-voicecard", 2, 2, 48_000),
+]
+
+
+def test_devices_are_chosen_by_index_name_or_default() -> None:
+    assert choose_device(DEVICES, None, direction="input").index == 0
+    assert choose_device(DEVICES, "jabra", direction="input").index == 1
+    assert choose_device(DEVICES, 2, direction="output").index == 2
+    assert choose_device(DEVICES, "2", direction="input").index == 2
+    with pytest.raises(AudioDeviceError, match="no input device 'respeaker'"):
+        choose_device(DEVICES, "respeaker", direction="input")
+    with pytest.raises(AudioDeviceError, match="fits several"):
+        choose_device(DEVICES, "a", direction="input")
+    with pytest.raises(AudioDeviceError, match="audio group"):
+        choose_device([], None, direction="input")
+
+
+def test_earcons_are_short_soft_edged_and_distinct() -> None:
+    sounds = {name: earcon(name) for name in EARCONS}
+    for sound in sounds.values():
+        assert 0.1 < len(sound) / RATE_HZ < 0.6
+        assert abs(sound[0]) < 0.01 and abs(sound[-1]) < 0.01  # no click at either end
+        assert 0.4 < np.abs(sound).max() <= 0.5
+    assert len({len(sound) for sound in sounds.values()}) == len(sounds)
