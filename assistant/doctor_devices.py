@@ -18,6 +18,12 @@ from typing import Any
 
 from assistant.config import MqttSettings, Settings
 from assistant.doctor import Check, current_user
+from assistant.live.backend import (
+    AudioDeviceError,
+    DeviceInfo,
+    SoundDeviceBackend,
+    choose_device,
+)
 
 MQTT_TIMEOUT_SECONDS = 3.0
 _SND = Path("/dev/snd")
@@ -122,85 +128,57 @@ def _mqtt_session(settings: MqttSettings, timeout_seconds: float) -> str | None:
 
 
 def check_audio(settings: Settings, *, service_active: bool) -> list[Check]:
-    # Read with defaults: [audio] arrives with the live loop; before it, the default devices.
-    audio = getattr(settings, "audio", None)
-    wanted_input = getattr(audio, "input_device", None)
-    wanted_output = getattr(audio, "output_device", None)
     try:
-        import sounddevice
-    except Exception as error:  # OSError without PortAudio, PortAudioError when it cannot start
+        backend = SoundDeviceBackend()
+        devices = backend.devices()
+    except Exception as error:  # no PortAudio library, or PortAudio cannot start
         fix = "install PortAudio: sudo apt-get install libportaudio2"
         return [
             Check("microphone", "fail", f"PortAudio is not usable: {error}", fix),
             Check("speaker", "fail", f"PortAudio is not usable: {error}", fix),
         ]
-    devices = [dict(info) for info in sounddevice.query_devices()]
-    default_input, default_output = sounddevice.default.device
     return [
-        _check_device(
-            sounddevice,
-            devices,
-            "input",
-            wanted_input,
-            default_index=default_input,
-            service_active=service_active,
-        ),
-        _check_device(
-            sounddevice,
-            devices,
-            "output",
-            wanted_output,
-            default_index=default_output,
-            service_active=service_active,
-        ),
+        _check_device(backend, devices, "input", settings.audio.input_device, service_active),
+        _check_device(backend, devices, "output", settings.audio.output_device, service_active),
     ]
 
 
 def _check_device(
-    sd: Any,
-    devices: list[dict[str, Any]],
+    backend: SoundDeviceBackend,
+    devices: list[DeviceInfo],
     direction: str,
     wanted: str | int | None,
-    *,
-    default_index: int,
     service_active: bool,
 ) -> Check:
+    """The device the live loop would choose (the same rules), opened once at its own rate."""
     name = "microphone" if direction == "input" else "speaker"
     setting = f"[audio] {direction}_device"
-    usable = [(i, d) for i, d in enumerate(devices) if d[f"max_{direction}_channels"] > 0]
-    if not usable:
+    if not any((d.input_channels if direction == "input" else d.output_channels) for d in devices):
         return _no_device(name, direction)
-    listed = ", ".join(f"{i}: {d['name']}" for i, d in usable)
-    if wanted is None or wanted == "":
-        chosen = [(i, d) for i, d in usable if i == default_index] or usable[:1]
-    elif isinstance(wanted, int) or str(wanted).isdigit():
-        chosen = [(i, d) for i, d in usable if i == int(wanted)]
-    else:
-        chosen = [(i, d) for i, d in usable if str(wanted).casefold() in d["name"].casefold()]
-    if len(chosen) != 1:
-        found = "fits several" if chosen else "is not there"
-        return Check(
-            name,
-            "fail",
-            f"{setting} = {wanted!r} {found}; there are {listed}",
-            f"set {setting} to one of these indexes or a part of its name",
-        )
-    index, device = chosen[0]
-    rate_hz = int(device["default_samplerate"])
-    stream_type = sd.InputStream if direction == "input" else sd.OutputStream
     try:
-        stream_type(device=index, samplerate=rate_hz, channels=1, dtype="float32").close()
-    except Exception as error:  # PortAudioError, or ValueError for an unsupported setting
-        busy = any(word in str(error).lower() for word in ("busy", "unavailable"))
+        device = choose_device(devices, wanted, direction=direction)
+    except AudioDeviceError as error:
+        return Check(name, "fail", f"{setting}: {error.message}",
+                     f"set {setting} to one of these indexes or a part of its name")  # fmt: skip
+    rate_hz = device.default_rate_hz
+    try:
+        if direction == "input":
+            stream = backend.open_input(device.index, rate_hz, 1, rate_hz // 10, lambda _: None)
+        else:
+            stream = backend.open_output(device.index, rate_hz, rate_hz // 10, "high",
+                                         lambda _: None)  # fmt: skip
+        stream.close()
+    except AudioDeviceError as error:
+        busy = any(word in error.message.lower() for word in ("busy", "unavailable"))
         if busy and service_active:
-            return Check(name, "info", f"{device['name']!r} is in use by the running service")
+            return Check(name, "info", f"{device.name!r} is in use by the running service")
         return Check(
             name,
             "fail",
-            f"{device['name']!r} cannot be opened at {rate_hz} Hz: {error}",
+            f"{device.name!r} cannot be opened at {rate_hz} Hz: {error.message}",
             f"stop whatever holds it (`fuser -v /dev/snd/*`), or choose another with {setting}",
         )
-    return Check(name, "ok", f"{device['name']!r} (#{index}) opens at {rate_hz} Hz, mono")
+    return Check(name, "ok", f"{device.name!r} (#{device.index}) opens at {rate_hz} Hz, mono")
 
 
 def _no_device(name: str, direction: str) -> Check:

@@ -135,6 +135,10 @@ class LiveAssistant:
             except AudioDeviceError as error:
                 log.error("%s; trying again in %.0f s", error.message, _REOPEN_SECONDS)
                 self._report(f"no {what}: {error.message}")
+                if self.notifier is not None:
+                    # Waiting for a device is not a hang: a board booted without its
+                    # microphone must not be restarted by the watchdog every half minute.
+                    self.notifier.watchdog_ping()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), _REOPEN_SECONDS)
 

@@ -1,0 +1,431 @@
+"""Running as a systemd service: sd_notify, the unit, the install scripts and `assistant doctor`.
+
+sd_notify is tested against a real AF_UNIX datagram socket, the unit with the real
+systemd-analyze, the scripts by their dry runs with every command that could change the system
+replaced by a recorder, and the doctor as a subprocess against a real Mosquitto. This machine
+runs no systemd, so the doctor's reading of a unit's state is tested with a stand-in systemctl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tomllib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.devices.broker import PrivateBroker, free_loopback_port
+from assistant.service import notify
+
+from .conftest import assistant_command, clean_env
+
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEMD = ROOT / "systemd"
+UNIT = SYSTEMD / "assistant.service"
+
+
+def run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, check=False, **options
+    )
+
+
+# --- sd_notify --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[socket.socket]:
+    """What systemd listens on: an AF_UNIX datagram socket, named by $NOTIFY_SOCKET."""
+    path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        server.settimeout(5)
+        monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+        yield server
+
+
+def received(server: socket.socket) -> list[str]:
+    return server.recv(4096).decode().split("\n")
+
+
+def test_ready_status_watchdog_and_stopping_reach_the_socket(notify_socket: socket.socket) -> None:
+    assert notify.ready("listening on USB microphone")
+    assert received(notify_socket) == ["READY=1", "STATUS=listening on USB microphone"]
+    assert notify.status("thinking")
+    assert received(notify_socket) == ["STATUS=thinking"]
+    assert notify.watchdog_ping()
+    assert received(notify_socket) == ["WATCHDOG=1"]
+    assert notify.stopping()
+    assert received(notify_socket) == ["STOPPING=1", "STATUS=Stopping"]
+
+
+def test_a_status_cannot_smuggle_in_another_field(notify_socket: socket.socket) -> None:
+    assert notify.status("heard: hello\nWATCHDOG=1")
+    assert received(notify_socket) == ["STATUS=heard: hello WATCHDOG=1"]
+    with pytest.raises(ValueError, match="single KEY=VALUE"):
+        notify.notify("STATUS=a\nREADY=1")
+
+
+def test_abstract_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    name = f"assistant-test-{uuid.uuid4().hex}"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind("\0" + name)
+        server.settimeout(5)
+        monkeypatch.setenv("NOTIFY_SOCKET", "@" + name)
+        assert notify.ready("ok")
+        assert received(server) == ["READY=1", "STATUS=ok"]
+
+
+def test_a_child_process_notifies_like_the_service_would(notify_socket: socket.socket) -> None:
+    code = "import sys; from assistant.service import notify; sys.exit(not notify.ready('up'))"
+    assert run([sys.executable, "-c", code], env=dict(os.environ)).returncode == 0
+    assert received(notify_socket) == ["READY=1", "STATUS=up"]
+
+
+def test_outside_systemd_every_call_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    assert not notify.ready("x")
+    assert not notify.status("x")
+    assert not notify.watchdog_ping()
+    assert not notify.stopping()
+
+
+def test_a_socket_nobody_listens_on_returns_false(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "gone.sock"))
+    assert not notify.watchdog_ping()
+
+
+@pytest.mark.parametrize(
+    ("usec", "pid", "expected"),
+    [
+        ("30000000", None, 30.0),
+        ("30000000", "self", 30.0),
+        ("30000000", "other", None),  # inherited from a parent: not ours to ping
+        ("0", None, None),
+        ("soon", None, None),
+        (None, None, None),
+    ],
+)
+def test_watchdog_interval(
+    monkeypatch: pytest.MonkeyPatch, usec: str | None, pid: str | None, expected: float | None
+) -> None:
+    for name, value in (("WATCHDOG_USEC", usec), ("WATCHDOG_PID", pid)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            given = {"self": str(os.getpid()), "other": str(os.getpid() + 1)}.get(value, value)
+            monkeypatch.setenv(name, given)
+    assert notify.watchdog_interval_seconds() == expected
+
+
+# --- the unit ---------------------------------------------------------------------------------
+
+needs_systemd_analyze = pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed"
+)
+
+
+def unit_settings() -> dict[str, list[str]]:
+    settings: dict[str, list[str]] = {}
+    for line in UNIT.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+@needs_systemd_analyze
+def test_unit_verifies(tmp_path: Path) -> None:
+    # verify insists that ExecStart's binary exists, and /opt/assistant is not installed here:
+    # the unmodified unit fails on exactly that and nothing else, a copy running /bin/true passes.
+    as_is = run(["systemd-analyze", "verify", str(UNIT)])
+    complaints = [line for line in as_is.stderr.splitlines() if line.strip()]
+    if Path("/opt/assistant/.venv/bin/assistant").exists():
+        assert as_is.returncode == 0, as_is.stderr
+    else:
+        assert len(complaints) == 1, as_is.stderr
+        assert "/opt/assistant/.venv/bin/assistant is not executable" in complaints[0]
+    copy = tmp_path / "assistant.service"
+    copy.write_text(re.sub(r"(?m)^ExecStart=.*$", "ExecStart=/bin/true", UNIT.read_text()))
+    result = run(["systemd-analyze", "verify", str(copy)])
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+
+
+@needs_systemd_analyze
+def test_exposure_score_is_at_most_the_documented_one() -> None:
+    readme = (SYSTEMD / "README.md").read_text()
+    documented = re.search(r"Overall exposure level: \*\*([\d.]+)\*\*", readme)
+    assert documented is not None
+    result = run(["systemd-analyze", "security", "--offline=yes", "--no-pager", str(UNIT)])
+    output = result.stdout + result.stderr
+    score = re.search(r"Overall exposure level for assistant\.service: ([\d.]+)", output)
+    assert score is not None, output
+    assert float(score[1]) <= float(documented[1])
+    # Every exposure that remains is explained in the README's table.
+    remaining = re.findall(r"^✗ (\S+)", output, re.MULTILINE)
+    assert remaining, output
+    for setting in remaining:
+        as_in_table = setting.replace("|", "\\|").split("/")[0]  # a table escapes its pipes
+        assert f"`{as_in_table}`" in readme, setting
+
+
+def test_unit_is_hardened_as_intended() -> None:
+    unit = unit_settings()
+    assert unit["Type"] == ["notify"]
+    assert unit["NotifyAccess"] == ["main"]
+    assert unit["WatchdogSec"] == ["30"]
+    assert unit["Restart"] == ["on-failure"]
+    assert unit["User"] == ["assistant"] and unit["SupplementaryGroups"] == ["audio"]
+    assert unit["CapabilityBoundingSet"] == [""]
+    assert unit["DeviceAllow"] == ["char-alsa rw"] and unit["DevicePolicy"] == ["closed"]
+    assert unit["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]
+    assert "HF_HUB_OFFLINE=1" in unit["Environment"]
+
+
+def test_paths_agree_across_unit_scripts_and_example_config() -> None:
+    unit = unit_settings()
+    lib = dict(re.findall(r"(?m)^(\w+)=(\S+)$", (SYSTEMD / "lib.sh").read_text()))
+    opt_dir, config_dir, state_dir = lib["opt_dir"], lib["config_dir"], lib["state_dir"]
+    exec_start = unit["ExecStart"][0].split()
+    assert exec_start[:2] == [f"{opt_dir}/.venv/bin/assistant", "run"]
+    assert exec_start[2:] == ["--config", f"{config_dir}/assistant.toml"]
+    assert f"/etc/{unit['ConfigurationDirectory'][0]}" == config_dir
+    assert f"/var/lib/{unit['StateDirectory'][0]}" == state_dir == unit["WorkingDirectory"][0]
+    environment = dict(entry.split("=", 1) for entry in unit["Environment"])
+    example = tomllib.loads((SYSTEMD / "assistant.example.toml").read_text())
+    model_dir = lib["model_dir"].replace("$state_dir", state_dir)
+    assert environment["ASSISTANT_MODELS__DIR"] == example["models"]["dir"] == model_dir
+    assert environment["ASSISTANT_STORAGE__STATE_DIR"] == example["storage"]["state_dir"]
+    assert example["storage"]["state_dir"] == state_dir
+
+
+# --- install.sh and uninstall.sh --------------------------------------------------------------
+
+# Everything the scripts could change the system with; in a dry run none may be called.
+MUTATING = [
+    "useradd", "usermod", "userdel", "groupadd", "groupdel", "install", "cp", "mv", "rm",
+    "mkdir", "chmod", "chown", "tar", "runuser", "systemctl", "find", "ln", "apt-get", "git",
+]  # fmt: skip
+
+
+@pytest.fixture
+def recorder(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose PATH finds stand-ins that only log their arguments."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    for name in MUTATING:
+        stub = bin_dir / name
+        stub.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\nexit 1\n')
+        stub.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    return env, log
+
+
+def watched_paths() -> dict[str, bool]:
+    paths = ["/opt/assistant", "/etc/assistant", "/var/lib/assistant",
+             "/etc/systemd/system/assistant.service"]  # fmt: skip
+    return {path: os.path.lexists(path) for path in paths}
+
+
+def script(name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run([str(SYSTEMD / name), *args], env=env)
+
+
+def test_install_dry_run_prints_every_step_and_touches_nothing(
+    recorder: tuple[dict[str, str], Path],
+) -> None:
+    env, log = recorder
+    before = watched_paths()
+    result = script("install.sh", "--dry-run", "--wheels", "/srv/wheels", env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    steps = [
+        "would run: /opt/assistant/bootstrap.sh runtime",
+        "would run: install -d -m 0700 -o assistant -g assistant /var/lib/assistant "
+        "/var/lib/assistant/models",
+        "would run: runuser -u assistant -- env HOME=/var/lib/assistant",
+        "ASSISTANT_MODELS__DIR=/var/lib/assistant/models",
+        "/opt/assistant/.venv/bin/assistant --config /etc/assistant/assistant.toml models fetch "
+        "--wheels /srv/wheels",
+        "would run: install -m 0644 /opt/assistant/systemd/assistant.service "
+        "/etc/systemd/system/assistant.service",
+        "would run: systemctl daemon-reload",
+        "would run: systemctl enable --now assistant",
+    ]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions), out
+    if os.path.lexists("/etc/assistant/assistant.toml"):
+        assert "exists: kept as it is" in out
+    else:
+        assert "assistant.example.toml /etc/assistant/assistant.toml" in out
+    if run(["id", "-u", "assistant"]).returncode == 0:
+        assert "useradd" not in out
+    else:
+        useradd = r"would run: useradd --system .*--groups audio --home-dir /var/lib/assistant "
+        assert re.search(useradd + r".*--shell /usr/sbin/nologin .* assistant\n", out)
+    assert f"would copy {ROOT} to /opt/assistant" in out
+    assert not log.exists(), log.read_text()
+    assert watched_paths() == before
+
+
+def test_uninstall_dry_run_keeps_state_unless_purged(
+    recorder: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    env, log = recorder
+    before = watched_paths()
+    kept = script("uninstall.sh", "--dry-run", env=env)
+    assert kept.returncode == 0, kept.stderr
+    assert "keeping /etc/assistant, /var/lib/assistant and the assistant user" in kept.stdout
+    assert "userdel" not in kept.stdout
+    # A user that exists (as id and getent say) is removed only with --purge.
+    for name in ("id", "getent"):
+        stub = Path(env["PATH"].split(":")[0]) / name
+        stub.write_text("#!/bin/sh\necho 999\n")
+        stub.chmod(0o755)
+    purged = script("uninstall.sh", "--dry-run", "--purge", env=env)
+    assert purged.returncode == 0, purged.stderr
+    assert "would run: userdel assistant" in purged.stdout
+    assert "would run: groupdel assistant" in purged.stdout
+    for path in ("/etc/assistant", "/var/lib/assistant", "/opt/assistant"):
+        assert (f"rm -rf -- {path}" in purged.stdout) == os.path.lexists(path), path
+    assert not log.exists(), log.read_text()
+    assert watched_paths() == before
+
+
+@pytest.mark.parametrize("name", ["install.sh", "uninstall.sh"])
+def test_scripts_explain_themselves_and_refuse_unknown_options(name: str) -> None:
+    helped = script(name, "--help", env=dict(os.environ))
+    assert helped.returncode == 0 and "--dry-run" in helped.stdout
+    wrong = script(name, "--frobnicate", env=dict(os.environ))
+    assert wrong.returncode == 64 and "unknown option --frobnicate" in wrong.stderr
+
+
+def test_bootstrap_knows_the_runtime_mode() -> None:
+    result = run([str(ROOT / "bootstrap.sh"), "nonsense"])
+    assert result.returncode == 64
+    assert "run|test|runtime" in result.stderr
+
+
+# --- assistant doctor --------------------------------------------------------------------------
+
+
+def doctor(*args: str, **env: str) -> tuple[int, dict[str, dict[str, Any]]]:
+    result = run([*assistant_command(), "doctor", "--json", *args], env=clean_env(**env), cwd=ROOT)
+    checks = json.loads(result.stdout)
+    return result.returncode, {check["name"]: check for check in checks}
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[PrivateBroker]:
+    with PrivateBroker() as running:
+        yield running
+
+
+def test_doctor_in_a_clean_environment(broker: PrivateBroker) -> None:
+    code, checks = doctor(ASSISTANT_MQTT__HOST=broker.host, ASSISTANT_MQTT__PORT=str(broker.port))
+    assert checks["config"]["status"] == "ok"
+    assert checks["mqtt"]["status"] == "ok"
+    assert f"{broker.host}:{broker.port} accepted a session" in checks["mqtt"]["detail"]
+    assert checks["service"]["status"] in ("info", "ok", "warn")
+    assert checks["engines"]["status"] == "skip"
+    if Path("/dev/snd").exists():
+        pytest.skip("this machine has a sound card; the no-device path is not reachable")
+    for name, lister in (("microphone", "arecord -l"), ("speaker", "aplay -l")):
+        assert checks[name]["status"] == "fail"
+        assert "no /dev/snd" in checks[name]["detail"]
+        assert lister in checks[name]["fix"]
+    assert code == 1
+
+
+def test_doctor_reports_an_unreachable_broker_with_a_fix() -> None:
+    port = free_loopback_port()
+    _, checks = doctor(ASSISTANT_MQTT__HOST="127.0.0.1", ASSISTANT_MQTT__PORT=str(port))
+    mqtt = checks["mqtt"]
+    assert mqtt["status"] == "fail"
+    assert f"127.0.0.1:{port}" in mqtt["detail"] and "refused" in mqtt["detail"]
+    assert "ASSISTANT_MQTT__PORT" in mqtt["fix"]
+
+
+def test_doctor_reports_missing_models_and_says_what_to_fetch(tmp_path: Path) -> None:
+    code, checks = doctor(ASSISTANT_MODELS__DIR=str(tmp_path / "empty-store"))
+    models = checks["models"]
+    assert models["status"] == "fail"
+    assert "whisper-tiny.en (stt.model)" in models["detail"]
+    assert "assistant models fetch" in models["fix"] and "whisper-tiny.en" in models["fix"]
+    assert str(tmp_path / "empty-store") in models["fix"]
+    assert not (tmp_path / "empty-store").exists()  # the doctor changes nothing
+    assert code == 1
+
+
+def test_doctor_reports_an_invalid_configuration_and_skips_what_needs_it() -> None:
+    code, checks = doctor(ASSISTANT_VAD__SILENCE_SECONDS="-1")
+    assert checks["config"]["status"] == "fail"
+    assert "vad.silence_seconds" in checks["config"]["detail"]
+    assert checks["models"]["status"] == checks["mqtt"]["status"] == "skip"
+    assert code == 1
+
+
+def test_doctor_accepts_the_example_configuration() -> None:
+    _, checks = doctor("--config", str(SYSTEMD / "assistant.example.toml"))
+    assert checks["config"]["status"] == "ok"
+    assert "assistant.example.toml" in checks["config"]["detail"]
+    assert "/var/lib/assistant/models" in checks["models"]["detail"] + (
+        checks["models"]["fix"] or ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "fix"),
+    [
+        ("LoadState=loaded\nActiveState=failed\nSubState=failed\nUnitFileState=enabled",
+         "fail", "journalctl -u assistant"),
+        ("LoadState=loaded\nActiveState=inactive\nSubState=dead\nUnitFileState=disabled",
+         "warn", "systemctl enable --now assistant"),
+        ("LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled",
+         "ok", None),
+        ("LoadState=not-found\nActiveState=inactive", "info", "install.sh"),
+    ],
+)  # fmt: skip
+def test_doctor_reads_the_units_state(
+    tmp_path: Path, state: str, status: str, fix: str | None
+) -> None:
+    # No systemd runs here: a stand-in systemctl answers `show` as systemd would.
+    (tmp_path / "systemctl").write_text(f"#!/bin/sh\nprintf '%s\\n' '{state}'\n")
+    (tmp_path / "systemctl").chmod(0o755)
+    _, checks = doctor(PATH=f"{tmp_path}:{os.environ['PATH']}")
+    service = checks["service"]
+    assert service["status"] == status, service
+    assert (service["fix"] is None) if fix is None else (fix in service["fix"])
+
+
+def test_doctor_prints_one_line_per_check_and_a_fix_under_each_problem() -> None:
+    port = free_loopback_port()
+    env = clean_env(ASSISTANT_MQTT__HOST="127.0.0.1", ASSISTANT_MQTT__PORT=str(port))
+    result = run([*assistant_command(), "doctor"], env=env, cwd=ROOT)
+    lines = result.stdout.splitlines()
+    mqtt = next(i for i, line in enumerate(lines) if line.startswith("FAIL  mqtt"))
+    assert lines[mqtt + 1].strip().startswith("fix: start the broker")
+    assert lines[-1].endswith("problem(s) to fix")
+    assert result.returncode == 1
+
+
+@pytest.mark.models
+def test_doctor_deep_loads_every_model() -> None:
+    _, checks = doctor("--deep")
+    assert "engines" not in checks
+    for name in ("wake", "vad", "stt", "llm", "tts"):
+        assert checks[f"load-{name}"]["status"] == "ok", checks[f"load-{name}"]
+        assert checks[f"load-{name}"]["detail"].startswith("loaded in ")
+    assert "re-hashed" in checks["models"]["detail"]
