@@ -275,3 +275,8 @@ async def test_a_part_of_several_names_is_kept_for_the_skill_to_ask(matcher: Rul
     assert matcher.target("the reading lamp") == ("name", "Bedroom reading lamp")
     assert matcher.target("bedroom") == ("area", "Bedroom")
     assert matcher.target("the garage") is None
+
+
+async def test_whole_names_said_are_found_anywhere_in_a_sentence(matcher: RuleMatcher) -> None:
+    assert matcher.names_in("Twitch at the bedroom lamp, please") == {"Bedroom lamp"}
+    assert matcher.names_in("the lamp in the kitchen") == set()  # parts of names do not count

@@ -251,6 +251,14 @@ class RuleMatcher:
                 return "name", self._names.values[reading]
         return None
 
+    def names_in(self, text: str) -> set[str]:
+        """The devices whose whole name (or alias) is said somewhere in the text."""
+        self.compiled()
+        spoken = f" {normalize_utterance(text)} "
+        whole = (self._names.values or {}).items()
+        return {name for phrase, name in whole
+                if phrase not in self._names.partial and f" {phrase} " in spoken}  # fmt: skip
+
     @staticmethod
     def _result(found: tuple[tuple[float, ...], RuleMatch], level: str) -> RuleMatch:
         match = found[1]

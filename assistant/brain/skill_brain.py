@@ -100,6 +100,11 @@ class SkillBrain:
         call = await self.model.propose(text)
         if call.tool is None or not grounded(call.tool, call.arguments, text):
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        named = self.rules.names_in(text)
+        if named and call.arguments.get("name") not in named:
+            # The person named a device and the model chose something else (a whole room,
+            # another device): a garbled sentence, not a request to trust.
+            return Understanding(intent=None, response=NOT_UNDERSTOOD)
         return await self._act(call.tool, [call.arguments], "model", turn_id)
 
     def _follow_up(self, text: str) -> tuple[str, dict[str, Any]] | None:
