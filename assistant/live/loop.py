@@ -91,6 +91,8 @@ class LiveAssistant:
         self._progress_monotonic = time.monotonic()
         self._captured_frames = 0
         self._reply_started: asyncio.Task[None] | None = None
+        self._interrupted = 0
+        """Counts barge-ins; a reply still being synthesized stops when it changes."""
 
     # --- running -----------------------------------------------------------------------------
 
@@ -168,6 +170,7 @@ class LiveAssistant:
             if detection is None:
                 continue
             if self.speaker.playing:
+                self._interrupted += 1  # the reply's remaining sentences are not wanted
                 self.speaker.stop()
                 self.stats.barge_ins += 1
                 log.info("barge-in: the reply was interrupted")
@@ -272,9 +275,10 @@ class LiveAssistant:
         started = time.perf_counter()
         sentences = iter(tts.synthesize(text))
         queued = 0
+        interrupted = self._interrupted
         try:
             while (chunk := await self.engines.run("tts", next, sentences, None)) is not None:
-                if queued and not self.speaker.playing:
+                if self._interrupted != interrupted:
                     break  # stopped by barge-in: the rest is not wanted
                 self.speaker.play(chunk.audio, tts.output_sample_rate_hz)
                 if not queued:
