@@ -15,6 +15,7 @@ import resource
 import statistics
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
@@ -46,6 +47,11 @@ COMMANDS = [
     "turn off the living room fan",
 ]
 _TURN_TIMEOUT_SECONDS = 30.0
+
+
+def _resident_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
 
 
 def _percentiles(values: list[float]) -> str:
@@ -111,6 +117,7 @@ async def run_bench(settings: Settings, turns: int) -> int:
         task = asyncio.create_task(assistant.run(stop))
         while not assistant.listening_for_wake.is_set():
             await asyncio.sleep(0.05)
+        resident_mb = [_resident_mb()]
         for index in range(turns):
             command = COMMANDS[index % len(COMMANDS)]
             speech = assembled.engines.tts.speak_all(
@@ -121,7 +128,10 @@ async def run_bench(settings: Settings, turns: int) -> int:
                 print(f"  turn {index + 1:2d}: no reply heard to {command!r}")
                 continue
             end_to_end.append(latency_ms)
-            print(f"  turn {index + 1:2d}: {latency_ms:6.0f} ms  {command}")
+            resident_mb.append(_resident_mb())
+            print(
+                f"  turn {index + 1:2d}: {latency_ms:6.0f} ms  {resident_mb[-1]:5.0f} MB  {command}"
+            )
         stop.set()
         await task
     print(f"\n{'stage':<28} {'p50 ms':>7} {'p95 ms':>7}")
@@ -131,4 +141,10 @@ async def run_bench(settings: Settings, turns: int) -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n{len(end_to_end)} of {turns} turns replied; peak memory {peak_mb:.0f} MB "
           f"(resident, this process, models included)")  # fmt: skip
+    half = len(resident_mb) // 2
+    if half:
+        print(f"resident memory: {resident_mb[0]:.0f} MB when ready, "
+              f"{statistics.mean(resident_mb[1 : half + 1]):.0f} MB over the first half of the "
+              f"turns, {statistics.mean(resident_mb[half + 1 :] or resident_mb[-1:]):.0f} MB over "
+              "the second")  # fmt: skip
     return 0 if len(end_to_end) == turns else 1
