@@ -96,7 +96,11 @@ async def live(
         yield running
     finally:
         stop.set()
-        await asyncio.wait_for(task, 10)
+        done, _ = await asyncio.wait([task], timeout=10)
+        if not done:
+            for other in asyncio.all_tasks():
+                other.print_stack()
+        assert done, "the live loop did not stop within 10 s"
         unsubscribe()
         assembled.brain.reset()
         await simulator.reset()

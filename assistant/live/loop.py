@@ -287,7 +287,8 @@ class LiveAssistant:
                     if end_of_speech is not None:
                         # The speaker's buffer is filled within one block of being queued.
                         self.stats.latencies_ms.append((time.monotonic() - end_of_speech) * 1000)
-                    first.set_result(None)
+                    if not first.done():  # the turn may have been cancelled meanwhile
+                        first.set_result(None)
                 queued += 1
         except AssistantError as error:
             log.error("the reply could not be spoken: %s", error.message)

@@ -118,10 +118,9 @@ class Speaker:
         out[written:, 0] = 0.0
         if written:
             self._last_sound_monotonic = time.monotonic()
-        # Silence is remembered too while it matters (between sentences, right after), so
-        # the reference keeps the same timing as what the microphone hears.
-        if written or time.monotonic() - self._last_sound_monotonic < _REFERENCE_SECONDS:
-            self._remember(out[:, 0].copy())
+        # Silence is remembered too, so that the reference keeps the timing of what the
+        # microphone hears: a reply's first words are compared with the quiet before them.
+        self._remember(out[:, 0].copy())
         if empty and self._loop is not None and not self._drained.is_set():
             # Decided again on the loop's thread: a reply queued since this block was filled
             # must not be reported as finished.

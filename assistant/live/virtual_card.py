@@ -85,26 +85,33 @@ class VirtualSoundCard:
     def delivered_at(self, position_seconds: float) -> float | None:
         """When the microphone callback received the sample at that position (monotonic)."""
         wanted = position_seconds * self.input_rate_hz
-        for at, delivered in list(self._deliveries):
+        with self._lock:
+            deliveries = list(self._deliveries)
+        for at, delivered in deliveries:
             if delivered >= wanted:
                 return at
         return None
 
+    def _played_now(self) -> list[tuple[float, Audio]]:
+        with self._lock:  # the playback thread appends while a test reads
+            return list(self.played)
+
     def first_sound_after(self, since_monotonic: float) -> float | None:
         """When the speaker first played something audible after that moment."""
-        for at, block in list(self.played):
+        for at, block in self._played_now():
             if at > since_monotonic and np.abs(block).max() > 1e-3:
                 return at
         return None
 
     def heard_since(self, since_monotonic: float) -> Audio:
         """What reached the speaker since then, at the output rate."""
-        blocks = [block for at, block in self.played if at >= since_monotonic]
+        blocks = [block for at, block in self._played_now() if at >= since_monotonic]
         return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
 
     def sound_seconds_since(self, since_monotonic: float) -> float:
         """Seconds of non-silent playback since then."""
-        blocks = [b for at, b in self.played if at >= since_monotonic and np.abs(b).max() > 1e-3]
+        blocks = [b for at, b in self._played_now()
+                  if at >= since_monotonic and np.abs(b).max() > 1e-3]  # fmt: skip
         return sum(len(b) for b in blocks) / self.output_rate_hz
 
     # --- AudioBackend --------------------------------------------------------------------------
@@ -134,7 +141,7 @@ class VirtualSoundCard:
                 take = min(block_frames, len(self._room))
                 block[:take] = self._room[:take]
                 self._room = self._room[take:]
-                self._delivered_samples += take if take else 0
+                self._delivered_samples += take
                 if take < block_frames:  # silence after the speech counts as time passing
                     self._delivered_samples = max(self._delivered_samples, self._said_samples)
                 self._deliveries.append((time.monotonic(), self._delivered_samples))
@@ -153,7 +160,8 @@ class VirtualSoundCard:
             out = np.zeros((block_frames, 1), dtype=np.float32)
             callback(out)
             block = out[:, 0].copy()
-            self.played.append((time.monotonic(), block))
+            with self._lock:
+                self.played.append((time.monotonic(), block))
             if self.loopback_gain:
                 with self._lock:
                     self._echo = np.concatenate(
