@@ -280,3 +280,12 @@ async def test_a_part_of_several_names_is_kept_for_the_skill_to_ask(matcher: Rul
 async def test_whole_names_said_are_found_anywhere_in_a_sentence(matcher: RuleMatcher) -> None:
     assert matcher.names_in("Twitch at the bedroom lamp, please") == {"Bedroom lamp"}
     assert matcher.names_in("the lamp in the kitchen") == set()  # parts of names do not count
+
+
+async def test_a_tool_and_a_sentence_with_nothing_in_common(matcher: RuleMatcher) -> None:
+    """A model call is only trusted when the sentence shares a word with the tool's own
+    sentences or with the names it takes."""
+    assert not matcher.shares_words_with("HassCancelTimer", "order a pizza")
+    assert not matcher.shares_words_with("HassCancelTimer", "what's on my calendar today")
+    assert matcher.shares_words_with("HassCancelTimer", "scrap that timer")
+    assert matcher.shares_words_with("HassTurnOn", "heat the hallway thermo stat")

@@ -53,6 +53,11 @@ _NOT_DISTINCTIVE = {"the", "of", "and", "room", "s"}
 # the past, a condition. "If the light is on, turn it off" is not "turn it off".
 _BLOCKERS = NOT_A_REQUEST | {"if", "whether", "unless", "when", "after", "before", "should"}
 _MIN_SPAN_WORDS = 3
+# Words too common to tie a sentence to a tool.
+_COMMON_WORDS = {
+    "a", "an", "the", "my", "me", "i", "you", "it", "is", "are", "to", "for", "of", "in", "on",
+    "at", "and", "or", "what", "how", "do", "can", "please", "this", "that", "with",
+}  # fmt: skip
 _KIND_WORDS = {
     "light": ("lamps",),
     "switch": ("plug", "plugs", "socket", "sockets", "outlet", "outlets"),
@@ -250,6 +255,21 @@ class RuleMatcher:
             if self._names.values and reading in self._names.values:
                 return "name", self._names.values[reading]
         return None
+
+    def shares_words_with(self, tool: str, text: str) -> bool:
+        """Whether the text uses any word of the tool's own sentences or of the names it takes,
+        beyond the most common words: "order a pizza" has nothing in common with "cancel the
+        timer"."""
+        spoken = set(normalize_utterance(text).split()) - _COMMON_WORDS
+        for owner, template, patterns in self.compiled():
+            if owner.name != tool:
+                continue
+            if spoken & template.words:
+                return True
+            values = (phrase for p in patterns.values() for phrase in p.values or ())
+            if any(spoken.intersection(phrase.split()) for phrase in values):
+                return True
+        return False
 
     def names_in(self, text: str) -> set[str]:
         """The devices whose whole name (or alias) is said somewhere in the text."""

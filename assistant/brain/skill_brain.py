@@ -100,6 +100,8 @@ class SkillBrain:
         call = await self.model.propose(text)
         if call.tool is None or not grounded(call.tool, call.arguments, text):
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        if not self.rules.shares_words_with(call.tool, text):
+            return Understanding(intent=None, response=NOT_UNDERSTOOD)  # unrelated to that tool
         named = self.rules.names_in(text)
         if named and call.arguments.get("name") not in named:
             # The person named a device and the model chose something else (a whole room,
