@@ -19,6 +19,7 @@ from typing import Any
 from assistant.config import MqttSettings, Settings
 from assistant.doctor import Check, current_user
 from assistant.live.backend import (
+    AudioBackend,
     AudioDeviceError,
     DeviceInfo,
     SoundDeviceBackend,
@@ -127,9 +128,12 @@ def _mqtt_session(settings: MqttSettings, timeout_seconds: float) -> str | None:
 # --- sound devices -----------------------------------------------------------------------------
 
 
-def check_audio(settings: Settings, *, service_active: bool) -> list[Check]:
+def check_audio(
+    settings: Settings, *, service_active: bool, backend: AudioBackend | None = None
+) -> list[Check]:
+    """The microphone and speaker the live loop would open (PortAudio unless `backend`)."""
     try:
-        backend = SoundDeviceBackend()
+        backend = backend or SoundDeviceBackend()
         devices = backend.devices()
     except Exception as error:  # no PortAudio library, or PortAudio cannot start
         fix = "install PortAudio: sudo apt-get install libportaudio2"
@@ -144,7 +148,7 @@ def check_audio(settings: Settings, *, service_active: bool) -> list[Check]:
 
 
 def _check_device(
-    backend: SoundDeviceBackend,
+    backend: AudioBackend,
     devices: list[DeviceInfo],
     direction: str,
     wanted: str | int | None,

@@ -8,6 +8,7 @@ transcribed again with Whisper.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from assistant.events import Event, WakeDetected
 from assistant.live.loop import LiveAssistant
 from assistant.live.virtual_card import VirtualSoundCard
 from assistant.pipeline.assembly import Assembled, assemble
+from assistant.service import notify
 from tests.conftest import Speech
 
 pytestmark = pytest.mark.models
@@ -228,9 +230,6 @@ async def test_a_microphone_that_stops_or_vanishes_is_reopened(
 async def test_readiness_and_watchdog_pings_reach_systemd(
     home: tuple[Assembled, Simulator, Settings], tmp_path: Path
 ) -> None:
-    notify = pytest.importorskip("assistant.service.notify")
-    import socket
-
     assembled, _, settings = home
     path = tmp_path / "notify.sock"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
