@@ -38,6 +38,30 @@ _PLURAL = {
 }  # fmt: skip
 
 
+def _switched(state: str) -> list[str]:
+    """The ways of asking for a device, or a kind of device in a room, to be on (or off)."""
+    return [
+        f"(turn|switch|put) {state} [the] {{name}}",
+        f"(turn|switch|put) [the] {{name}} {state}",
+        f"(turn|switch) {state} [the] {{area}} {{domain}}",
+        f"(turn|switch) {state} [all] [the] {{domain}}",
+        f"(turn|switch) {state} [all] [the] {{domain}} in [the] {{area}}",
+        f"(turn|switch) [the] {{domain}} in [the] {{area}} {state}",
+        f"[the] {{name}} {state}",
+        f"[the] {{area}} {{domain}} {state}",
+        f"{{domain}} {state} in [the] {{area}}",
+    ]
+
+
+def _moved(verbs: str) -> list[str]:
+    """Opening (or closing) a cover by name, every cover of a kind, or a room's covers."""
+    return [
+        f"{verbs} [the] {{name}}",
+        f"{verbs} [all] [the] {{domain}} [in [the] {{area}}]",
+        f"{verbs} [the] {{area}} {{domain}}",
+    ]
+
+
 def _names(entities: list[Entity]) -> str:
     names = [f"the {entity.name}" for entity in entities]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -92,20 +116,10 @@ class DeviceControl(Skill):
     @tool(
         "HassTurnOn",
         examples=[
-            "(turn|switch|put) on [the] {name}",
-            "(turn|switch|put) [the] {name} on",
-            "(turn|switch) on [the] {area} {domain}",
-            "(turn|switch) on [all] [the] {domain}",
-            "(turn|switch) on [all] [the] {domain} in [the] {area}",
-            "(turn|switch) [the] {domain} in [the] {area} on",
-            "[the] {name} on",
-            "[the] {area} {domain} on",
-            "{domain} on in [the] {area}",
+            *_switched("on"),
             "(power up|start|start up|fire up|activate) [the] {name}",
             "start [the] {domain} in [the] {area}",
-            "(open|raise|pull up) [the] {name}",
-            "(open|raise|pull up) [all] [the] {domain} [in [the] {area}]",
-            "(open|raise) [the] {area} {domain}",
+            *_moved("(open|raise|pull up)"),
             "lock [up] [the] {name}",
             "lock [all] [the] (locks|doors){domain=lock}",
             # Indirect requests: the room says where, the complaint says which kind of device.
@@ -141,25 +155,15 @@ class DeviceControl(Skill):
     @tool(
         "HassTurnOff",
         examples=[
-            "(turn|switch|put) off [the] {name}",
-            "(turn|switch|put) [the] {name} off",
-            "(turn|switch) off [the] {area} {domain}",
-            "(turn|switch) off [all] [the] {domain}",
-            "(turn|switch) off [all] [the] {domain} in [the] {area}",
-            "(turn|switch) [the] {domain} in [the] {area} off",
+            *_switched("off"),
             "(turn|switch) (everything|all) off in [the] {area}",
             "(turn|switch) off everything in [the] {area}",
-            "[the] {name} off",
-            "[the] {area} {domain} off",
-            "{domain} off in [the] {area}",
             "[the] {name} (can|should|may) go off",
             "i [have] left [the] {name} on",
             "(kill|cut|cut the power to|power down|power off|stop|shut off|shut down|deactivate) "
             "[the] {name}",
             "stop [the] {domain} in [the] {area}",
-            "(close|lower|shut|pull down) [the] {name}",
-            "(close|lower|shut|pull down) [all] [the] {domain} [in [the] {area}]",
-            "(close|lower|shut) [the] {area} {domain}",
+            *_moved("(close|lower|shut|pull down)"),
             "(unlock|disengage) [the] {name}",
             "i need [the] {name} unlocked",
             "unlock [the] {area} [door]{domain=lock}",
