@@ -73,41 +73,32 @@ def discover(
     registry.handle_discovery(Message(topic, json.dumps(config).encode(), retain=True))
 
 
-@pytest.fixture
-async def matcher(tmp_path: Path) -> RuleMatcher:
+async def matcher_for(devices: list[tuple[str, str, str, str]], state_dir: Path) -> RuleMatcher:
+    """A matcher over the built-in skills and these (component, id, name, area) devices."""
     registry = DeviceRegistry(None)
-    discover(
-        registry,
-        "light",
-        "kitchen",
-        {"name": "Kitchen ceiling light", "cmd_t": "k/set", "dev": {"sa": "Kitchen"}},
-    )
-    discover(
-        registry,
-        "light",
-        "lamp",
-        {"name": "Bedroom lamp", "cmd_t": "b/set", "dev": {"sa": "Bedroom"}},
-    )
-    discover(
-        registry,
-        "climate",
-        "thermostat",
-        {"name": "Hallway thermostat", "temp_cmd_t": "t/set", "dev": {"sa": "Hallway"}},
-    )
-    discover(
-        registry,
-        "cover",
-        "blinds",
-        {
-            "name": "Living room blinds",
-            "cmd_t": "c/set",
-            "set_pos_t": "c/pos",
-            "dev": {"sa": "Living room"},
-        },
-    )
-    settings = load_settings(storage={"state_dir": tmp_path})
+    for component, object_id, name, area in devices:
+        topics = (
+            {"temp_cmd_t": "t/set"} if component == "climate" else {"cmd_t": f"{object_id}/set"}
+        )
+        if component == "cover":
+            topics["set_pos_t"] = f"{object_id}/pos"
+        discover(registry, component, object_id, {"name": name, **topics, "dev": {"sa": area}})
+    settings = load_settings(storage={"state_dir": state_dir})
     runtime = await SkillRuntime(settings, registry, None).start()
     return RuleMatcher(runtime.toolbox.tools, runtime.devices)
+
+
+@pytest.fixture
+async def matcher(tmp_path: Path) -> RuleMatcher:
+    return await matcher_for(
+        [
+            ("light", "kitchen", "Kitchen ceiling light", "Kitchen"),
+            ("light", "lamp", "Bedroom lamp", "Bedroom"),
+            ("climate", "thermostat", "Hallway thermostat", "Hallway"),
+            ("cover", "blinds", "Living room blinds", "Living room"),
+        ],
+        tmp_path,
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,43 +9,21 @@ rather than a list of sentences. Requests no skill handles must match no templat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from assistant.brain.rules import RuleMatcher
-from assistant.config import load_settings
-from assistant.devices.registry import DeviceRegistry
-from assistant.skills.runtime import SkillRuntime
-from tests.test_rules import discover
+from tests.test_rules import matcher_for
 
 
 @pytest.fixture(scope="module")
-async def matcher(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RuleMatcher]:
+async def matcher(tmp_path_factory: pytest.TempPathFactory) -> RuleMatcher:
     # A few devices, so that the device templates compete with the ones under test.
-    registry = DeviceRegistry(None)
-    discover(
-        registry,
-        "light",
-        "kitchen",
-        {"name": "Kitchen ceiling light", "cmd_t": "k/set", "dev": {"sa": "Kitchen"}},
-    )
-    discover(
-        registry,
-        "switch",
-        "kettle",
-        {"name": "Kettle plug", "cmd_t": "p/set", "dev": {"sa": "Kitchen"}},
-    )
-    discover(
-        registry,
-        "cover",
-        "blinds",
-        {"name": "Bedroom blinds", "cmd_t": "c/set", "dev": {"sa": "Bedroom"}},
-    )
-    settings = load_settings(storage={"state_dir": tmp_path_factory.mktemp("state")})
-    runtime = await SkillRuntime(settings, registry, None).start()
-    yield RuleMatcher(runtime.toolbox.tools, runtime.devices)
-    await runtime.stop()
+    devices = [
+        ("light", "kitchen", "Kitchen ceiling light", "Kitchen"),
+        ("switch", "kettle", "Kettle plug", "Kitchen"),
+        ("cover", "blinds", "Bedroom blinds", "Bedroom"),
+    ]
+    return await matcher_for(devices, tmp_path_factory.mktemp("state"))
 
 
 def check(matcher: RuleMatcher, utterance: str, tool: str, arguments: dict[str, str]) -> None:
