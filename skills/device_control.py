@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from assistant.skills import AreaName, Entities, Entity, Skill, ToolResult, tool
+from assistant.skills import AreaName, Entities, Entity, Skill, ToolResult, kind_plural, tool
 
 Domain = Literal["light", "switch", "fan", "cover", "lock", "climate"]
 SwitchableName = Annotated[str, Entities("light", "switch", "fan", "cover", "lock", "climate")]
@@ -32,10 +32,6 @@ _DONE = {
     "lock": "Locked", "unlock": "Unlocked",
 }  # fmt: skip
 _EVERYTHING = ("light", "switch", "fan")
-_PLURAL = {
-    "light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",
-    "climate": "thermostats",
-}  # fmt: skip
 
 
 def _switched(state: str) -> list[str]:
@@ -90,7 +86,7 @@ class DeviceControl(Skill):
         )
         where = f" in the {area}" if area else ""
         if not found:
-            what = name or (_PLURAL.get(domain or "", "devices") if domain else "devices")
+            what = name or kind_plural(domain)
             return ToolResult.failure("not-found", f"I don't know any {what}{where}.")
         if name and len(found) > 1 and not area:
             choices = _names(found).replace(" and ", " or ")

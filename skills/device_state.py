@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from assistant.skills import AreaName, Entities, Entity, Skill, ToolResult, tool
+from assistant.skills import AreaName, Entities, Entity, Skill, ToolResult, kind_plural, tool
 
 AnyName = Annotated[str, Entities()]
 _STATE_WORDS = {
@@ -18,10 +18,6 @@ _KIND_STATES = {
     "lock": ("locked", "unlocked"), "cover": ("open", "closed"),
     "binary_sensor": ("open", "closed"), "light": ("on", "off"), "switch": ("on", "off"),
     "fan": ("on", "off"), "climate": ("on", "off"),
-}  # fmt: skip
-_KIND_WORDS = {
-    "light": "lights", "switch": "switches", "fan": "fans", "cover": "blinds", "lock": "locks",
-    "binary_sensor": "sensors", "sensor": "sensors", "climate": "thermostats",
 }  # fmt: skip
 
 
@@ -126,7 +122,7 @@ class DeviceState(Skill):
             return ToolResult.failure("missing-target", "Which device do you mean?")
         entities = devices.find(area=area, kinds=(domain,) if domain else ())
         where = f" in the {area}" if area else ""
-        what = _KIND_WORDS.get(domain or "", "devices")
+        what = kind_plural(domain)
         if not entities:
             return ToolResult.failure("not-found", f"There are no {what}{where}.")
         if state is None:

@@ -122,6 +122,8 @@ class RuleMatcher:
         self._compiled: Compiled | None = None
         self._templates: dict[tuple[str, str], CompiledTemplate | None] = {}
         self._vocabulary = Vocabulary(())
+        self._tool_words: dict[str, set[str]] = {}
+        """Per tool: the words of its templates and of the values its slots take."""
         self._names = SlotPattern(values={})
         self._areas = SlotPattern(values={})
         self.compile_ms = 0.0
@@ -186,17 +188,21 @@ class RuleMatcher:
             started = time.perf_counter()
             compiled: Compiled = []
             known: set[str] = set()
+            tool_words: dict[str, set[str]] = {}
             by_kinds: dict[tuple[str, ...], SlotPattern] = {}
             for tool in self.tools.values():
                 patterns = {}
                 for info in tool.parameters:
                     if isinstance(info.home_choice, Entities):
-                        kinds = info.home_choice.kinds
-                        patterns[info.name] = by_kinds.setdefault(kinds, self.slot_pattern(info))
+                        kinds = info.home_choice.kinds  # one list per kinds, shared by tools
+                        if kinds not in by_kinds:
+                            by_kinds[kinds] = self.slot_pattern(info)
+                        patterns[info.name] = by_kinds[kinds]
                     else:
                         patterns[info.name] = self.slot_pattern(info)
+                words = tool_words.setdefault(tool.name, set())
                 for pattern in patterns.values():
-                    known.update(word for phrase in pattern.values or () for word in phrase.split())
+                    words.update(word for phrase in pattern.values or () for word in phrase.split())
                 for template in tool.info.examples:
                     key = (tool.name, template)
                     if key not in self._templates:
@@ -207,8 +213,10 @@ class RuleMatcher:
                             self._templates[key] = None
                     if (regex := self._templates[key]) is not None:
                         compiled.append((tool, regex, patterns))
-                        known.update(regex.words)
+                        words.update(regex.words)
+                known.update(words)
             self._compiled = compiled
+            self._tool_words = tool_words
             self._vocabulary = Vocabulary(known)
             self._names = self._entity_pattern(())
             self._areas = self._area_pattern()
@@ -260,16 +268,9 @@ class RuleMatcher:
         """Whether the text uses any word of the tool's own sentences or of the names it takes,
         beyond the most common words: "order a pizza" has nothing in common with "cancel the
         timer"."""
+        self.compiled()
         spoken = set(normalize_utterance(text).split()) - _COMMON_WORDS
-        for owner, template, patterns in self.compiled():
-            if owner.name != tool:
-                continue
-            if spoken & template.words:
-                return True
-            values = (phrase for p in patterns.values() for phrase in p.values or ())
-            if any(spoken.intersection(phrase.split()) for phrase in values):
-                return True
-        return False
+        return bool(spoken & self._tool_words.get(tool, set()))
 
     def names_in(self, text: str) -> set[str]:
         """The devices whose whole name (or alias) is said somewhere in the text."""

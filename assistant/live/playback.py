@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.audio.resample import resample
+from assistant.audio.stream_resample import StreamResampler
 from assistant.config import AudioSettings
 from assistant.live.backend import AudioBackend, Stream, choose_device
 from assistant.live.capture import MODEL_RATE_HZ
@@ -39,6 +40,7 @@ class Speaker:
         self._reference: collections.deque[npt.NDArray[np.float32]] = collections.deque()
         self._reference_samples = 0
         self._last_sound_monotonic = 0.0
+        self._to_model_rate = StreamResampler(MODEL_RATE_HZ, MODEL_RATE_HZ)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._drained = asyncio.Event()
         self._drained.set()
@@ -48,6 +50,7 @@ class Speaker:
         device = choose_device(self.backend.devices(), self.settings.output_device,
                                direction="output")  # fmt: skip
         self.rate_hz = device.default_rate_hz
+        self._to_model_rate = StreamResampler(self.rate_hz, MODEL_RATE_HZ)
         block = max(1, self.rate_hz * 20 // 1000)
         self._stream = self.backend.open_output(
             device.index, self.rate_hz, block, self.settings.output_latency, self._fill
@@ -133,7 +136,9 @@ class Speaker:
             self._drained.set()
 
     def _remember(self, played: npt.NDArray[np.float32]) -> None:
-        at_model_rate = resample(played, self.rate_hz, MODEL_RATE_HZ)
+        # A streaming resampler: the reference is one continuous signal, without an edge
+        # effect at every 20 ms block that would lower its likeness to the microphone.
+        at_model_rate = self._to_model_rate.process(played)
         with self._lock:
             self._reference.append(at_model_rate)
             self._reference_samples += len(at_model_rate)

@@ -3,6 +3,7 @@
 from assistant.devices.registry import Entity
 from assistant.skills.base import Skill
 from assistant.skills.context import Announcement, SkillContext
+from assistant.skills.kinds import kind_plural
 from assistant.skills.result import ToolResult
 from assistant.skills.schema import AreaName, Areas, Entities, EntityName
 from assistant.skills.tool import tool
@@ -17,5 +18,6 @@ __all__ = [
     "Skill",
     "SkillContext",
     "ToolResult",
+    "kind_plural",
     "tool",
 ]
