@@ -6,7 +6,6 @@ import functools
 import json
 import logging
 import os
-import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from assistant.config import LlmSettings, Settings, SttSettings, load_settings
 from assistant.errors import ConfigError
 from assistant.hardware import available_profiles, detect_board, load_profile, profiles_dir
 
-from .conftest import assistant_command, clean_env
+from .test_config import run_config_show, write_toml
 
 BOARDS = ["generic-x86", "jetson-orin-nano", "raspberry-pi-4", "raspberry-pi-5"]
 
@@ -62,12 +61,6 @@ def pretend_board(monkeypatch: pytest.MonkeyPatch, root: Path, machine: str) -> 
     monkeypatch.setattr(
         hardware, "detect_board", functools.partial(detect_board, root=root, machine=machine)
     )
-
-
-def write_toml(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "assistant.toml"
-    path.write_text(text)
-    return path
 
 
 # --- detection -------------------------------------------------------------------------------
@@ -296,20 +289,8 @@ def test_a_bad_value_in_the_toml_is_still_blamed_on_the_toml(
 # --- the command line ------------------------------------------------------------------------
 
 
-def config_show(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*assistant_command(), "config", "show", *args],
-        capture_output=True,
-        text=True,
-        env=clean_env(**env),
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_config_show_says_which_profile_auto_picked(tmp_path: Path) -> None:
-    result = config_show(tmp_path)
+    result = run_config_show(tmp_path)
     assert result.returncode == 0, result.stderr
     shown: dict[str, Any] = json.loads(result.stdout)
     board = detect_board()  # the same machine as the subprocess
@@ -321,7 +302,7 @@ def test_config_show_says_which_profile_auto_picked(tmp_path: Path) -> None:
 
 def test_config_show_with_a_forced_profile_and_a_file_over_it(tmp_path: Path) -> None:
     config = write_toml(tmp_path, "[llm]\nthreads = 1\n")
-    result = config_show(
+    result = run_config_show(
         tmp_path, "--config", str(config), ASSISTANT_HARDWARE__PROFILE="raspberry-pi-4"
     )
     assert result.returncode == 0, result.stderr
@@ -335,7 +316,7 @@ def test_config_show_with_a_forced_profile_and_a_file_over_it(tmp_path: Path) ->
 
 
 def test_config_show_with_an_unknown_profile_exits_2_with_one_line(tmp_path: Path) -> None:
-    result = config_show(tmp_path, ASSISTANT_HARDWARE__PROFILE="pi")
+    result = run_config_show(tmp_path, ASSISTANT_HARDWARE__PROFILE="pi")
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
