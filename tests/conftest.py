@@ -27,8 +27,8 @@ import pytest
 from scipy.signal import resample_poly
 
 from assistant.config import Settings, load_settings
+from assistant.engines import Engines
 from assistant.modelstore.store import ModelStore
-from assistant.pipeline.engines import Engines
 
 SAMPLE_RATE_HZ = 16_000
 # Bump when the way audio is made changes, so stale cache entries are not reused.

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 
 from assistant.modelstore.manifest import load_manifest
-from assistant.pipeline.result import TIMING_KEYS
+from assistant.pipeline.contract import TIMING_KEYS
 
 from .conftest import (
     Speech,
     assistant_command,
     clean_env,
-    normalise,
     read_pcm16_wav,
     rms,
+    word_error_rate,
     write_pcm16_wav,
 )
 
@@ -87,7 +87,7 @@ def test_once_json_contract_on_a_spoken_command(inputs: dict[str, Path], tmp_pat
     assert turn["wake"]["detected"] is True
     assert turn["wake"]["model"] == "hey_jarvis"
     assert 0.5 < turn["wake"]["score"] <= 1.0
-    assert normalise(turn["transcript"]) == normalise("turn on the kitchen lights")
+    assert word_error_rate("turn on the kitchen lights", turn["transcript"]) <= 0.2
     # No broker is configured here, so the home has no kitchen: nothing is understood or done.
     # (The same command against the simulated home: tests/test_devices_cli.py's demo test.)
     assert turn["intent"] is None
@@ -144,7 +144,7 @@ def test_once_several_files_with_bad_ones(inputs: dict[str, Path], tmp_path: Pat
     good = by_name["good"]
     assert good["error"] is None
     assert good["wake"]["detected"] is True
-    assert normalise(good["transcript"]) == normalise("turn on the kitchen lights")
+    assert word_error_rate("turn on the kitchen lights", good["transcript"]) <= 0.2
 
     # No wake word is not an error: nothing else runs.
     no_wake = by_name["no_wake"]
@@ -162,7 +162,7 @@ def test_once_without_wake_word(inputs: dict[str, Path], tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     (turn,) = json_lines(result.stdout)
     assert turn["wake"] == {"detected": False, "skipped": True, "model": None, "score": None}
-    assert normalise(turn["transcript"]) == normalise("Turn on the kitchen lights.")
+    assert word_error_rate("Turn on the kitchen lights.", turn["transcript"]) <= 0.2
     assert turn["error"] is None
     assert turn["timings_ms"]["wake"] == 0
     assert turn["timings_ms"]["stt"] > 0

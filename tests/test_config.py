@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import default_model_dir, load_settings
+from assistant.config import load_settings
+from assistant.config.settings import default_model_dir
 from assistant.errors import ConfigError
 
 from .conftest import assistant_command, clean_env

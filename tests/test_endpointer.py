@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.audio.format import SAMPLE_RATE_HZ
 from assistant.vad.endpointer import Endpoint, Endpointer
-from assistant.vad.silero import WINDOW_SECONDS
+from assistant.vad.silero import WINDOW_SAMPLES
+
+WINDOW_SECONDS = WINDOW_SAMPLES / SAMPLE_RATE_HZ
 
 W = 0.05  # a round window length keeps the arithmetic readable
 SPEECH = 0.9

@@ -27,7 +27,7 @@ from assistant.evaluation.runner import eval_settings
 from assistant.evaluation.scoring import Observed, TurnRecord, score_item
 from assistant.evaluation.session import Session
 from assistant.pipeline.assembly import assemble
-from assistant.skills.runtime import SkillRuntime
+from assistant.skill_host.host import SkillHost
 
 KITCHEN = "light.kitchen_ceiling_light"
 LOCK = "lock.front_door_lock"
@@ -177,7 +177,7 @@ async def test_the_dev_set_covers_every_built_in_intent_category_and_device(
     assert set(counts) == set(CATEGORIES)
     for category in ("out_of_scope", "unsafe", "ambiguous", "followup", "indirect", "noise"):
         assert counts[category] >= 15, category
-    runtime = await SkillRuntime(
+    runtime = await SkillHost(
         load_settings(storage={"state_dir": tmp_path}), DeviceRegistry(None), None
     ).start()
     tools = set(runtime.toolbox.tools)

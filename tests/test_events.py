@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from assistant.events import Event, EventBus, TurnFinished, TurnStarted
+from assistant.pipeline.events import Event, EventBus, TurnFinished, TurnStarted
 
 
 def test_subscribers_receive_events_in_publish_order() -> None:
@@ -43,7 +43,7 @@ def test_failing_subscriber_is_logged_and_others_still_run(
 
     bus.subscribe(broken)
     bus.subscribe(seen.append)
-    with caplog.at_level(logging.ERROR, logger="assistant.events"):
+    with caplog.at_level(logging.ERROR, logger="assistant.pipeline.events"):
         bus.publish(TurnStarted("t1", "a"))
     assert [event.turn_id for event in seen] == ["t1"]
     assert "failed on TurnStarted" in caplog.text

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from assistant import hardware
-from assistant.config import LlmSettings, Settings, SttSettings, load_settings
+from assistant.config import LlmSettings, Settings, SttSettings, hardware, load_settings
+from assistant.config.hardware import available_profiles, detect_board, load_profile, profiles_dir
 from assistant.errors import ConfigError
-from assistant.hardware import available_profiles, detect_board, load_profile, profiles_dir
 
 from .test_config import run_config_show, write_toml
 

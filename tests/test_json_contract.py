@@ -130,7 +130,7 @@ def test_ask_json_matches_the_recorded_contract(home_env: dict[str, str], tmp_pa
 def test_once_json_matches_the_recorded_contract(
     home_env: dict[str, str], tmp_path: Path, speech: Speech
 ) -> None:
-    spoken = write_pcm16_wav(tmp_path / "spoken.wav", speech.audio(SPOKEN, trail_seconds=3.0))
+    write_pcm16_wav(tmp_path / "spoken.wav", speech.audio(SPOKEN, trail_seconds=3.0))
     garbage = tmp_path / "garbage.wav"
     garbage.write_bytes(b"not audio\n" * 50)
     produced = _run(home_env, tmp_path, "once", "spoken.wav", "garbage.wav", "--json",

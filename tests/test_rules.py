@@ -7,18 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.brain.normalize import normalize_utterance
-from assistant.brain.rules import RuleMatcher
-from assistant.brain.templates import (
-    SlotPattern,
-    TemplateSyntaxError,
-    compile_template,
-    parse_template,
-)
 from assistant.config import load_settings
 from assistant.devices.mqtt import Message
 from assistant.devices.registry import DeviceRegistry
-from assistant.skills.runtime import SkillRuntime
+from assistant.skill_host.host import SkillHost
+from assistant.skills.templates import TemplateSyntaxError, parse_template
+from assistant.understanding.normalize import normalize_utterance
+from assistant.understanding.rules import RuleMatcher
+from assistant.understanding.templates import SlotPattern, compile_template
+from assistant.understanding.utterance import Utterance
 
 
 @pytest.mark.parametrize(
@@ -84,7 +81,7 @@ async def matcher_for(devices: list[tuple[str, str, str, str]], state_dir: Path)
             topics["set_pos_t"] = f"{object_id}/pos"
         discover(registry, component, object_id, {"name": name, **topics, "dev": {"sa": area}})
     settings = load_settings(storage={"state_dir": state_dir})
-    runtime = await SkillRuntime(settings, registry, None).start()
+    runtime = await SkillHost(settings, registry, None).start()
     return RuleMatcher(runtime.toolbox.tools, runtime.devices)
 
 
@@ -136,9 +133,9 @@ async def matcher(tmp_path: Path) -> RuleMatcher:
 async def test_utterances_map_to_tools_with_home_names(
     matcher: RuleMatcher, utterance: str, tool: str, arguments: dict[str, str]
 ) -> None:
-    match = matcher.match(utterance)
+    match = matcher.match(Utterance.of(utterance))
     assert match is not None, utterance
-    assert (match.tool, match.arguments) == (tool, arguments)
+    assert (match.call.tool, match.call.arguments) == (tool, arguments)
 
 
 @pytest.mark.parametrize(
@@ -147,14 +144,14 @@ async def test_utterances_map_to_tools_with_home_names(
 async def test_things_outside_the_home_or_the_skills_do_not_match(
     matcher: RuleMatcher, utterance: str
 ) -> None:
-    assert matcher.match(utterance) is None
+    assert matcher.match(Utterance.of(utterance)) is None
 
 
 async def test_rules_are_recompiled_when_a_device_appears(matcher: RuleMatcher) -> None:
-    assert matcher.match("turn on the porch light") is None
+    assert matcher.match(Utterance.of("turn on the porch light")) is None
     discover(matcher.devices.registry, "switch", "porch", {"name": "Porch light", "cmd_t": "p/set"})
-    match = matcher.match("turn on the porch light")
-    assert match is not None and match.arguments == {"name": "Porch light"}
+    match = matcher.match(Utterance.of("turn on the porch light"))
+    assert match is not None and match.call.arguments == {"name": "Porch light"}
 
 
 async def test_matching_two_hundred_devices_is_fast_enough_to_measure(matcher: RuleMatcher) -> None:
@@ -170,8 +167,8 @@ async def test_matching_two_hundred_devices_is_fast_enough_to_measure(matcher: R
                 "dev": {"sa": f"Room {index}"},
             },
         )
-    match = matcher.match("turn on lamp number 157")
-    assert match is not None and match.arguments == {"name": "Lamp number 157"}
+    match = matcher.match(Utterance.of("turn on lamp number 157"))
+    assert match is not None and match.call.arguments == {"name": "Lamp number 157"}
 
 
 def targets(matcher: RuleMatcher, arguments: dict[str, str]) -> set[str]:
@@ -220,12 +217,12 @@ HELD_OUT = [
 async def test_held_out_phrasings_reach_the_right_tool_and_devices(
     matcher: RuleMatcher, utterance: str, tool: str, devices: set[str], values: dict[str, str]
 ) -> None:
-    match = matcher.match(utterance)
+    match = matcher.match(Utterance.of(utterance))
     assert match is not None, utterance
-    assert match.tool == tool, (utterance, match)
+    assert match.call.tool == tool, (utterance, match)
     if devices:
-        assert targets(matcher, match.arguments) == devices, (utterance, match)
-    assert values.items() <= match.arguments.items(), (utterance, match)
+        assert targets(matcher, match.call.arguments) == devices, (utterance, match)
+    assert values.items() <= match.call.arguments.items(), (utterance, match)
 
 
 @pytest.mark.parametrize(
@@ -242,41 +239,45 @@ async def test_held_out_phrasings_reach_the_right_tool_and_devices(
 async def test_negations_reports_conditions_and_questions_do_not_become_commands(
     matcher: RuleMatcher, utterance: str
 ) -> None:
-    match = matcher.match(utterance)
-    assert match is None or match.tool in ("HassGetState", "HassNevermind"), (utterance, match)
+    match = matcher.match(Utterance.of(utterance))
+    assert match is None or match.call.tool in ("HassGetState", "HassNevermind"), (utterance, match)
 
 
 async def test_confidence_falls_with_leniency(matcher: RuleMatcher) -> None:
-    exact = matcher.match("turn off the kitchen light")
-    repaired = matcher.match("turn off the kitchen lihgt")
-    contained = matcher.match("I'm off to bed so turn off the kitchen light")
+    exact = matcher.match(Utterance.of("turn off the kitchen light"))
+    repaired = matcher.match(Utterance.of("turn off the kitchen lihgt"))
+    contained = matcher.match(Utterance.of("I'm off to bed so turn off the kitchen light"))
     assert exact is not None and repaired is not None and contained is not None
     assert exact.confidence > repaired.confidence > contained.confidence
-    assert exact.arguments == repaired.arguments == contained.arguments
+    assert exact.call.arguments == repaired.call.arguments == contained.call.arguments
 
 
 async def test_a_part_of_several_names_is_kept_for_the_skill_to_ask(matcher: RuleMatcher) -> None:
     discover(matcher.devices.registry, "light", "reading", {"name": "Bedroom reading lamp",
                                                             "cmd_t": "r/set"})  # fmt: skip
-    match = matcher.match("turn on the lamp")
-    assert match is not None and match.arguments == {"name": "lamp"}
-    assert targets(matcher, match.arguments) == {"Bedroom lamp", "Bedroom reading lamp"}
-    match = matcher.match("turn on the reading lamp")
-    assert match is not None and match.arguments == {"name": "Bedroom reading lamp"}
+    match = matcher.match(Utterance.of("turn on the lamp"))
+    assert match is not None and match.call.arguments == {"name": "lamp"}
+    assert targets(matcher, match.call.arguments) == {"Bedroom lamp", "Bedroom reading lamp"}
+    match = matcher.match(Utterance.of("turn on the reading lamp"))
+    assert match is not None and match.call.arguments == {"name": "Bedroom reading lamp"}
     assert matcher.target("the reading lamp") == ("name", "Bedroom reading lamp")
     assert matcher.target("bedroom") == ("area", "Bedroom")
     assert matcher.target("the garage") is None
 
 
 async def test_whole_names_said_are_found_anywhere_in_a_sentence(matcher: RuleMatcher) -> None:
-    assert matcher.names_in("Twitch at the bedroom lamp, please") == {"Bedroom lamp"}
-    assert matcher.names_in("the lamp in the kitchen") == set()  # parts of names do not count
+    assert matcher.names_in(Utterance.of("Twitch at the bedroom lamp, please")) == {"Bedroom lamp"}
+    assert (
+        matcher.names_in(Utterance.of("the lamp in the kitchen")) == set()
+    )  # parts of names do not count
 
 
 async def test_a_tool_and_a_sentence_with_nothing_in_common(matcher: RuleMatcher) -> None:
     """A model call is only trusted when the sentence shares a word with the tool's own
     sentences or with the names it takes."""
-    assert not matcher.shares_words_with("HassCancelTimer", "order a pizza")
-    assert not matcher.shares_words_with("HassCancelTimer", "what's on my calendar today")
-    assert matcher.shares_words_with("HassCancelTimer", "scrap that timer")
-    assert matcher.shares_words_with("HassTurnOn", "heat the hallway thermo stat")
+    assert not matcher.shares_words_with("HassCancelTimer", Utterance.of("order a pizza"))
+    assert not matcher.shares_words_with(
+        "HassCancelTimer", Utterance.of("what's on my calendar today")
+    )
+    assert matcher.shares_words_with("HassCancelTimer", Utterance.of("scrap that timer"))
+    assert matcher.shares_words_with("HassTurnOn", Utterance.of("heat the hallway thermo stat"))

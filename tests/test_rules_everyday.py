@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.brain.rules import RuleMatcher
+from assistant.understanding.rules import RuleMatcher
+from assistant.understanding.utterance import Utterance
 from tests.test_rules import matcher_for
 
 
@@ -27,9 +28,9 @@ async def matcher(tmp_path_factory: pytest.TempPathFactory) -> RuleMatcher:
 
 
 def check(matcher: RuleMatcher, utterance: str, tool: str, arguments: dict[str, str]) -> None:
-    match = matcher.match(utterance)
+    match = matcher.match(Utterance.of(utterance))
     assert match is not None, f"no template matched {utterance!r}"
-    assert (match.tool, match.arguments) == (tool, arguments), (utterance, match.template)
+    assert (match.call.tool, match.call.arguments) == (tool, arguments), (utterance, match.template)
 
 
 @pytest.mark.parametrize(
@@ -192,4 +193,4 @@ async def test_calling_for_help(
 async def test_requests_no_skill_handles_match_nothing(
     matcher: RuleMatcher, utterance: str
 ) -> None:
-    assert matcher.match(utterance) is None
+    assert matcher.match(Utterance.of(utterance)) is None

@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.skills.runtime import SkillRuntime
+from assistant.skill_host.call import ToolCall
+from assistant.skill_host.host import SkillHost
 from tests.test_skills_framework import (
     SimulatedHome,
     assistant_in,
@@ -46,8 +47,8 @@ def lock_payloads(home: SimulatedHome) -> list[Any]:
     return [json.loads(command.payload) for command in home.simulator.commands("front_door_lock")]
 
 
-async def call(runtime: SkillRuntime, tool: str, arguments: dict[str, Any], turn_id: str) -> Any:
-    return await runtime.toolbox.call(tool, arguments, turn_id=turn_id)
+async def call(runtime: SkillHost, tool: str, arguments: dict[str, Any], turn_id: str) -> Any:
+    return await runtime.toolbox.call(ToolCall(tool, arguments), turn_id=turn_id)
 
 
 # --- exposure ---------------------------------------------------------------------------------

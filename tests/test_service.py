@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from assistant import doctor_devices
 from assistant.config import load_settings
 from assistant.devices.broker import PrivateBroker, free_loopback_port
+from assistant.doctor import audio as doctor_audio
 from assistant.live.backend import DeviceInfo
 from assistant.live.virtual_card import VirtualSoundCard
 from assistant.service import notify
@@ -357,15 +357,15 @@ def test_the_doctor_explains_a_missing_sound_card(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = load_settings(hardware={"profile": "none"})
-    monkeypatch.setattr(doctor_devices, "_SND", tmp_path / "snd")  # no kernel sound card
-    monkeypatch.setattr(doctor_devices, "_in_group", lambda group: True)  # whoever runs this
-    checks = {c.name: c for c in doctor_devices.check_audio(
+    monkeypatch.setattr(doctor_audio, "_SND", tmp_path / "snd")  # no kernel sound card
+    monkeypatch.setattr(doctor_audio, "_in_group", lambda group: True)  # whoever runs this
+    checks = {c.name: c for c in doctor_audio.check_audio(
         settings, service_active=False, backend=NoSoundCards())}  # fmt: skip
     for name, lister in (("microphone", "arecord -l"), ("speaker", "aplay -l")):
         assert checks[name].status == "fail"
         assert "no /dev/snd" in checks[name].detail and lister in (checks[name].fix or "")
     (tmp_path / "snd").mkdir()  # a card, but no capture or playback device on it
-    checks = {c.name: c for c in doctor_devices.check_audio(
+    checks = {c.name: c for c in doctor_audio.check_audio(
         settings, service_active=False, backend=NoSoundCards())}  # fmt: skip
     assert "ALSA has no capture device" in checks["microphone"].detail
     assert "ALSA has no playback device" in checks["speaker"].detail

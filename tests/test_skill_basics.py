@@ -23,9 +23,11 @@ from assistant.devices.broker import PrivateBroker
 from assistant.devices.home import DeviceHome
 from assistant.devices.mqtt import Message, MqttConnection, default_client_id
 from assistant.devices.registry import DeviceRegistry
-from assistant.skills.runtime import SkillRuntime
+from assistant.skill_host.call import ToolCall
+from assistant.skill_host.host import SkillHost
+from assistant.skill_host.loader import BUILTIN_FOLDER
 
-BUILTIN_SKILLS = Path(__file__).resolve().parents[1] / "skills"
+BUILTIN_SKILLS = BUILTIN_FOLDER
 ALERTS = "assistant/alerts/assistance"  # the skill's default topic
 DELIVERED = "I've called for help. The alert went through."
 
@@ -102,8 +104,8 @@ async def home(
 
 
 @pytest.fixture(scope="module")
-async def runtime(home: DeviceHome) -> AsyncIterator[SkillRuntime]:
-    started = await SkillRuntime(home.settings, home.registry, home.commander).start()
+async def runtime(home: DeviceHome) -> AsyncIterator[SkillHost]:
+    started = await SkillHost(home.settings, home.registry, home.commander).start()
     broken = [s for s in started.loaded.statuses if s.state == "broken"]
     assert not [s for s in broken if s.name in ("clock", "conversation", "assistance", "plants")]
     yield started
@@ -111,7 +113,7 @@ async def runtime(home: DeviceHome) -> AsyncIterator[SkillRuntime]:
 
 
 @pytest.fixture
-def set_clock(runtime: SkillRuntime) -> Iterator[Callable[[datetime], None]]:
+def set_clock(runtime: SkillHost) -> Iterator[Callable[[datetime], None]]:
     """Fix the clock skill's time for one test; the real clock comes back afterwards."""
     clock: Any = runtime.loaded.skills["clock"]
     original = clock.now
@@ -145,14 +147,14 @@ CET = timezone(timedelta(hours=1))
     ],
 )
 async def test_the_time_is_spoken_in_words_with_the_part_of_the_day(
-    runtime: SkillRuntime,
+    runtime: SkillHost,
     set_clock: Callable[[datetime], None],
     time_of_day: tuple[int, int, int],
     spoken: str,
 ) -> None:
     hour, minute, second = time_of_day
     set_clock(datetime(2026, 11, 22, hour, minute, second, tzinfo=CET))
-    result = await runtime.toolbox.call("HassGetCurrentTime", {}, turn_id="t")
+    result = await runtime.toolbox.call(ToolCall("HassGetCurrentTime", {}), turn_id="t")
     assert result.success
     assert result.speech == spoken
     assert result.data["time"] == f"{hour:02d}:{minute:02d}"
@@ -172,33 +174,33 @@ async def test_the_time_is_spoken_in_words_with_the_part_of_the_day(
     ],
 )
 async def test_the_date_is_spoken_with_the_weekday_and_an_ordinal(
-    runtime: SkillRuntime,
+    runtime: SkillHost,
     set_clock: Callable[[datetime], None],
     day: tuple[int, int, int],
     spoken: str,
 ) -> None:
     set_clock(datetime(*day, 10, 0, tzinfo=CET))
-    result = await runtime.toolbox.call("HassGetCurrentDate", {}, turn_id="t")
+    result = await runtime.toolbox.call(ToolCall("HassGetCurrentDate", {}), turn_id="t")
     assert result.success
     assert result.speech == spoken
     assert result.data["date"] == "{:04d}-{:02d}-{:02d}".format(*day)
 
 
 async def test_the_date_is_the_local_one_not_utc(
-    runtime: SkillRuntime, set_clock: Callable[[datetime], None]
+    runtime: SkillHost, set_clock: Callable[[datetime], None]
 ) -> None:
     # 22:30 on Sunday in New York is already Monday in UTC.
     set_clock(datetime(2026, 11, 22, 22, 30, tzinfo=timezone(timedelta(hours=-5))))
-    date = await runtime.toolbox.call("HassGetCurrentDate", {}, turn_id="t")
-    clock = await runtime.toolbox.call("HassGetCurrentTime", {}, turn_id="t")
+    date = await runtime.toolbox.call(ToolCall("HassGetCurrentDate", {}), turn_id="t")
+    clock = await runtime.toolbox.call(ToolCall("HassGetCurrentTime", {}), turn_id="t")
     assert date.speech == "Today is Sunday, the 22nd of November."
     assert clock.speech == "It's ten thirty at night."
 
 
 async def test_without_a_fixed_clock_it_tells_the_machines_local_time(
-    runtime: SkillRuntime,
+    runtime: SkillHost,
 ) -> None:
-    result = await runtime.toolbox.call("HassGetCurrentTime", {}, turn_id="t")
+    result = await runtime.toolbox.call(ToolCall("HassGetCurrentTime", {}), turn_id="t")
     told = datetime.fromisoformat(result.data["iso"])
     assert told.tzinfo is not None
     assert told.utcoffset() == datetime.now().astimezone().utcoffset()
@@ -209,8 +211,8 @@ async def test_without_a_fixed_clock_it_tells_the_machines_local_time(
 # --- conversation ----------------------------------------------------------------------------
 
 
-async def test_never_mind_is_acknowledged(runtime: SkillRuntime) -> None:
-    result = await runtime.toolbox.call("HassNevermind", {}, turn_id="t")
+async def test_never_mind_is_acknowledged(runtime: SkillHost) -> None:
+    result = await runtime.toolbox.call(ToolCall("HassNevermind", {}), turn_id="t")
     assert result.success
     assert result.speech == "OK."
     assert result.data == {"nevermind": True}
@@ -221,9 +223,9 @@ def sentences(speech: str) -> int:
 
 
 async def test_what_can_you_do_summarises_the_loaded_skills_with_examples(
-    runtime: SkillRuntime,
+    runtime: SkillHost,
 ) -> None:
-    result = await runtime.toolbox.call("AssistantHelp", {}, turn_id="t")
+    result = await runtime.toolbox.call(ToolCall("AssistantHelp", {}), turn_id="t")
     speech = result.speech
     assert result.success
     assert "lights" in speech
@@ -252,9 +254,9 @@ async def test_what_can_you_do_reflects_only_what_is_loaded(tmp_path: Path) -> N
     (folder / "egg_timer.py").write_text(FAKE_TIMERS_SKILL)
     settings = make_settings(None, tmp_path / "state", [folder]).model_copy(deep=True)
     settings.skills.builtin = False
-    runtime = await SkillRuntime(settings, DeviceRegistry(None), None).start()
+    runtime = await SkillHost(settings, DeviceRegistry(None), None).start()
     try:
-        result = await runtime.toolbox.call("AssistantHelp", {}, turn_id="t")
+        result = await runtime.toolbox.call(ToolCall("AssistantHelp", {}), turn_id="t")
     finally:
         await runtime.stop()
     assert result.speech == (
@@ -351,16 +353,16 @@ async def wait_until(condition: Callable[[], bool], timeout_seconds: float = 5.0
 
 
 async def test_a_call_for_help_reaches_the_broker_with_room_time_and_text_not_retained(
-    broker: PrivateBroker, runtime: SkillRuntime, caplog: pytest.LogCaptureFixture
+    broker: PrivateBroker, runtime: SkillHost, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with Recorder(broker, ALERTS) as recorder:
         with caplog.at_level(logging.WARNING, logger="assistant.skill.assistance"):
             fallen = await runtime.toolbox.call(
-                "CallForAssistance", {"reason": "fallen"}, turn_id="t"
+                ToolCall("CallForAssistance", {"reason": "fallen"}), turn_id="t"
             )
-            plain = await runtime.toolbox.call("CallForAssistance", {}, turn_id="t")
+            plain = await runtime.toolbox.call(ToolCall("CallForAssistance", {}), turn_id="t")
             said = await runtime.toolbox.call(
-                "CallForAssistance", {"reason": "chest pain"}, turn_id="t"
+                ToolCall("CallForAssistance", {"reason": "chest pain"}), turn_id="t"
             )
         assert await wait_until(lambda: len(recorder.on(ALERTS)) >= 3)
         messages = recorder.on(ALERTS)
@@ -392,11 +394,9 @@ async def test_a_call_for_help_reaches_the_broker_with_room_time_and_text_not_re
 
 
 async def test_without_any_broker_connection_it_says_it_cannot_call(tmp_path: Path) -> None:
-    runtime = await SkillRuntime(
-        make_settings(None, tmp_path, []), DeviceRegistry(None), None
-    ).start()
+    runtime = await SkillHost(make_settings(None, tmp_path, []), DeviceRegistry(None), None).start()
     try:
-        result = await runtime.toolbox.call("CallForAssistance", {}, turn_id="t")
+        result = await runtime.toolbox.call(ToolCall("CallForAssistance", {}), turn_id="t")
     finally:
         await runtime.stop()
     assert not result.success
@@ -409,12 +409,14 @@ async def test_when_the_broker_stays_down_it_says_the_alert_did_not_go_through(
     broker: PrivateBroker, home: DeviceHome, tmp_path: Path
 ) -> None:
     settings = make_settings(broker, tmp_path, [], retry_seconds=2)
-    runtime = await SkillRuntime(settings, home.registry, home.commander).start()
+    runtime = await SkillHost(settings, home.registry, home.commander).start()
     listener: BlockingListener | None = None
     try:
         broker.stop()
         started = time.monotonic()
-        result = await runtime.toolbox.call("CallForAssistance", {"reason": "fallen"}, turn_id="t")
+        result = await runtime.toolbox.call(
+            ToolCall("CallForAssistance", {"reason": "fallen"}), turn_id="t"
+        )
         elapsed = time.monotonic() - started
         listener = restart_and_listen(broker)
         assert await home.connection.wait_connected(10)
@@ -440,12 +442,14 @@ async def test_an_alert_during_a_short_outage_goes_through_when_the_broker_retur
     broker: PrivateBroker, home: DeviceHome, tmp_path: Path
 ) -> None:
     settings = make_settings(broker, tmp_path, [], retry_seconds=15)
-    runtime = await SkillRuntime(settings, home.registry, home.commander).start()
+    runtime = await SkillHost(settings, home.registry, home.commander).start()
     listener: BlockingListener | None = None
     try:
         broker.stop()
         call = asyncio.create_task(
-            runtime.toolbox.call("CallForAssistance", {"reason": "emergency"}, turn_id="t")
+            runtime.toolbox.call(
+                ToolCall("CallForAssistance", {"reason": "emergency"}), turn_id="t"
+            )
         )
         await asyncio.sleep(1.5)
         assert not call.done()  # still trying, not given up and not claiming success

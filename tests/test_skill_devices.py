@@ -12,6 +12,9 @@ from assistant.config import load_settings
 from assistant.devices.broker import PrivateBroker
 from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.pipeline.assembly import Assembled, assemble
+from assistant.pipeline.contract import turn_json
+from assistant.skill_host.call import ToolCall
+from assistant.understanding.utterance import Utterance
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,7 @@ async def home(broker: PrivateBroker, tmp_path: Path) -> AsyncIterator[tuple[Ass
 
 
 async def ask(assembled: Assembled, text: str) -> dict[str, Any]:
-    return (await assembled.runner.from_text(text)).to_json()
+    return turn_json(await assembled.turns.from_text(text))
 
 
 async def test_lights_on_off_and_brightness(home: tuple[Assembled, Simulator]) -> None:
@@ -134,17 +137,17 @@ async def test_which_one_is_asked_and_the_answer_acts_on_the_choice(
 ) -> None:
     assembled, simulator = home
     result = await assembled.skills.toolbox.call(
-        "HassTurnOn", {"name": "bedroom lamp"}, turn_id="t"
+        ToolCall("HassTurnOn", {"name": "bedroom lamp"}), turn_id="t"
     )
     assert result.success  # the exact name wins over the longer one
     turn = await ask(assembled, "turn on the bedroom reading lamp")
     assert turn["response"] == "Turned on the Bedroom reading lamp."
-    question = await assembled.brain.understand("turn off the lamp")
+    question = await assembled.brain.understand(Utterance.of("turn off the lamp"), turn_id="t1")
     assert (
         question.response == "Which one do you mean: the Bedroom lamp or the Bedroom reading lamp?"
     )
-    assert question.expects_answer and question.actions == []
-    answer = await assembled.brain.understand("the reading one")
+    assert question.expects_answer and question.actions == ()
+    answer = await assembled.brain.understand(Utterance.of("the reading one"), turn_id="t2")
     assert answer.response == "Turned off the Bedroom reading lamp."
     assert answer.intent is not None and answer.intent["source"] == "dialogue"
     assert simulator.state("bedroom_reading_lamp")["state"] == "off"

@@ -21,27 +21,29 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.devices.registry import DeviceRegistry
+from assistant.skill_host.call import ToolCall
+from assistant.skill_host.host import SkillHost
 from assistant.skills import Announcement, ToolResult
-from assistant.skills.runtime import SkillRuntime
+from assistant.understanding.utterance import Utterance
 
 
-async def start_runtime(state_dir: Path) -> SkillRuntime:
+async def start_runtime(state_dir: Path) -> SkillHost:
     settings = load_settings(storage={"state_dir": state_dir}, skills={"builtin": True})
-    return await SkillRuntime(settings, DeviceRegistry(None), None).start()
+    return await SkillHost(settings, DeviceRegistry(None), None).start()
 
 
 @pytest.fixture
-async def runtime(tmp_path: Path) -> AsyncIterator[SkillRuntime]:
+async def runtime(tmp_path: Path) -> AsyncIterator[SkillHost]:
     started = await start_runtime(tmp_path)
     yield started
     await started.stop()
 
 
-async def call(runtime: SkillRuntime, tool: str, **arguments: Any) -> ToolResult:
-    return await runtime.toolbox.call(tool, arguments, turn_id="t")
+async def call(runtime: SkillHost, tool: str, **arguments: Any) -> ToolResult:
+    return await runtime.toolbox.call(ToolCall(tool, arguments), turn_id="t")
 
 
-def timer_announcements(runtime: SkillRuntime) -> list[Announcement]:
+def timer_announcements(runtime: SkillHost) -> list[Announcement]:
     return [a for a in runtime.announcer.history if a.sound == "timer"]
 
 
@@ -58,7 +60,7 @@ def state_file(state_dir: Path) -> Path:
     return state_dir / "skills" / "timers" / "timers.json"
 
 
-async def test_the_skill_loads_with_its_seven_tools(runtime: SkillRuntime) -> None:
+async def test_the_skill_loads_with_its_seven_tools(runtime: SkillHost) -> None:
     status = next(s for s in runtime.loaded.statuses if s.name == "timers")
     assert status.state == "enabled", status.reason
     assert sorted(status.tools) == sorted(
@@ -77,7 +79,7 @@ async def test_the_skill_loads_with_its_seven_tools(runtime: SkillRuntime) -> No
 
 
 async def test_a_timer_rings_with_tone_and_name_at_its_time_not_before(
-    runtime: SkillRuntime,
+    runtime: SkillHost,
 ) -> None:
     started = time.monotonic()
     result = await call(runtime, "HassStartTimer", seconds=1, name="pasta")
@@ -93,7 +95,7 @@ async def test_a_timer_rings_with_tone_and_name_at_its_time_not_before(
     assert status.speech == "You have no timers."
 
 
-async def test_an_unnamed_timer_is_called_by_its_duration(runtime: SkillRuntime) -> None:
+async def test_an_unnamed_timer_is_called_by_its_duration(runtime: SkillHost) -> None:
     assert (
         await call(runtime, "HassStartTimer", minutes=5)
     ).speech == "Started a timer for 5 minutes."
@@ -103,7 +105,7 @@ async def test_an_unnamed_timer_is_called_by_its_duration(runtime: SkillRuntime)
     assert cancelled.speech == "Cancelled your 5 minute timer."
 
 
-async def test_durations_are_spoken_naturally(runtime: SkillRuntime) -> None:
+async def test_durations_are_spoken_naturally(runtime: SkillHost) -> None:
     await call(runtime, "HassStartTimer", hours=1, minutes=5, name="roast")
     await call(runtime, "HassStartTimer", seconds=30, name="tea")
     await call(runtime, "HassStartTimer", minutes=4, seconds=30, name="pasta")
@@ -120,7 +122,7 @@ async def test_durations_are_spoken_naturally(runtime: SkillRuntime) -> None:
 
 
 async def test_two_named_timers_run_at_once_and_cancel_removes_only_one(
-    runtime: SkillRuntime,
+    runtime: SkillHost,
 ) -> None:
     assert (await call(runtime, "HassStartTimer", minutes=10, name="the laundry")).success
     assert (await call(runtime, "HassStartTimer", seconds=1, name="pasta timer")).success
@@ -138,7 +140,7 @@ async def test_two_named_timers_run_at_once_and_cancel_removes_only_one(
     assert missing.error == "not-found" and "laundry" in missing.speech
 
 
-async def test_cancel_without_a_name_asks_which_when_several_run(runtime: SkillRuntime) -> None:
+async def test_cancel_without_a_name_asks_which_when_several_run(runtime: SkillHost) -> None:
     await call(runtime, "HassStartTimer", minutes=3, name="pasta")
     await call(runtime, "HassStartTimer", minutes=10)
     asked = await call(runtime, "HassCancelTimer")
@@ -153,7 +155,7 @@ async def test_cancel_without_a_name_asks_which_when_several_run(runtime: SkillR
     assert only.success and only.speech == "Cancelled your 10 minute timer."
 
 
-async def test_pause_stops_the_countdown_and_resume_continues_it(runtime: SkillRuntime) -> None:
+async def test_pause_stops_the_countdown_and_resume_continues_it(runtime: SkillHost) -> None:
     await call(runtime, "HassStartTimer", seconds=1, name="egg")
     paused = await call(runtime, "HassPauseTimer")
     assert paused.success and paused.speech == "Paused your egg timer; 1 second left."
@@ -171,7 +173,7 @@ async def test_pause_stops_the_countdown_and_resume_continues_it(runtime: SkillR
     assert timer_announcements(runtime)[0].text == "Your egg timer is done."
 
 
-async def test_pause_without_a_name_means_the_running_one(runtime: SkillRuntime) -> None:
+async def test_pause_without_a_name_means_the_running_one(runtime: SkillHost) -> None:
     await call(runtime, "HassStartTimer", minutes=5, name="pasta")
     await call(runtime, "HassStartTimer", minutes=8, name="rice")
     await call(runtime, "HassPauseTimer", name="rice")
@@ -181,7 +183,7 @@ async def test_pause_without_a_name_means_the_running_one(runtime: SkillRuntime)
     assert resumed.error == "ambiguous" and resumed.expects_answer  # both are paused now
 
 
-async def test_adding_and_removing_time_moves_the_end(runtime: SkillRuntime) -> None:
+async def test_adding_and_removing_time_moves_the_end(runtime: SkillHost) -> None:
     await call(runtime, "HassStartTimer", minutes=5, name="pasta")
     added = await call(runtime, "HassIncreaseTimer", minutes=2)
     assert added.speech == "Added 2 minutes to your pasta timer; 7 minutes left."
@@ -195,7 +197,7 @@ async def test_adding_and_removing_time_moves_the_end(runtime: SkillRuntime) -> 
     assert timer_announcements(runtime)[0].text == "Your pasta timer is done."
 
 
-async def test_adding_time_to_a_paused_timer(runtime: SkillRuntime) -> None:
+async def test_adding_time_to_a_paused_timer(runtime: SkillHost) -> None:
     await call(runtime, "HassStartTimer", seconds=30, name="tea")
     await call(runtime, "HassPauseTimer")
     await call(runtime, "HassIncreaseTimer", seconds=15)
@@ -215,7 +217,7 @@ async def test_adding_time_to_a_paused_timer(runtime: SkillRuntime) -> None:
     ],
 )
 async def test_invalid_durations_are_refused_with_a_reason(
-    runtime: SkillRuntime, arguments: dict[str, Any], error: str, reason: str
+    runtime: SkillHost, arguments: dict[str, Any], error: str, reason: str
 ) -> None:
     result = await call(runtime, "HassStartTimer", **arguments)
     assert not result.success and result.error == error
@@ -226,7 +228,7 @@ async def test_invalid_durations_are_refused_with_a_reason(
     )
 
 
-async def test_a_second_timer_with_the_same_name_is_refused(runtime: SkillRuntime) -> None:
+async def test_a_second_timer_with_the_same_name_is_refused(runtime: SkillHost) -> None:
     await call(runtime, "HassStartTimer", minutes=3, name="pasta")
     again = await call(runtime, "HassStartTimer", minutes=5, name="Pasta")
     assert again.error == "duplicate" and "already have a pasta timer" in again.speech
@@ -338,10 +340,12 @@ async def test_a_corrupted_state_file_starts_empty_with_one_log_line(
     ],
 )
 async def test_the_examples_understand_everyday_phrasings(
-    runtime: SkillRuntime, spoken: str, tool: str, arguments: dict[str, str]
+    runtime: SkillHost, spoken: str, tool: str, arguments: dict[str, str]
 ) -> None:
-    from assistant.brain.rules import RuleMatcher  # the rules are tested on their own elsewhere
+    from assistant.understanding.rules import (
+        RuleMatcher,  # the rules are tested on their own elsewhere
+    )
 
-    match = RuleMatcher(runtime.toolbox.tools, runtime.devices).match(spoken)
+    match = RuleMatcher(runtime.toolbox.tools, runtime.devices).match(Utterance.of(spoken))
     assert match is not None, spoken
-    assert (match.tool, match.arguments) == (tool, arguments)
+    assert (match.call.tool, match.call.arguments) == (tool, arguments)

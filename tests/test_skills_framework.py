@@ -1,7 +1,7 @@
 """The skills framework with real objects: schemas, loading, calling, failures and the context.
 
 Skills are loaded the way people install them (a folder from config, a package with an entry
-point, the built-in folder), run by the real SkillRuntime and called through its Toolbox. Where
+point, the built-in folder), run by the real SkillHost and called through its Toolbox. Where
 devices matter they are the simulated home on a private Mosquitto, seen through DeviceHome.
 The helpers here (`make_settings`, `running_skills`, `simulated_home`, `assistant_in`) are also
 used by tests/test_safety.py and shown in docs/skills.md.
@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 
-from assistant.brain.rules import RuleMatcher
 from assistant.config import MqttSettings, Settings
 from assistant.devices.broker import PrivateBroker
 from assistant.devices.commands import DeviceCommander
@@ -35,8 +34,11 @@ from assistant.devices.mqtt import Message, MqttConnection
 from assistant.devices.registry import DeviceRegistry
 from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.errors import ConfigError
-from assistant.skills.loader import BUILTIN_FOLDER
-from assistant.skills.runtime import SkillRuntime
+from assistant.skill_host.call import ToolCall
+from assistant.skill_host.host import SkillHost
+from assistant.skill_host.loader import BUILTIN_FOLDER
+from assistant.understanding.rules import RuleMatcher
+from assistant.understanding.utterance import Utterance
 from tests.conftest import assistant_command, clean_env
 
 TESTS = Path(__file__).resolve().parent
@@ -80,9 +82,9 @@ async def running_skills(
     settings: Settings,
     registry: DeviceRegistry | None = None,
     commander: DeviceCommander | None = None,
-) -> AsyncIterator[SkillRuntime]:
-    """A started SkillRuntime; without a registry, over an empty one with no device network."""
-    runtime = SkillRuntime(
+) -> AsyncIterator[SkillHost]:
+    """A started SkillHost; without a registry, over an empty one with no device network."""
+    runtime = SkillHost(
         settings, registry if registry is not None else DeviceRegistry(None), commander
     )
     await runtime.start()
@@ -146,7 +148,7 @@ async def simulated_home() -> AsyncIterator[SimulatedHome]:
 @contextlib.asynccontextmanager
 async def assistant_in(
     home: SimulatedHome, tmp_path: Path, **sections: Any
-) -> AsyncIterator[SkillRuntime]:
+) -> AsyncIterator[SkillHost]:
     """The assistant's side: DeviceHome on the broker and the skills over it. By default only the
     device skills are loaded; pass `skills=...` to choose others."""
     sections.setdefault("skills", {"builtin": False, "folders": [device_skills_folder(tmp_path)]})
@@ -165,7 +167,7 @@ async def assistant_in(
             yield runtime
 
 
-def status_of(runtime: SkillRuntime, name: str) -> Any:
+def status_of(runtime: SkillHost, name: str) -> Any:
     (status,) = [s for s in runtime.loaded.statuses if s.name == name]
     return status
 
@@ -174,7 +176,7 @@ def properties(schema: dict[str, Any]) -> dict[str, Any]:
     return dict(schema["parameters"]["properties"])
 
 
-def schema_of(runtime: SkillRuntime, tool: str) -> dict[str, Any]:
+def schema_of(runtime: SkillHost, tool: str) -> dict[str, Any]:
     (found,) = [s for s in runtime.toolbox.schemas() if s["name"] == tool]
     return found
 
@@ -254,10 +256,10 @@ async def test_enum_parameters_allow_exactly_their_values(tmp_path: Path) -> Non
         assert roast["enum"] == ["light", "dark"]
         assert roast["description"] == "how dark the beans are."
         good = await runtime.toolbox.call(
-            "WorkshopBrew", {"cups": 1, "roast": "dark"}, turn_id="e1"
+            ToolCall("WorkshopBrew", {"cups": 1, "roast": "dark"}), turn_id="e1"
         )
         bad = await runtime.toolbox.call(
-            "WorkshopBrew", {"cups": 1, "roast": "burnt"}, turn_id="e2"
+            ToolCall("WorkshopBrew", {"cups": 1, "roast": "burnt"}), turn_id="e2"
         )
     assert good.success and str(good.data["roast"]) == "Roast.DARK"
     assert bad.error == "invalid-arguments"
@@ -340,7 +342,7 @@ async def test_a_skill_from_a_config_folder_is_loaded_and_called(tmp_path: Path)
         assert workshop.source == str(FIXTURE_SKILLS / "workshop.py")
         assert "WorkshopBrew" in workshop.tools
         assert status_of(runtime, "device_control").state == "enabled"  # built-ins load too
-        result = await runtime.toolbox.call("WorkshopBrew", {"cups": 2}, turn_id="f1")
+        result = await runtime.toolbox.call(ToolCall("WorkshopBrew", {"cups": 2}), turn_id="f1")
     assert result.success
     assert result.speech == "Brewing 2 small cups."
 
@@ -427,8 +429,12 @@ async def test_a_package_with_an_entry_point_is_loaded_and_called(
         assert (brewery.state, brewery.tools) == ("enabled", ["BreweryPour"])
         assert brewery.source == "package brewery_skill:BrewerySkill"
         assert properties(schema_of(runtime, "BreweryPour"))["beer"]["enum"] == ["stout", "lager"]
-        poured = await runtime.toolbox.call("BreweryPour", {"beer": "stout"}, turn_id="p1")
-        refused = await runtime.toolbox.call("BreweryPour", {"beer": "cider"}, turn_id="p2")
+        poured = await runtime.toolbox.call(
+            ToolCall("BreweryPour", {"beer": "stout"}), turn_id="p1"
+        )
+        refused = await runtime.toolbox.call(
+            ToolCall("BreweryPour", {"beer": "cider"}), turn_id="p2"
+        )
     assert poured.success and poured.speech == "Pouring a stout: dark and creamy."
     assert refused.error == "invalid-arguments"
 
@@ -528,14 +534,14 @@ async def test_broken_skills_are_disabled_with_one_log_line_and_the_rest_work(
                 assert status.tools == []
             assert status_of(runtime, "healthy").state == "enabled"
             assert status_of(runtime, "device_control").state == "enabled"
-            pong = await runtime.toolbox.call("HealthyPing", {}, turn_id="b1")
-            builtin = await runtime.toolbox.call("HassTurnOn", {}, turn_id="b2")
-            gone = await runtime.toolbox.call("FailingPing", {}, turn_id="b3")
+            pong = await runtime.toolbox.call(ToolCall("HealthyPing", {}), turn_id="b1")
+            builtin = await runtime.toolbox.call(ToolCall("HassTurnOn", {}), turn_id="b2")
+            gone = await runtime.toolbox.call(ToolCall("FailingPing", {}), turn_id="b3")
     assert pong.speech == "pong"
     # A built-in tool still answers (here: that it needs to know which device).
     assert (builtin.error, builtin.speech) == ("missing-target", "Which device do you mean?")
     assert gone.error == "unknown-tool"
-    loader_errors = [r for r in caplog.records if r.name == "assistant.skills.loader"]
+    loader_errors = [r for r in caplog.records if r.name == "assistant.skill_host.loader"]
     for name, reason in BROKEN_REASONS.items():
         lines = [r.getMessage() for r in loader_errors if f"skill {name} " in r.getMessage()]
         assert len(lines) == 1, (name, lines)
@@ -586,7 +592,7 @@ async def test_a_disabled_skill_is_listed_but_not_loaded(tmp_path: Path) -> None
         )
         assert status_of(runtime, "device_state").state == "disabled"
         assert status_of(runtime, "device_control").state == "enabled"
-        result = await runtime.toolbox.call("WorkshopBrew", {"cups": 1}, turn_id="d1")
+        result = await runtime.toolbox.call(ToolCall("WorkshopBrew", {"cups": 1}), turn_id="d1")
         assert "workshop" not in runtime.loaded.skills
     assert result.error == "unknown-tool"
 
@@ -671,7 +677,7 @@ def test_config_given_before_the_command_is_used(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-async def workshop(tmp_path: Path) -> AsyncIterator[SkillRuntime]:
+async def workshop(tmp_path: Path) -> AsyncIterator[SkillHost]:
     settings = make_settings(tmp_path, skills={"builtin": False, "folders": [FIXTURE_SKILLS]})
     async with running_skills(settings) as runtime:
         yield runtime
@@ -697,46 +703,45 @@ async def workshop(tmp_path: Path) -> AsyncIterator[SkillRuntime]:
     ids=["missing", "wrong-type", "too-high", "too-low", "unknown-argument", "not-a-choice"],
 )
 async def test_invalid_arguments_come_back_as_a_speakable_result(
-    workshop: SkillRuntime, arguments: dict[str, Any], speech: str
+    workshop: SkillHost, arguments: dict[str, Any], speech: str
 ) -> None:
-    result = await workshop.toolbox.call("WorkshopBrew", arguments, turn_id="v1")
+    result = await workshop.toolbox.call(ToolCall("WorkshopBrew", arguments), turn_id="v1")
     assert (result.success, result.error) == (False, "invalid-arguments")
     assert result.speech == speech
-    assert result.as_dict()["speech"] == speech  # what the brain sees
 
 
-async def test_arguments_are_coerced_to_the_declared_types(workshop: SkillRuntime) -> None:
+async def test_arguments_are_coerced_to_the_declared_types(workshop: SkillHost) -> None:
     result = await workshop.toolbox.call(
-        "WorkshopBrew", {"cups": "3", "size": "large"}, turn_id="c1"
+        ToolCall("WorkshopBrew", {"cups": "3", "size": "large"}), turn_id="c1"
     )
     assert result.success, result.speech
     assert (result.data["cups"], result.data["cups_type"]) == (3, "int")
     assert result.speech == "Brewing 3 large cups."
 
 
-async def test_a_slow_tool_times_out_and_the_runtime_keeps_working(workshop: SkillRuntime) -> None:
+async def test_a_slow_tool_times_out_and_the_runtime_keeps_working(workshop: SkillHost) -> None:
     started = time.monotonic()
-    result = await workshop.toolbox.call("WorkshopSlow", {}, turn_id="t1")
+    result = await workshop.toolbox.call(ToolCall("WorkshopSlow", {}), turn_id="t1")
     elapsed = time.monotonic() - started
     assert (result.success, result.error) == (False, "timeout")
     assert result.speech == "That took too long; I stopped after 0.3 seconds."
     assert 0.3 <= elapsed < 1.5, elapsed
     assert workshop.loaded.skills["workshop"].cancelled is True  # type: ignore[attr-defined]
-    after = await workshop.toolbox.call("WorkshopGreet", {}, turn_id="t2")
+    after = await workshop.toolbox.call(ToolCall("WorkshopGreet", {}), turn_id="t2")
     assert after.speech == "Hello!"
 
 
 async def test_a_failing_tool_is_reported_and_the_runtime_keeps_working(
-    workshop: SkillRuntime, caplog: pytest.LogCaptureFixture
+    workshop: SkillHost, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="assistant.skills.toolbox"):
-        result = await workshop.toolbox.call("WorkshopExplode", {}, turn_id="x1")
+    with caplog.at_level(logging.ERROR, logger="assistant.skill_host.toolbox"):
+        result = await workshop.toolbox.call(ToolCall("WorkshopExplode", {}), turn_id="x1")
     assert (result.success, result.error) == (False, "skill-failed")
     assert result.speech == "Sorry, the workshop skill failed."
     assert result.data["detail"] == "the grinder jammed"
     (record,) = [r for r in caplog.records if "WorkshopExplode" in r.getMessage()]
     assert record.exc_info is not None  # the traceback is in the log, not in the reply
-    after = await workshop.toolbox.call("WorkshopBrew", {"cups": 1}, turn_id="x2")
+    after = await workshop.toolbox.call(ToolCall("WorkshopBrew", {"cups": 1}), turn_id="x2")
     assert after.success
 
 
@@ -747,7 +752,9 @@ async def test_a_device_that_never_confirms_is_a_failure_the_reply_admits(tmp_pa
     async with simulated_home() as home, assistant_in(home, tmp_path) as runtime:
         home.simulator.set_fault("living_room_fan", lose_confirmations=True)
         started = time.monotonic()
-        result = await runtime.toolbox.call("HassTurnOn", {"name": "living room fan"}, turn_id="l1")
+        result = await runtime.toolbox.call(
+            ToolCall("HassTurnOn", {"name": "living room fan"}), turn_id="l1"
+        )
         elapsed = time.monotonic() - started
         assert (result.success, result.error) == (False, "device-failed")
         assert result.speech == "The Living room fan did not confirm it is on within 1 second."
@@ -766,12 +773,11 @@ async def test_an_offline_device_is_reported_unavailable_and_gets_nothing(tmp_pa
         assert entity is not None
         assert await eventually(lambda: entity.state.available is False)
         result = await runtime.toolbox.call(
-            "HassTurnOn", {"name": "kitchen ceiling light"}, turn_id="o1"
+            ToolCall("HassTurnOn", {"name": "kitchen ceiling light"}), turn_id="o1"
         )
         assert (result.success, result.error) == (False, "device-failed")
         assert result.speech == "The Kitchen ceiling light is offline, so nothing was sent."
         assert [o.status for o in result.outcomes] == ["unavailable"]
-        assert result.as_dict()["actions"][0]["status"] == "unavailable"
         await asyncio.sleep(0.2)
         assert home.published_to("kitchen_ceiling") == []
         assert home.simulator.state("kitchen_ceiling")["state"] == "off"
@@ -791,7 +797,7 @@ async def test_options_are_validated_against_the_skills_config(tmp_path: Path) -
         },
     )
     async with running_skills(good) as runtime:
-        greeted = await runtime.toolbox.call("WorkshopGreet", {}, turn_id="o1")
+        greeted = await runtime.toolbox.call(ToolCall("WorkshopGreet", {}), turn_id="o1")
         config = runtime.loaded.skills["workshop"].context.config
     assert greeted.speech == "Ahoy!"
     assert (config.greeting, config.max_cups) == ("Ahoy", 12)  # the default for what's not set
@@ -833,14 +839,16 @@ async def test_state_dir_is_the_skills_own_and_survives_a_restart(tmp_path: Path
         assert skills["workshop"].context.state_dir == state / "skills" / "workshop"
         assert skills["device_control"].context.state_dir == state / "skills" / "device_control"
         assert (state / "skills" / "device_control").is_dir()  # made for it, before setup()
-        kept = await runtime.toolbox.call("WorkshopRemember", {"word": "marmalade"}, turn_id="s1")
-        first = await runtime.toolbox.call("WorkshopGreet", {}, turn_id="s2")
+        kept = await runtime.toolbox.call(
+            ToolCall("WorkshopRemember", {"word": "marmalade"}), turn_id="s1"
+        )
+        first = await runtime.toolbox.call(ToolCall("WorkshopGreet", {}), turn_id="s2")
     assert kept.success and first.data["starts"] == 1
     assert (state / "skills" / "workshop" / "word.txt").read_text() == "marmalade"
 
     async with running_skills(settings) as runtime:
-        recalled = await runtime.toolbox.call("WorkshopRecall", {}, turn_id="s3")
-        second = await runtime.toolbox.call("WorkshopGreet", {}, turn_id="s4")
+        recalled = await runtime.toolbox.call(ToolCall("WorkshopRecall", {}), turn_id="s3")
+        second = await runtime.toolbox.call(ToolCall("WorkshopGreet", {}), turn_id="s4")
     assert recalled.speech == "You told me marmalade."
     assert second.data["starts"] == 2
 
@@ -868,7 +876,7 @@ async def test_the_guides_example_brews_and_announces_on_the_simulated_home(tmp_
         schema = schema_of(runtime, "BrewCoffee")
         assert schema["description"] == "Brew coffee and say when it is ready."
         assert properties(schema)["cups"]["maximum"] == 8
-        result = await runtime.toolbox.call("BrewCoffee", {"cups": "2"}, turn_id="g1")
+        result = await runtime.toolbox.call(ToolCall("BrewCoffee", {"cups": "2"}), turn_id="g1")
         assert result.success, result.speech
         assert result.speech == "Brewing coffee for 2."
         assert home.simulator.state("living_room_plug") == {"state": "on"}
@@ -881,13 +889,13 @@ async def test_the_guides_example_brews_and_announces_on_the_simulated_home(tmp_
 async def test_the_guides_example_without_a_device_network(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, skills={"builtin": False, "folders": [EXAMPLE_SKILLS]})
     async with running_skills(settings) as runtime:  # an empty home
-        missing = await runtime.toolbox.call("BrewCoffee", {}, turn_id="g2")
+        missing = await runtime.toolbox.call(ToolCall("BrewCoffee", {}), turn_id="g2")
         assert (missing.success, missing.error) == (False, "refused")
         assert missing.speech == "There is no device called switch.coffee_machine."
     # A home known from discovery alone (DeviceRegistry(None)): the plug is found, but there is
     # no broker to send the command through, and the reply says so.
     async with running_skills(settings, home_registry()) as runtime:
-        offline = await runtime.toolbox.call("BrewCoffee", {"cups": 1}, turn_id="g3")
+        offline = await runtime.toolbox.call(ToolCall("BrewCoffee", {"cups": 1}), turn_id="g3")
         assert (offline.success, offline.error) == (False, "device-failed")
         assert offline.speech == "No device network is connected."
         assert runtime.scheduler.pending() == []
@@ -897,13 +905,16 @@ async def test_the_guides_example_sentences_reach_the_tool(tmp_path: Path) -> No
     settings = make_settings(tmp_path, skills={"builtin": False, "folders": [EXAMPLE_SKILLS]})
     async with running_skills(settings) as runtime:
         rules = RuleMatcher(runtime.toolbox.tools, runtime.devices)
-        heard = {text: rules.match(text) for text in ("brew 2 cups of coffee", "make a coffee")}
-        assert rules.match("make tea") is None
+        heard = {
+            text: rules.match(Utterance.of(text))
+            for text in ("brew 2 cups of coffee", "make a coffee")
+        }
+        assert rules.match(Utterance.of("make tea")) is None
         for text, match in heard.items():
-            assert match is not None and match.tool == "BrewCoffee", text
-            result = await runtime.toolbox.call(match.tool, match.arguments, turn_id=text)
+            assert match is not None and match.call.tool == "BrewCoffee", text
+            result = await runtime.toolbox.call(match.call, turn_id=text)
             assert result.error == "refused", text  # valid arguments; the empty home has no plug
-    assert {text: m.arguments for text, m in heard.items() if m} == {
+    assert {text: m.call.arguments for text, m in heard.items() if m} == {
         "brew 2 cups of coffee": {"cups": "2"},
         "make a coffee": {"cups": "1"},
     }

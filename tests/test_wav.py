@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.audio.format import SAMPLE_RATE_HZ
 from assistant.audio.resample import resample
 from assistant.audio.wav import (
-    MODEL_SAMPLE_RATE_HZ,
     decode_wav,
     load_for_models,
     read_wav,
@@ -207,8 +207,8 @@ def test_resampled_to_16k_with_frequency_preserved(
     assert info.sample_rate_hz == rate
     assert info.duration_seconds == pytest.approx(1.0)
     assert audio.ndim == 1
-    assert abs(len(audio) - MODEL_SAMPLE_RATE_HZ) <= 1
-    assert dominant_frequency(audio, MODEL_SAMPLE_RATE_HZ) == pytest.approx(frequency_hz, abs=2)
+    assert abs(len(audio) - SAMPLE_RATE_HZ) <= 1
+    assert dominant_frequency(audio, SAMPLE_RATE_HZ) == pytest.approx(frequency_hz, abs=2)
     # The level survives too (RMS of a 0.5 sine is 0.354), away from the filter's edges.
     middle = audio[2000:-2000]
     assert float(np.sqrt(np.mean(middle**2))) == pytest.approx(0.5 / np.sqrt(2), rel=0.02)

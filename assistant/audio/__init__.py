@@ -1,0 +1,1 @@
+"""The audio format between the stages (`format`), WAV files, and sample-rate conversion."""

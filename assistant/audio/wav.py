@@ -11,20 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
+from assistant.audio.format import SAMPLE_RATE_HZ, Audio, from_pcm16, to_pcm16
 from assistant.audio.resample import resample
 from assistant.errors import AudioError, AudioSilent
-
-MODEL_SAMPLE_RATE_HZ = 16_000
 
 _FORMAT_PCM = 0x0001
 _FORMAT_FLOAT = 0x0003
 _FORMAT_EXTENSIBLE = 0xFFFE
 # Below this peak a recording holds nothing a microphone would call sound (about -66 dBFS).
 _SILENCE_PEAK = 5e-4
-
-FloatAudio = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,7 @@ class WavInfo:
         return self.frames / self.sample_rate_hz
 
 
-def read_wav(path: Path) -> tuple[FloatAudio, WavInfo]:
+def read_wav(path: Path) -> tuple[Audio, WavInfo]:
     """Decode a WAV file to float32 samples in [-1, 1], shape (frames, channels)."""
     try:
         data = path.read_bytes()
@@ -53,7 +49,7 @@ def read_wav(path: Path) -> tuple[FloatAudio, WavInfo]:
     return decode_wav(data, name=str(path))
 
 
-def decode_wav(data: bytes, *, name: str = "audio") -> tuple[FloatAudio, WavInfo]:  # noqa: PLR0912
+def decode_wav(data: bytes, *, name: str = "audio") -> tuple[Audio, WavInfo]:  # noqa: PLR0912
     if not data:
         raise AudioError(f"{name}: the file is empty")
     if len(data) < 12 or data[0:4] != b"RIFF" or data[8:12] != b"WAVE":
@@ -106,7 +102,7 @@ def decode_wav(data: bytes, *, name: str = "audio") -> tuple[FloatAudio, WavInfo
     return audio, WavInfo(sample_rate_hz, channels, bits, encoding, frames)
 
 
-def _samples(payload: bytes, format_tag: int, bits: int, name: str) -> FloatAudio:
+def _samples(payload: bytes, format_tag: int, bits: int, name: str) -> Audio:
     if format_tag == _FORMAT_FLOAT and bits in (32, 64):
         floats = np.frombuffer(payload, dtype="<f4" if bits == 32 else "<f8")
         return np.nan_to_num(floats.astype(np.float32), nan=0.0).clip(-1.0, 1.0)
@@ -115,7 +111,7 @@ def _samples(payload: bytes, format_tag: int, bits: int, name: str) -> FloatAudi
     if bits == 8:  # 8-bit WAV is the one unsigned format
         return (np.frombuffer(payload, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
     if bits == 16:
-        return np.frombuffer(payload, dtype="<i2").astype(np.float32) / 32768.0
+        return from_pcm16(np.frombuffer(payload, dtype="<i2"))
     if bits == 24:
         raw = np.frombuffer(payload, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
         value = raw[:, 0] | (raw[:, 1] << 8) | (raw[:, 2] << 16)
@@ -128,8 +124,8 @@ def _samples(payload: bytes, format_tag: int, bits: int, name: str) -> FloatAudi
     raise AudioError(f"{name}: unsupported PCM sample width of {bits} bits")
 
 
-def to_model_input(audio: FloatAudio, info: WavInfo, *, name: str = "audio") -> FloatAudio:
-    """Mix down to mono, resample to 16 kHz, and refuse audio that is only silence."""
+def to_model_input(audio: Audio, info: WavInfo, *, name: str = "audio") -> Audio:
+    """Mix down to mono, resample to the models' rate, and refuse audio that is only silence."""
     mono = audio.mean(axis=1, dtype=np.float32) if audio.ndim == 2 else audio
     peak = float(np.max(np.abs(mono))) if mono.size else 0.0
     if peak < _SILENCE_PEAK:
@@ -138,17 +134,17 @@ def to_model_input(audio: FloatAudio, info: WavInfo, *, name: str = "audio") -> 
             f"{name}: the recording is silent (peak level {level:.0f} dBFS over "
             f"{info.duration_seconds:.1f} s)"
         )
-    return resample(mono, info.sample_rate_hz, MODEL_SAMPLE_RATE_HZ)
+    return resample(mono, info.sample_rate_hz, SAMPLE_RATE_HZ)
 
 
-def load_for_models(path: Path) -> tuple[FloatAudio, WavInfo]:
+def load_for_models(path: Path) -> tuple[Audio, WavInfo]:
     audio, info = read_wav(path)
     return to_model_input(audio, info, name=str(path)), info
 
 
-def write_wav(path: Path, audio: FloatAudio, sample_rate_hz: int) -> None:
+def write_wav(path: Path, audio: Audio, sample_rate_hz: int) -> None:
     """Write mono float samples as 16-bit PCM."""
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    pcm = to_pcm16(audio).astype("<i2", copy=False).tobytes()
     header = struct.pack(
         "<4sI4s4sIHHIIHH4sI",
         b"RIFF", 36 + len(pcm), b"WAVE",

@@ -48,20 +48,6 @@ class CommandOutcome:
     def confirmed(self) -> bool:
         return self.status == "confirmed"
 
-    def as_action(self) -> dict[str, Any]:
-        """The `actions` entry of the command-line contract."""
-        return {
-            "entity": self.entity_id,
-            "service": self.service,
-            "topic": self.published[-1].topic if self.published else None,
-            "payload": self.published[-1].payload if self.published else None,
-            "messages": [{"topic": m.topic, "payload": m.payload} for m in self.published],
-            "confirmed": self.confirmed,
-            "status": self.status,
-            "reason": self.reason,
-            **({"code": self.code} if self.code else {}),
-        }
-
 
 class DeviceCommander:
     def __init__(

@@ -20,13 +20,14 @@ from pydantic import ValidationError
 from assistant.devices.abbreviations import expand
 from assistant.devices.entity_config import COMPONENTS, EntityConfig, parse_config
 from assistant.devices.mqtt import Message, MqttConnection
-from assistant.devices.names import display_name, normalize_name, slugify
+from assistant.devices.names import display_name, slugify
 from assistant.devices.state import (
     EntityState,
     StateError,
     apply_availability_message,
     apply_state_message,
 )
+from assistant.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,8 @@ class Entity:
     match_area: str | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.match_names = tuple(
-            dict.fromkeys(normalize_name(n) for n in (self.name, *self.aliases))
-        )
-        self.match_area = normalize_name(self.area) if self.area else None
+        self.match_names = tuple(dict.fromkeys(fold(n) for n in (self.name, *self.aliases)))
+        self.match_area = fold(self.area) if self.area else None
 
     @property
     def kind(self) -> str:

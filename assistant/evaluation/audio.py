@@ -21,15 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
+from assistant.audio.format import SAMPLE_RATE_HZ, Audio
 from assistant.audio.wav import load_for_models, write_wav
+from assistant.engines import Engines
 from assistant.errors import ConfigError
 from assistant.evaluation.devset import DevItem
-from assistant.pipeline.engines import Engines
 
-FloatAudio = npt.NDArray[np.float32]
-RATE_HZ = 16_000
 LEAD_SECONDS, TRAIL_SECONDS = 0.3, 1.0
 CONDITIONS: dict[str, float | None] = {"clean": None, "snr20": 20.0, "snr10": 10.0}
 """Audio conditions and their signal-to-noise ratio in dB (None: no noise added)."""
@@ -66,7 +64,7 @@ def _seed(*parts: str) -> int:
     return int(hashlib.sha256("/".join(parts).encode()).hexdigest()[:12], 16)
 
 
-def pink_noise(length: int, rng: np.random.Generator) -> FloatAudio:
+def pink_noise(length: int, rng: np.random.Generator) -> Audio:
     """1/f noise: white noise shaped in the frequency domain, unit RMS."""
     spectrum = np.fft.rfft(rng.standard_normal(length))
     frequencies = np.arange(len(spectrum), dtype=np.float64)
@@ -75,9 +73,7 @@ def pink_noise(length: int, rng: np.random.Generator) -> FloatAudio:
     return (shaped / (np.sqrt(np.mean(shaped**2)) or 1.0)).astype(np.float32)
 
 
-def add_noise(
-    speech: FloatAudio, padded: FloatAudio, snr_db: float, *, seed: int, pink: bool
-) -> FloatAudio:
+def add_noise(speech: Audio, padded: Audio, snr_db: float, *, seed: int, pink: bool) -> Audio:
     """`padded` (speech with its silences) plus noise at `snr_db` relative to `speech`'s power."""
     rng = np.random.default_rng(seed)
     if pink:
@@ -113,19 +109,19 @@ class SpeechMaker:
         key = json.dumps(
             {"format": _CACHE_FORMAT, "engine": voice.engine, "voice": self._voice_identity(voice),
              "length_scale": self.engines.settings.tts.length_scale, "text": text,
-             "rate": RATE_HZ},
+             "rate": SAMPLE_RATE_HZ},
             sort_keys=True,
         )  # fmt: skip
         return hashlib.sha256(key.encode()).hexdigest()[:24]
 
-    def speech(self, voice: Voice, text: str) -> FloatAudio:
+    def speech(self, voice: Voice, text: str) -> Audio:
         """Just the speech, 16 kHz mono, synthesized on first use."""
         path = self.directory / f"{voice.engine}-{self._key(voice, text)}.wav"
         if not path.is_file():
             audio = (
                 self._espeak(voice.name, text) if voice.engine == "espeak" else self._piper(text)
             )
-            write_wav(path, audio, RATE_HZ)
+            write_wav(path, audio, SAMPLE_RATE_HZ)
             self.synthesized += 1
         audio, _ = load_for_models(path)
         return audio
@@ -138,20 +134,20 @@ class SpeechMaker:
             return path
         speech = self.speech(voice, item.text)
         padded = np.concatenate([
-            np.zeros(round(LEAD_SECONDS * RATE_HZ), dtype=np.float32), speech,
-            np.zeros(round(TRAIL_SECONDS * RATE_HZ), dtype=np.float32),
+            np.zeros(round(LEAD_SECONDS * SAMPLE_RATE_HZ), dtype=np.float32), speech,
+            np.zeros(round(TRAIL_SECONDS * SAMPLE_RATE_HZ), dtype=np.float32),
         ])  # fmt: skip
         if snr_db is not None:
             seed = _seed(item.text, voice.label, condition)
             padded = add_noise(speech, padded, snr_db, seed=seed, pink=seed % 2 == 1)
-        write_wav(path, padded, RATE_HZ)
+        write_wav(path, padded, SAMPLE_RATE_HZ)
         return path
 
-    def _piper(self, text: str) -> FloatAudio:
-        return self.engines.tts.speak_all(text, sample_rate_hz=RATE_HZ).audio
+    def _piper(self, text: str) -> Audio:
+        return self.engines.tts.speak_all(text, sample_rate_hz=SAMPLE_RATE_HZ).audio
 
     @staticmethod
-    def _espeak(voice: str, text: str) -> FloatAudio:
+    def _espeak(voice: str, text: str) -> Audio:
         program = shutil.which("espeak-ng")
         if program is None:
             raise ConfigError(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
+from assistant.engines import EngineName
 from assistant.evaluation.audio import CONDITIONS, SpeechMaker, voice_for
 from assistant.evaluation.devset import DEFAULT_DEVSET, DevItem, load_devset, stratified_subset
 from assistant.evaluation.home import EvalHome
@@ -31,7 +32,6 @@ from assistant.evaluation.report import (
 from assistant.evaluation.scoring import ItemScore, score_item
 from assistant.evaluation.session import Session
 from assistant.pipeline.assembly import assemble
-from assistant.pipeline.engines import EngineName
 
 LEVELS = ("text", "audio")
 AUDIO_SUBSET = 60

@@ -8,10 +8,8 @@ no timers, no skill state. Context utterances are then replayed as typed text at
 
 from __future__ import annotations
 
-import copy
 import shutil
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,23 +18,7 @@ from assistant.evaluation.devset import DevItem
 from assistant.evaluation.home import EvalHome
 from assistant.evaluation.scoring import TurnRecord
 from assistant.pipeline.assembly import Assembled
-from assistant.pipeline.result import TurnResult
-
-_SCALARS = (type(None), bool, int, float, str)
-_EMPTIES = (list, dict, set, deque)
-
-
-def _pristine(owner: object) -> dict[str, Any]:
-    """An object's plain attributes as they are now: None, numbers, strings, empty containers.
-
-    These are what a conversation changes (a question waiting, the last device talked about);
-    attributes holding other objects (toolbox, rules, model) are the machinery and stay.
-    """
-    kept = {}
-    for name, value in vars(owner).items():
-        if isinstance(value, _SCALARS) or (isinstance(value, _EMPTIES) and not value):
-            kept[name] = copy.copy(value)
-    return kept
+from assistant.pipeline.contract import turn_json
 
 
 class ModelProbe:
@@ -69,20 +51,11 @@ class Session:
         self.assembled = assembled
         self.home = home
         self.probe = ModelProbe(assembled.brain)
-        self._brain_state = _pristine(assembled.brain)
-        self._toolbox_state = _pristine(assembled.skills.toolbox)
 
     async def fresh(self) -> None:
         """The home as the home file says and a conversation that has not started."""
         await self.home.reset()
-        brain: Any = self.assembled.brain
-        if callable(getattr(brain, "reset", None)):
-            brain.reset()
-        else:
-            for name, value in self._brain_state.items():
-                setattr(brain, name, copy.copy(value))
-        for name, value in self._toolbox_state.items():
-            setattr(self.assembled.skills.toolbox, name, copy.copy(value))
+        self.assembled.brain.reset()
         await self._fresh_skills()
 
     async def _fresh_skills(self) -> None:
@@ -108,19 +81,17 @@ class Session:
         confirming = toolbox.pending is not None
         mark = self.home.mark()
         self.probe.elapsed_ms = None
-        result: TurnResult
         if isinstance(said, Path):
-            result = await self.assembled.runner.from_wav(said, use_wake=False, out_dir=None)
+            result = await self.assembled.turns.from_wav(said, use_wake=False, out_dir=None)
         else:
-            result = await self.assembled.runner.from_text(said)
-        data = result.to_json()
+            result = await self.assembled.turns.from_text(said)
+        data = turn_json(result)
         commands = await self.home.commands_since(mark, data["actions"])
-        response = (data.get("response") or "").rstrip()
-        waiting = toolbox.pending is not None
-        clarifying = getattr(self.assembled.brain, "clarification", None) is not None
+        response = (result.response or "").rstrip()
+        asked = self.assembled.brain.asking or response.endswith("?")
         return TurnRecord(
             text=str(said), result=data, commands=commands, confirming=confirming,
-            asked=waiting or clarifying or response.endswith("?"), model_ms=self.probe.elapsed_ms,
+            asked=asked, model_ms=self.probe.elapsed_ms,
         )  # fmt: skip
 
     async def run_item(self, item: DevItem, said: str | Path) -> list[TurnRecord]:

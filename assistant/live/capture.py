@@ -1,4 +1,4 @@
-"""The microphone: native-rate blocks in, 80 ms frames of 16 kHz mono int16 out.
+"""The microphone: native-rate blocks in, frames in the pipeline's audio format out.
 
 The sound card's callback runs on PortAudio's thread and must never wait, so it only converts
 and hands the frame to the event loop. The queue is bounded: when the loop falls behind, the
@@ -15,22 +15,19 @@ import time
 import numpy as np
 import numpy.typing as npt
 
+from assistant.audio.format import FRAME_SAMPLES, SAMPLE_RATE_HZ, Audio
 from assistant.audio.stream_resample import StreamResampler
 from assistant.config import AudioSettings
 from assistant.live.backend import AudioBackend, Stream, choose_device
-from assistant.wake.detector import FRAME_SAMPLES
 
 log = logging.getLogger(__name__)
-
-MODEL_RATE_HZ = 16_000
-Frame = npt.NDArray[np.int16]
 
 
 class Microphone:
     def __init__(self, backend: AudioBackend, settings: AudioSettings) -> None:
         self.backend = backend
         self.settings = settings
-        self.frames: asyncio.Queue[Frame] = asyncio.Queue(maxsize=settings.queue_blocks)
+        self.frames: asyncio.Queue[Audio] = asyncio.Queue(maxsize=settings.queue_blocks)
         self.dropped_frames = 0
         self.reopened = 0
         self.device_name = ""
@@ -46,7 +43,7 @@ class Microphone:
         device = choose_device(self.backend.devices(), self.settings.input_device,
                                direction="input")  # fmt: skip
         rate = device.default_rate_hz
-        self._resampler = StreamResampler(rate, MODEL_RATE_HZ)
+        self._resampler = StreamResampler(rate, SAMPLE_RATE_HZ)
         self._pending = np.zeros(0, dtype=np.float32)
         block = max(1, rate * self.settings.block_ms // 1000)
         self._stream = self.backend.open_input(device.index, rate, 1, block, self._on_block)
@@ -81,11 +78,10 @@ class Microphone:
         converted = self._resampler.process(np.asarray(mono, dtype=np.float32))
         self._pending = np.concatenate([self._pending, converted])
         while len(self._pending) >= FRAME_SAMPLES:
-            chunk, self._pending = self._pending[:FRAME_SAMPLES], self._pending[FRAME_SAMPLES:]
-            frame = (np.clip(chunk, -1.0, 1.0) * 32767.0).astype(np.int16)
+            frame, self._pending = self._pending[:FRAME_SAMPLES], self._pending[FRAME_SAMPLES:]
             self._loop.call_soon_threadsafe(self._put, frame)
 
-    def _put(self, frame: Frame) -> None:
+    def _put(self, frame: Audio) -> None:
         if self.frames.full():
             self.frames.get_nowait()
             self.dropped_frames += 1

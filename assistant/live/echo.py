@@ -15,9 +15,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from assistant.audio.format import SAMPLE_RATE_HZ, Audio
+
 _WINDOW_SECONDS = 1.0
 _MAX_DELAY_SECONDS = 0.4
-_RATE_HZ = 16_000
 _SILENT_RMS = 1e-3
 
 
@@ -26,9 +27,9 @@ def echo_likeness(microphone: npt.NDArray[np.float32], reference: npt.NDArray[np
     any delay up to `_MAX_DELAY_SECONDS`; 0 when either is silent or too short."""
     # The window must fit in the reference at every delay searched; at the start of playback
     # there is little reference, so the window is shorter.
-    delay = int(_MAX_DELAY_SECONDS * _RATE_HZ)
-    length = min(int(_WINDOW_SECONDS * _RATE_HZ), len(microphone), len(reference) - delay)
-    if length < _RATE_HZ // 10:
+    delay = int(_MAX_DELAY_SECONDS * SAMPLE_RATE_HZ)
+    length = min(int(_WINDOW_SECONDS * SAMPLE_RATE_HZ), len(microphone), len(reference) - delay)
+    if length < SAMPLE_RATE_HZ // 10:
         return 0.0
     window = microphone[len(microphone) - length :].astype(np.float64)
     ref = reference[-(length + delay) :].astype(np.float64)
@@ -56,13 +57,10 @@ class EchoGuard:
     def reset(self) -> None:
         self._recent = np.zeros(0, dtype=np.float32)
 
-    def filter(
-        self, frame: npt.NDArray[np.int16], reference: npt.NDArray[np.float32] | None
-    ) -> npt.NDArray[np.int16]:
+    def filter(self, frame: Audio, reference: Audio | None) -> Audio:
         """The frame, or silence when it is the assistant's own voice coming back."""
-        samples = frame.astype(np.float32) / 32768.0
-        keep = int(_WINDOW_SECONDS * _RATE_HZ)
-        self._recent = np.concatenate([self._recent, samples])[-keep:]
+        keep = int(_WINDOW_SECONDS * SAMPLE_RATE_HZ)
+        self._recent = np.concatenate([self._recent, frame])[-keep:]
         if reference is None or echo_likeness(self._recent, reference) < self.threshold:
             return frame
         self.muted_frames += 1

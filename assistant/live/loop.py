@@ -20,31 +20,24 @@ import collections
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
+from assistant.audio.format import FRAME_SECONDS, SAMPLE_RATE_HZ, Audio
 from assistant.config import Settings
-from assistant.errors import AssistantError, NoSpeech
-from assistant.events import SpeakingStarted, SpeechEnded, Transcript, TurnStarted, WakeDetected
 from assistant.live.backend import AudioBackend, AudioDeviceError
-from assistant.live.capture import MODEL_RATE_HZ, Frame, Microphone
-from assistant.live.earcons import RATE_HZ as EARCON_RATE_HZ
-from assistant.live.earcons import earcon
+from assistant.live.capture import Microphone
 from assistant.live.echo import EchoGuard
 from assistant.live.playback import Speaker
+from assistant.live.reply import SpokenReply
 from assistant.pipeline.assembly import Assembled
-from assistant.pipeline.listen import capture_utterance, wait_for_wake
-from assistant.pipeline.result import TurnResult
-from assistant.pipeline.turn import APOLOGIES, GENERIC_APOLOGY
-from assistant.wake.detector import FRAME_SAMPLES
+from assistant.pipeline.turn import Turn
 
 log = logging.getLogger(__name__)
 
-_FRAME_SECONDS = FRAME_SAMPLES / MODEL_RATE_HZ
 _REOPEN_SECONDS = 2.0
 
 
@@ -79,20 +72,20 @@ class LiveAssistant:
         self.assembled = assembled
         self.settings = settings
         self.engines = assembled.engines
-        self.runner = assembled.runner
+        self.turns = assembled.turns
         self.microphone = Microphone(backend, settings.audio)
         self.speaker = Speaker(backend, settings.audio)
+        self.stats = LiveStats()
+        self.reply = SpokenReply(
+            self.engines, self.speaker, settings.audio, latencies_ms=self.stats.latencies_ms
+        )
         self.echo = EchoGuard()
         self.notifier = notifier
-        self.stats = LiveStats()
         self.busy = False
         """A turn is under way: announcements wait."""
         self.listening_for_wake = asyncio.Event()
         self._progress_monotonic = time.monotonic()
         self._captured_frames = 0
-        self._reply_started: asyncio.Task[None] | None = None
-        self._interrupted = 0
-        """Counts barge-ins; a reply still being synthesized stops when it changes."""
 
     # --- running -----------------------------------------------------------------------------
 
@@ -125,7 +118,7 @@ class LiveAssistant:
     async def _warm(self) -> None:
         """One pass through transcription and synthesis: their first call is about twice as
         slow (allocations, caches), and that should not be the first person's wait."""
-        silence = np.zeros(MODEL_RATE_HZ, dtype=np.float32)
+        silence = np.zeros(SAMPLE_RATE_HZ, dtype=np.float32)
         await self.engines.run("stt", self.engines.stt.transcribe, silence)
         await self.engines.run("tts", self.engines.tts.speak_all, "Ready.")
 
@@ -144,7 +137,7 @@ class LiveAssistant:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), _REOPEN_SECONDS)
 
-    async def _frames(self, *, guard_echo: bool) -> AsyncIterator[Frame]:
+    async def _frames(self, *, guard_echo: bool) -> AsyncIterator[Audio]:
         """The microphone's frames, for as long as the consumer wants them. For the wake word
         the assistant's own voice is muted while it speaks and for `echo_tail_seconds`."""
         while True:
@@ -155,47 +148,41 @@ class LiveAssistant:
                 frame = self.echo.filter(frame, self.speaker.reference())
             yield frame
 
-    def _stream_seconds(self) -> float:
-        """Position of the last frame taken from the microphone, in seconds of audio."""
-        return self._captured_frames * _FRAME_SECONDS
+    @property
+    def stream_seconds(self) -> float:
+        """How much microphone audio the loop has taken in so far, in seconds."""
+        return self._captured_frames * FRAME_SECONDS
 
     # --- the listening task --------------------------------------------------------------------
 
     async def _listen(self) -> None:
         while True:
             self.listening_for_wake.set()
-            wake = await wait_for_wake(self._frames(guard_echo=True), self.engines)
+            wake = await self.turns.wait_for_wake(self._frames(guard_echo=True))
             self.listening_for_wake.clear()
-            detection = wake.detection
-            if detection is None:
+            if wake.detection is None:
                 continue
             if self.speaker.playing:
-                self._interrupted += 1  # the reply's remaining sentences are not wanted
-                self.speaker.stop()
+                self.reply.interrupt()  # the reply's remaining sentences are not wanted
                 self.stats.barge_ins += 1
                 log.info("barge-in: the reply was interrupted")
-            turn_id = uuid.uuid4().hex[:12]
-            self.runner.bus.publish(TurnStarted(turn_id, "microphone"))
-            self.runner.bus.publish(
-                WakeDetected(turn_id, detection.model, detection.score,
-                             self._stream_seconds(), wake.elapsed_ms)
-            )  # fmt: skip
-            await self._conversation(turn_id)
+            turn = self.turns.begin("microphone", from_audio=True)
+            self.turns.note_wake(turn, wake, stream_seconds=self.stream_seconds)
+            self.busy = True
+            try:
+                self.reply.sound("wake")
+                await self._conversation(turn)
+            finally:
+                self.busy = False
 
-    async def _conversation(self, turn_id: str) -> None:
+    async def _conversation(self, turn: Turn) -> None:
         """One turn after the wake word, then more while the assistant asks questions."""
-        self.busy = True
-        try:
-            self._earcon("wake")
-            asks = await self._turn(turn_id, self.settings.vad.no_speech_timeout_seconds)
-            while asks and self.settings.audio.follow_up_seconds > 0:
-                await self.speaker.drained()
-                await self._skip_echo_tail()
-                turn_id = uuid.uuid4().hex[:12]
-                asks = await self._turn(turn_id, self.settings.audio.follow_up_seconds,
-                                        follow_up=True)  # fmt: skip
-        finally:
-            self.busy = False
+        asks = await self._turn(turn, self.settings.vad.no_speech_timeout_seconds)
+        while asks and self.settings.audio.follow_up_seconds > 0:
+            await self.speaker.drained()
+            await self._skip_echo_tail()
+            follow_up = self.turns.begin("microphone", from_audio=True, follow_up=True)
+            asks = await self._turn(follow_up, self.settings.audio.follow_up_seconds)
 
     async def _skip_echo_tail(self) -> None:
         """Drop what the microphone heard while the reply still rang in the room."""
@@ -206,96 +193,13 @@ class LiveAssistant:
         while not self.microphone.frames.empty():
             self.microphone.frames.get_nowait()
 
-    async def _turn(self, turn_id: str, wait_seconds: float, *, follow_up: bool = False) -> bool:
+    async def _turn(self, turn: Turn, listen_seconds: float) -> bool:
         """Listen, understand, act, start the reply. True when the reply asks a question."""
-        result = TurnResult(input="microphone", from_audio=True)
-        started = time.perf_counter()
-        vad = self.settings.vad.model_copy(update={"no_speech_timeout_seconds": wait_seconds})
-        try:
-            utterance = await capture_utterance(self._frames(guard_echo=False), self.engines, vad)
-            end_of_speech = time.monotonic() - (utterance.endpoint_seconds
-                                                - utterance.speech_end_seconds)  # fmt: skip
-            self.runner.bus.publish(
-                SpeechEnded(turn_id, utterance.speech_start_seconds, utterance.speech_end_seconds,
-                            utterance.endpoint_seconds, utterance.reason, utterance.elapsed_ms)
-            )  # fmt: skip
-            stt_started = time.perf_counter()
-            transcript = await self.engines.run(
-                "stt", self.engines.stt.transcribe, utterance.audio, self.runner.vocabulary()
-            )
-            result.timings_ms["stt"] = (time.perf_counter() - stt_started) * 1000
-            result.transcript = transcript.text
-            self.runner.bus.publish(Transcript(turn_id, transcript.text, result.timings_ms["stt"]))
-            if not transcript.text:
-                raise NoSpeech("speech was detected but nothing intelligible was said")
-            understood = await self.runner.understand(turn_id, result, transcript.text)
-        except NoSpeech as error:
-            if follow_up:
-                return False  # no answer in the window: back to waiting for the wake word
-            self._earcon("error")
-            self.runner.finish(turn_id, result, started, error=error)
-            return False
-        except AssistantError as error:
-            log.warning("turn failed: %s", error.message)
-            result.response = APOLOGIES.get(error.code, GENERIC_APOLOGY)
-            await self._reply(turn_id, result, None)
-            self.runner.finish(turn_id, result, started, error=error)
-            return False
-        confirmed = bool(result.actions) and all(a.get("confirmed") for a in result.actions)
-        if self.settings.audio.done_sound_only and confirmed and not understood.expects_answer:
-            self._earcon("done")
-            self.stats.latencies_ms.append((time.monotonic() - end_of_speech) * 1000)
-        else:
-            await self._reply(turn_id, result, end_of_speech)
-        self.runner.finish(turn_id, result, started)
-        self.stats.turns += 1  # counted once the reply is under way
-        return understood.expects_answer
-
-    # --- speaking ----------------------------------------------------------------------------
-
-    def _earcon(self, name: str) -> None:
-        if self.settings.audio.earcons:
-            self.speaker.play(earcon(name), EARCON_RATE_HZ)
-
-    async def _reply(self, turn_id: str, result: TurnResult, end_of_speech: float | None) -> None:
-        """Queue the reply sentence by sentence; returns once the first sentence is queued
-        (the rest keeps synthesizing in the background) so barge-in stays possible."""
-        if not result.response:
-            return
-        first = asyncio.get_running_loop().create_future()
-        self._reply_started = asyncio.create_task(
-            self._synthesize(turn_id, result.response, first, end_of_speech)
-        )
-        await first
-
-    async def _synthesize(
-        self, turn_id: str, text: str, first: asyncio.Future[None], end_of_speech: float | None
-    ) -> None:
-        tts = self.engines.tts
-        started = time.perf_counter()
-        sentences = iter(tts.synthesize(text))
-        queued = 0
-        interrupted = self._interrupted
-        try:
-            while (chunk := await self.engines.run("tts", next, sentences, None)) is not None:
-                if self._interrupted != interrupted:
-                    break  # stopped by barge-in: the rest is not wanted
-                self.speaker.play(chunk.audio, tts.output_sample_rate_hz)
-                if not queued:
-                    first_ms = (time.perf_counter() - started) * 1000
-                    self.runner.bus.publish(SpeakingStarted(turn_id, text, first_ms))
-                    if end_of_speech is not None:
-                        # The speaker's buffer is filled within one block of being queued.
-                        self.stats.latencies_ms.append((time.monotonic() - end_of_speech) * 1000)
-                    if not first.done():  # the turn may have been cancelled meanwhile
-                        first.set_result(None)
-                queued += 1
-        except AssistantError as error:
-            log.error("the reply could not be spoken: %s", error.message)
-            self._earcon("error")
-        finally:
-            if not first.done():
-                first.set_result(None)
+        frames = self._frames(guard_echo=False)
+        result = await self.turns.run(turn, frames, self.reply, listen_seconds=listen_seconds)
+        if result.error is None and result.transcript is not None:
+            self.stats.turns += 1  # counted once the reply is under way
+        return result.error is None and result.expects_answer
 
     # --- announcements -----------------------------------------------------------------------
 
@@ -307,11 +211,9 @@ class LiveAssistant:
                 await asyncio.sleep(0.1)  # queued behind the turn or reply under way
             self.stats.announcements += 1
             if announcement.sound:
-                self._earcon("alert")
+                self.reply.sound("alert")
             if announcement.text:
-                result = TurnResult(input="announcement", from_audio=False)
-                result.response = announcement.text
-                await self._reply(uuid.uuid4().hex[:12], result, None)
+                await self.reply.say(announcement.text)
 
     # --- supervision -------------------------------------------------------------------------
 

@@ -16,11 +16,11 @@ import time
 import numpy as np
 import numpy.typing as npt
 
+from assistant.audio.format import SAMPLE_RATE_HZ
 from assistant.audio.resample import resample
 from assistant.audio.stream_resample import StreamResampler
 from assistant.config import AudioSettings
 from assistant.live.backend import AudioBackend, Stream, choose_device
-from assistant.live.capture import MODEL_RATE_HZ
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Speaker:
         self._reference: collections.deque[npt.NDArray[np.float32]] = collections.deque()
         self._reference_samples = 0
         self._last_sound_monotonic = 0.0
-        self._to_model_rate = StreamResampler(MODEL_RATE_HZ, MODEL_RATE_HZ)
+        self._to_model_rate = StreamResampler(SAMPLE_RATE_HZ, SAMPLE_RATE_HZ)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._drained = asyncio.Event()
         self._drained.set()
@@ -50,7 +50,7 @@ class Speaker:
         device = choose_device(self.backend.devices(), self.settings.output_device,
                                direction="output")  # fmt: skip
         self.rate_hz = device.default_rate_hz
-        self._to_model_rate = StreamResampler(self.rate_hz, MODEL_RATE_HZ)
+        self._to_model_rate = StreamResampler(self.rate_hz, SAMPLE_RATE_HZ)
         block = max(1, self.rate_hz * 20 // 1000)
         self._stream = self.backend.open_output(
             device.index, self.rate_hz, block, self.settings.output_latency, self._fill
@@ -142,5 +142,5 @@ class Speaker:
         with self._lock:
             self._reference.append(at_model_rate)
             self._reference_samples += len(at_model_rate)
-            while self._reference_samples > _REFERENCE_SECONDS * MODEL_RATE_HZ:
+            while self._reference_samples > _REFERENCE_SECONDS * SAMPLE_RATE_HZ:
                 self._reference_samples -= len(self._reference.popleft())

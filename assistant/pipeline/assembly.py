@@ -7,17 +7,17 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from assistant.brain.model_stage import ModelStage
-from assistant.brain.rules import RuleMatcher
-from assistant.brain.skill_brain import SkillBrain
 from assistant.config import Settings
 from assistant.devices.home import DeviceHome
 from assistant.devices.registry import DeviceRegistry
-from assistant.events import EventBus
-from assistant.pipeline.engines import EngineName, Engines
-from assistant.pipeline.turn import TurnRunner
-from assistant.skills.runtime import SkillRuntime
-from assistant.stt.whisper import Vocabulary
+from assistant.engines import EngineName, Engines
+from assistant.pipeline.events import EventBus
+from assistant.pipeline.turn import TurnEngine
+from assistant.skill_host.host import SkillHost
+from assistant.stt.protocol import Vocabulary
+from assistant.understanding.cascade import Cascade
+from assistant.understanding.model_stage import ModelStage
+from assistant.understanding.rules import RuleMatcher
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 class Assembled:
     engines: Engines
     home: DeviceHome | None
-    skills: SkillRuntime
+    skills: SkillHost
     rules: RuleMatcher
-    brain: SkillBrain
-    runner: TurnRunner
+    brain: Cascade
+    turns: TurnEngine
 
 
 @contextlib.asynccontextmanager
@@ -58,9 +58,7 @@ async def assemble(
                         settings.mqtt.port,
                     )
             registry = home.registry if home else DeviceRegistry(None)
-            skills = await SkillRuntime(
-                settings, registry, home.commander if home else None
-            ).start()
+            skills = await SkillHost(settings, registry, home.commander if home else None).start()
             stack.push_async_callback(skills.stop)
             rules = RuleMatcher(skills.toolbox.tools, skills.devices)
             model = None
@@ -69,7 +67,7 @@ async def assemble(
                     loaded, skills.toolbox.tools, skills.devices, settings.understanding
                 )
                 await model.warm()
-            brain = SkillBrain(skills.toolbox, rules, model, use_rules=settings.understanding.rules)
+            brain = Cascade(skills.toolbox, rules, model, use_rules=settings.understanding.rules)
             vocabulary = None
             if settings.stt.home_vocabulary:
                 devices = skills.devices
@@ -77,7 +75,7 @@ async def assemble(
                 def vocabulary() -> Vocabulary:
                     return Vocabulary(tuple(dict.fromkeys([*devices.names(), *devices.areas()])))
 
-            runner = TurnRunner(loaded, brain, bus, vocabulary=vocabulary)
-            yield Assembled(loaded, home, skills, rules, brain, runner)
+            turns = TurnEngine(loaded, brain, bus, vocabulary=vocabulary)
+            yield Assembled(loaded, home, skills, rules, brain, turns)
     finally:
         loaded.close()

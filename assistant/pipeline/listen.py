@@ -1,37 +1,32 @@
-"""The listening stages: wait for the wake word, then capture one utterance.
+"""The listening stages: wait for the wake word, then capture one command.
 
-Both consume one shared async iterator of 16 kHz int16 frames, the same whether the frames
-come from a file or a microphone, so `assistant once` exercises exactly the live code path.
+Both consume one shared async iterator of 80 ms frames in the audio format of
+`assistant.audio.format`, the same whether the frames come from a file or a microphone, so
+`assistant once` exercises exactly the live code path.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from assistant.audio.format import SAMPLE_RATE_HZ, Audio, frames_of
 from assistant.config import VadSettings
+from assistant.engines import Engines
 from assistant.errors import NoSpeech
-from assistant.pipeline.engines import Engines
 from assistant.vad.endpointer import Endpoint, Endpointer
-from assistant.vad.silero import SAMPLE_RATE_HZ, WINDOW_SAMPLES, WINDOW_SECONDS, SileroVad
-from assistant.wake.detector import FRAME_SAMPLES, WakeDetection, WakeWordDetector
+from assistant.wake.protocol import WakeDetection
 
-Frame = npt.NDArray[np.int16]
 # Speech keeps going a little after Silero's last confident window (final consonants).
 _TAIL_SECONDS = 0.2
 
 
-async def frames_from_audio(audio: npt.NDArray[np.float32]) -> AsyncIterator[Frame]:
-    """Cut float audio into the 80 ms int16 frames a microphone callback would deliver."""
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16)
-    for start in range(0, len(pcm), FRAME_SAMPLES):
-        frame = pcm[start : start + FRAME_SAMPLES]
-        if len(frame) < FRAME_SAMPLES:
-            frame = np.pad(frame, (0, FRAME_SAMPLES - len(frame)))
+async def frames_from_audio(audio: Audio) -> AsyncIterator[Audio]:
+    """Recorded audio as the frames a microphone callback would deliver."""
+    for frame in frames_of(audio):
         yield frame
 
 
@@ -43,9 +38,9 @@ class WakeOutcome:
     """Processing time spent scoring frames."""
 
 
-async def wait_for_wake(frames: AsyncIterator[Frame], engines: Engines) -> WakeOutcome:
+async def wait_for_wake(frames: AsyncIterator[Audio], engines: Engines) -> WakeOutcome:
     """Consume frames until a wake word fires (or the frames run out)."""
-    detector: WakeWordDetector = engines.wake
+    detector = engines.wake
     detector.reset()
     elapsed = 0.0
     async for frame in frames:
@@ -59,27 +54,32 @@ async def wait_for_wake(frames: AsyncIterator[Frame], engines: Engines) -> WakeO
 
 
 @dataclass(frozen=True)
-class Utterance:
-    audio: npt.NDArray[np.float32]
-    """The spoken command with a little context either side, 16 kHz mono."""
+class CapturedSpeech:
+    audio: Audio
+    """The spoken command with a little context either side."""
     speech_start_seconds: float
     speech_end_seconds: float
     endpoint_seconds: float
     """When the end was decided; all three are positions in the input stream."""
     reason: str
+    """Why capture ended: "ended" (silence), "max-length", "end-of-audio"."""
     elapsed_ms: float
+    """Processing time spent scoring windows."""
 
 
 async def capture_utterance(
-    frames: AsyncIterator[Frame],
+    frames: AsyncIterator[Audio],
     engines: Engines,
     settings: VadSettings,
     *,
     stream_offset_seconds: float = 0.0,
-) -> Utterance:
-    """Run Silero VAD over the frames until the endpointer says the command is over."""
-    vad: SileroVad = engines.vad
+) -> CapturedSpeech:
+    """Run voice activity detection over the frames until the endpointer says the command is
+    over; raises NoSpeech when nobody spoke."""
+    vad = engines.vad
     vad.reset()
+    window_samples = vad.window_samples
+    window_seconds = window_samples / SAMPLE_RATE_HZ
     endpointer = Endpointer(
         threshold=settings.threshold,
         speech_seconds=settings.speech_seconds,
@@ -91,27 +91,26 @@ async def capture_utterance(
     limit_samples = int(
         (settings.no_speech_timeout_seconds + settings.max_utterance_seconds + 1) * SAMPLE_RATE_HZ
     )
-    captured: list[npt.NDArray[np.float32]] = []
+    captured: list[Audio] = []
     captured_samples = 0
     pending = np.zeros(0, dtype=np.float32)
     elapsed = 0.0
 
-    def score(windows: npt.NDArray[np.float32]) -> Endpoint:
+    def score(windows: Iterable[Audio]) -> Endpoint:
         state = endpointer.state
         for window in windows:
-            state = endpointer.process(WINDOW_SECONDS, vad.probability(window))
+            state = endpointer.process(window_seconds, vad.probability(window))
             if state.finished:
                 break
         return state
 
     state = Endpoint.WAITING
     async for frame in frames:
-        samples = frame.astype(np.float32) / 32768.0
-        captured.append(samples)
-        captured_samples += len(samples)
-        pending = np.concatenate([pending, samples])
-        whole = len(pending) - len(pending) % WINDOW_SAMPLES
-        windows, pending = pending[:whole].reshape(-1, WINDOW_SAMPLES), pending[whole:]
+        captured.append(frame)
+        captured_samples += len(frame)
+        pending = np.concatenate([pending, frame])
+        whole = len(pending) - len(pending) % window_samples
+        windows, pending = pending[:whole].reshape(-1, window_samples), pending[whole:]
         started = time.perf_counter()
         state = await engines.run("vad", score, windows)
         elapsed += time.perf_counter() - started
@@ -131,7 +130,7 @@ async def capture_utterance(
         0, int((endpointer.speech_start_seconds - settings.pre_roll_seconds) * SAMPLE_RATE_HZ)
     )
     last = int((endpointer.speech_end_seconds + _TAIL_SECONDS) * SAMPLE_RATE_HZ)
-    return Utterance(
+    return CapturedSpeech(
         audio=audio[first:last],
         speech_start_seconds=stream_offset_seconds + endpointer.speech_start_seconds,
         speech_end_seconds=stream_offset_seconds + endpointer.speech_end_seconds,

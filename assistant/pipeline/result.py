@@ -1,41 +1,73 @@
-"""The result of one turn, in the JSON contract of `assistant ask` / `assistant once`."""
+"""The result of one turn: what was heard, understood, done and said, and how long it took.
+
+Typed values all the way to the edge; `assistant.pipeline.contract` makes the command line's
+JSON from them, in one place.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
-TIMING_KEYS = ("wake", "endpoint", "stt", "understand", "act", "tts_first_audio", "total")
+from assistant.devices.commands import CommandOutcome
+from assistant.errors import AssistantError
+from assistant.understanding.result import Intent
+
+
+@dataclass(frozen=True)
+class WakeReport:
+    detected: bool
+    model: str | None = None
+    score: float | None = None
+    """The detection's score, or the best score heard when none fired."""
+    audio_seconds: float | None = None
+    """Where in the input the wake word was recognised."""
+    skipped: bool = False
+    """The input was taken to have no wake word (`--no-wake`)."""
+
+
+@dataclass
+class AudioSpan:
+    """Where in the input audio the command was, in seconds from its start."""
+
+    duration_seconds: float
+    speech_start_seconds: float | None = None
+    speech_end_seconds: float | None = None
+    endpoint_seconds: float | None = None
+    """When the end of speech was decided: the speech's end plus the trailing silence."""
+
+
+@dataclass
+class StageTimings:
+    """Processing time per stage, in milliseconds."""
+
+    wake_ms: float = 0.0
+    endpoint_ms: float = 0.0
+    stt_ms: float = 0.0
+    understand_ms: float = 0.0
+    act_ms: float = 0.0
+    tts_first_audio_ms: float = 0.0
+    total_ms: float = 0.0
 
 
 @dataclass
 class TurnResult:
     input: str
+    """The file name or the typed text."""
     from_audio: bool
-    wake: dict[str, Any] | None = None
+    wake: WakeReport | None = None
     transcript: str | None = None
-    intent: dict[str, Any] | None = None
-    actions: list[dict[str, Any]] = field(default_factory=list)
+    intent: Intent | None = None
+    actions: tuple[CommandOutcome, ...] = ()
     response: str | None = None
-    error: dict[str, str] | None = None
-    timings_ms: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TIMING_KEYS, 0.0))
-    audio: dict[str, float] | None = None
-    """Where speech started and ended and when the end was decided (seconds into the input)."""
-    reply_wav: str | None = None
+    error: AssistantError | None = None
+    timings: StageTimings = field(default_factory=StageTimings)
+    audio: AudioSpan | None = None
+    reply_wav: Path | None = None
+    expects_answer: bool = False
+    """The response asks a question: listen for the answer without a wake word."""
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"input": self.input}
-        if self.from_audio:
-            data["wake"] = self.wake
-        data |= {
-            "transcript": self.transcript,
-            "intent": self.intent,
-            "actions": self.actions,
-            "response": self.response,
-            "error": self.error,
-            "timings_ms": {key: round(self.timings_ms.get(key, 0.0), 1) for key in TIMING_KEYS},
-        }
-        if self.from_audio:
-            data["audio"] = self.audio
-            data["reply_wav"] = self.reply_wav
-        return data
+    @property
+    def confirmed(self) -> bool:
+        """Something was done, and every device confirmed it."""
+        return bool(self.actions) and all(action.confirmed for action in self.actions)

@@ -1,8 +1,13 @@
-"""One turn, from recorded audio or typed text to a spoken reply.
+"""One turn, the same whatever it comes from: a WAV file, typed text or the microphone.
 
-Errors are translated here, at the turn boundary: the result carries `{"code", "message"}`,
-and whenever a person was speaking to the assistant the reply is a spoken apology rather than
-silence. An audio file that is not usable input gets no reply: nobody was talking.
+wake word (when asked to wait for one) → end of speech → transcript → understanding and action
+→ reply. The sources only differ in where frames come from and where the reply goes (a
+`ReplyOutput`): `from_wav` and `from_text` here, the live loop for the microphone.
+
+Errors are translated here, in one place: the result carries the error, and whenever a person
+was speaking to the assistant the response is an apology rather than silence. An audio file
+that is not usable input gets no reply: nobody was talking. One turn id goes from the first
+event to the audit log's line.
 """
 
 from __future__ import annotations
@@ -10,15 +15,15 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from assistant.audio.wav import load_for_models, write_wav
-from assistant.brain.understanding import Brain, Understanding
+from assistant.audio.format import Audio, seconds
+from assistant.audio.wav import load_for_models
+from assistant.engines import Engines
 from assistant.errors import AssistantError, AudioError, NoSpeech
-from assistant.events import (
+from assistant.pipeline.events import (
     ActionsTaken,
     EventBus,
     IntentMatched,
@@ -31,10 +36,18 @@ from assistant.events import (
     WakeDetected,
     WakeNotDetected,
 )
-from assistant.pipeline.engines import Engines
-from assistant.pipeline.listen import capture_utterance, frames_from_audio, wait_for_wake
-from assistant.pipeline.result import TurnResult
-from assistant.stt.whisper import Vocabulary
+from assistant.pipeline.listen import (
+    CapturedSpeech,
+    WakeOutcome,
+    capture_utterance,
+    frames_from_audio,
+    wait_for_wake,
+)
+from assistant.pipeline.reply import NoReply, ReplyOutput, WavReply
+from assistant.pipeline.result import AudioSpan, TurnResult, WakeReport
+from assistant.stt.protocol import Vocabulary
+from assistant.understanding.result import Brain
+from assistant.understanding.utterance import Utterance
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +59,31 @@ APOLOGIES = {
 GENERIC_APOLOGY = "Sorry, something went wrong."
 
 
-class TurnRunner:
+def new_turn_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class Turn:
+    """A turn under way: its id, its result so far, and the bus its events go to."""
+
+    id: str
+    result: TurnResult
+    bus: EventBus
+    started: float
+    """time.perf_counter() when the turn began."""
+    follow_up: bool = False
+    """An answer listened for without a wake word: silence then ends it quietly."""
+    speech_ended_monotonic: float | None = None
+    """time.monotonic() when the person stopped speaking, as the audio source delivered it."""
+
+    def speaking_started(self, text: str, first_audio_ms: float) -> None:
+        """The reply's first sentence is ready (and, live, queued on the speaker)."""
+        self.result.timings.tts_first_audio_ms = first_audio_ms
+        self.bus.publish(SpeakingStarted(self.id, text, first_audio_ms))
+
+
+class TurnEngine:
     def __init__(
         self,
         engines: Engines,
@@ -60,149 +97,159 @@ class TurnRunner:
         self.vocabulary = vocabulary or Vocabulary
         """Asked at every turn: the home's names change while the assistant runs."""
 
+    # --- the sources -------------------------------------------------------------------------
+
     async def from_wav(self, path: Path, *, use_wake: bool, out_dir: Path | None) -> TurnResult:
-        turn_id = uuid.uuid4().hex[:12]
-        started = time.perf_counter()
-        result = TurnResult(input=str(path), from_audio=True)
-        self.bus.publish(TurnStarted(turn_id, str(path)))
+        """Recorded audio, as if it came from the microphone; the reply kept in `out_dir`."""
+        turn = self.begin(str(path), from_audio=True)
         try:
             audio, _ = load_for_models(path)
         except AudioError as error:
-            return self.finish(turn_id, result, started, error=error)
-        result.audio = {"duration_seconds": round(len(audio) / 16_000, 3)}
-        frames = frames_from_audio(audio)
-        offset_seconds = 0.0
-        try:
-            if use_wake:
-                wake = await wait_for_wake(frames, self.engines)
-                result.timings_ms["wake"] = wake.elapsed_ms
-                if wake.detection is None:
-                    result.wake = {
-                        "detected": False,
-                        "model": None,
-                        "score": round(wake.best_score, 3),
-                    }
-                    self.bus.publish(WakeNotDetected(turn_id, wake.best_score, wake.elapsed_ms))
-                    return self.finish(turn_id, result, started)
-                detection = wake.detection
-                result.wake = {
-                    "detected": True,
-                    "model": detection.model,
-                    "score": round(detection.score, 3),
-                    "audio_seconds": round(detection.audio_seconds, 3),
-                }
-                offset_seconds = detection.audio_seconds
-                self.bus.publish(
-                    WakeDetected(turn_id, detection.model, detection.score,
-                                 detection.audio_seconds, wake.elapsed_ms)
-                )  # fmt: skip
-            else:
-                result.wake = {"detected": False, "skipped": True, "model": None, "score": None}
-            utterance = await capture_utterance(
-                frames,
-                self.engines,
-                self.engines.settings.vad,
-                stream_offset_seconds=offset_seconds,
-            )
-            result.timings_ms["endpoint"] = utterance.elapsed_ms
-            result.audio |= {
-                "speech_start_seconds": round(utterance.speech_start_seconds, 3),
-                "speech_end_seconds": round(utterance.speech_end_seconds, 3),
-                "endpoint_seconds": round(utterance.endpoint_seconds, 3),
-            }
-            self.bus.publish(
-                SpeechEnded(turn_id, utterance.speech_start_seconds, utterance.speech_end_seconds,
-                            utterance.endpoint_seconds, utterance.reason, utterance.elapsed_ms)
-            )  # fmt: skip
-            stt_started = time.perf_counter()
-            transcript = await self.engines.run(
-                "stt", self.engines.stt.transcribe, utterance.audio, self.vocabulary()
-            )
-            result.timings_ms["stt"] = (time.perf_counter() - stt_started) * 1000
-            result.transcript = transcript.text
-            self.bus.publish(Transcript(turn_id, transcript.text, result.timings_ms["stt"]))
-            if not transcript.text:
-                raise NoSpeech("speech was detected but nothing intelligible was said")
-            await self.understand(turn_id, result, transcript.text)
-        except AssistantError as error:
-            result.response = APOLOGIES.get(error.code, GENERIC_APOLOGY)
-            await self._speak(turn_id, result, out_dir, Path(path).stem)
-            return self.finish(turn_id, result, started, error=error)
-        await self._speak(turn_id, result, out_dir, Path(path).stem)
-        return self.finish(turn_id, result, started)
+            turn.result.error = error  # not usable input: nobody was talking, so no reply
+            return self.finish(turn)
+        turn.result.audio = AudioSpan(duration_seconds=seconds(audio))
+        if not use_wake:
+            turn.result.wake = WakeReport(detected=False, skipped=True)
+        output = WavReply(self.engines, out_dir, Path(path).stem)
+        return await self.run(turn, frames_from_audio(audio), output, wait_for_wake=use_wake)
 
     async def from_text(self, text: str) -> TurnResult:
-        turn_id = uuid.uuid4().hex[:12]
-        started = time.perf_counter()
-        result = TurnResult(input=text, from_audio=False, transcript=text)
-        self.bus.publish(TurnStarted(turn_id, text))
+        """Typed text: understood and acted on; the reply is words only."""
+        turn = self.begin(text, from_audio=False)
+        turn.result.transcript = text
         try:
-            await self.understand(turn_id, result, text)
+            await self.understand(turn, text)
         except AssistantError as error:
-            result.response = APOLOGIES.get(error.code, GENERIC_APOLOGY)
-            return self.finish(turn_id, result, started, error=error)
-        return self.finish(turn_id, result, started)
+            self.fail(turn, error)
+        await NoReply().deliver(turn)
+        return self.finish(turn)
 
-    async def understand(self, turn_id: str, result: TurnResult, text: str) -> Understanding:
-        """Understand and act on `text`, filling `result` and publishing the events."""
+    # --- one turn ------------------------------------------------------------------------------
+
+    def begin(self, source: str, *, from_audio: bool, follow_up: bool = False) -> Turn:
+        """A new turn from `source` (a file name, the typed text, "microphone")."""
+        result = TurnResult(input=source, from_audio=from_audio)
+        turn = Turn(new_turn_id(), result, self.bus, time.perf_counter(), follow_up)
+        self.bus.publish(TurnStarted(turn.id, source))
+        return turn
+
+    async def run(
+        self,
+        turn: Turn,
+        frames: AsyncIterator[Audio],
+        output: ReplyOutput,
+        *,
+        wait_for_wake: bool = False,
+        listen_seconds: float | None = None,
+    ) -> TurnResult:
+        """The turn on these frames: [wake word →] end of speech → transcript → understanding
+        → reply. `listen_seconds` is how long to wait for speech (the configured no-speech
+        timeout unless given)."""
+        try:
+            offset_seconds = 0.0
+            if wait_for_wake:
+                wake = await self.wait_for_wake(frames)
+                detection = self.note_wake(turn, wake)
+                if detection is None:
+                    return self.finish(turn)
+                offset_seconds = detection
+            captured = await self.capture(turn, frames, listen_seconds, offset_seconds)
+            text = await self.transcribe(turn, captured)
+            await self.understand(turn, text)
+        except NoSpeech as error:
+            if not turn.follow_up:
+                self.fail(turn, error)
+            # After a question, silence is no failure: nobody answered, the conversation ends.
+        except AssistantError as error:
+            self.fail(turn, error)
+        await output.deliver(turn)
+        return self.finish(turn)
+
+    async def wait_for_wake(self, frames: AsyncIterator[Audio]) -> WakeOutcome:
+        return await wait_for_wake(frames, self.engines)
+
+    def note_wake(
+        self, turn: Turn, wake: WakeOutcome, *, stream_seconds: float | None = None
+    ) -> float | None:
+        """Record the wake word stage; the position of the detection, None when none fired.
+        `stream_seconds` is the position in a live stream, which the detector does not know."""
+        turn.result.timings.wake_ms = wake.elapsed_ms
+        detection = wake.detection
+        if detection is None:
+            turn.result.wake = WakeReport(detected=False, score=wake.best_score)
+            self.bus.publish(WakeNotDetected(turn.id, wake.best_score, wake.elapsed_ms))
+            return None
+        position = detection.audio_seconds if stream_seconds is None else stream_seconds
+        turn.result.wake = WakeReport(True, detection.model, detection.score, position)
+        self.bus.publish(
+            WakeDetected(turn.id, detection.model, detection.score, position, wake.elapsed_ms)
+        )
+        return position
+
+    async def capture(
+        self,
+        turn: Turn,
+        frames: AsyncIterator[Audio],
+        listen_seconds: float | None = None,
+        offset_seconds: float = 0.0,
+    ) -> CapturedSpeech:
+        vad = self.engines.settings.vad
+        if listen_seconds is not None:
+            vad = vad.model_copy(update={"no_speech_timeout_seconds": listen_seconds})
+        captured = await capture_utterance(
+            frames, self.engines, vad, stream_offset_seconds=offset_seconds
+        )
+        turn.speech_ended_monotonic = time.monotonic() - (
+            captured.endpoint_seconds - captured.speech_end_seconds
+        )
+        turn.result.timings.endpoint_ms = captured.elapsed_ms
+        if turn.result.audio is not None:
+            turn.result.audio.speech_start_seconds = captured.speech_start_seconds
+            turn.result.audio.speech_end_seconds = captured.speech_end_seconds
+            turn.result.audio.endpoint_seconds = captured.endpoint_seconds
+        self.bus.publish(
+            SpeechEnded(turn.id, captured.speech_start_seconds, captured.speech_end_seconds,
+                        captured.endpoint_seconds, captured.reason, captured.elapsed_ms)
+        )  # fmt: skip
+        return captured
+
+    async def transcribe(self, turn: Turn, captured: CapturedSpeech) -> str:
         started = time.perf_counter()
-        understood = await self.brain.understand(text)
+        transcript = await self.engines.run(
+            "stt", self.engines.stt.transcribe, captured.audio, self.vocabulary()
+        )
+        turn.result.timings.stt_ms = (time.perf_counter() - started) * 1000
+        turn.result.transcript = transcript.text
+        self.bus.publish(Transcript(turn.id, transcript.text, turn.result.timings.stt_ms))
+        if not transcript.text:
+            raise NoSpeech("speech was detected but nothing intelligible was said")
+        return transcript.text
+
+    async def understand(self, turn: Turn, text: str) -> None:
+        """Understand and act on what was said, normalised once here for every stage after."""
+        started = time.perf_counter()
+        understood = await self.brain.understand(Utterance.of(text), turn_id=turn.id)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        result.timings_ms["act"] = understood.act_ms
-        result.timings_ms["understand"] = max(0.0, elapsed_ms - understood.act_ms)
+        result = turn.result
+        result.timings.act_ms = understood.act_ms
+        result.timings.understand_ms = max(0.0, elapsed_ms - understood.act_ms)
         result.intent = understood.intent
         result.actions = understood.actions
         result.response = understood.response
-        intent = understood.intent or {}
-        self.bus.publish(
-            IntentMatched(turn_id, intent.get("name"), intent.get("slots", {}),
-                          intent.get("source", "none"), result.timings_ms["understand"])
-        )  # fmt: skip
+        result.expects_answer = understood.expects_answer
+        self.bus.publish(IntentMatched(turn.id, understood.intent, result.timings.understand_ms))
         if understood.actions:
-            self.bus.publish(ActionsTaken(turn_id, understood.actions, understood.act_ms))
-        return understood
+            self.bus.publish(ActionsTaken(turn.id, understood.actions, understood.act_ms))
 
-    async def _speak(
-        self, turn_id: str, result: TurnResult, out_dir: Path | None, stem: str
-    ) -> None:
-        """Synthesize the reply sentence by sentence; keep it as a WAV when asked to."""
-        if not result.response:
-            return
-        tts = self.engines.tts
-        started = time.perf_counter()
-        chunks: list[np.ndarray] = []
-        sentences = iter(tts.synthesize(result.response))
-        try:
-            while (chunk := await self.engines.run("tts", next, sentences, None)) is not None:
-                if not chunks:
-                    result.timings_ms["tts_first_audio"] = (time.perf_counter() - started) * 1000
-                    self.bus.publish(
-                        SpeakingStarted(
-                            turn_id, result.response, result.timings_ms["tts_first_audio"]
-                        )
-                    )
-                chunks.append(chunk.audio)
-        except AssistantError as error:
-            log.error("the reply could not be spoken: %s", error)
-            if result.error is None:
-                result.error = error.as_dict()
-            return
-        if out_dir is not None and chunks:
-            target = out_dir / f"{stem}.reply.wav"
-            write_wav(target, np.concatenate(chunks), tts.output_sample_rate_hz)
-            result.reply_wav = str(target)
+    def fail(self, turn: Turn, error: AssistantError) -> None:
+        """The turn failed: someone was talking to the assistant, so it apologises."""
+        turn.result.error = error
+        turn.result.response = APOLOGIES.get(error.code, GENERIC_APOLOGY)
 
-    def finish(
-        self,
-        turn_id: str,
-        result: TurnResult,
-        started: float,
-        *,
-        error: AssistantError | None = None,
-    ) -> TurnResult:
-        if error is not None:
-            result.error = error.as_dict()
-            self.bus.publish(TurnFailed(turn_id, error.code, error.message))
-        result.timings_ms["total"] = (time.perf_counter() - started) * 1000
-        self.bus.publish(TurnFinished(turn_id, result.response, result.timings_ms["total"]))
+    def finish(self, turn: Turn) -> TurnResult:
+        result = turn.result
+        if result.error is not None:
+            self.bus.publish(TurnFailed(turn.id, result.error.code, result.error.message))
+        result.timings.total_ms = (time.perf_counter() - turn.started) * 1000
+        self.bus.publish(TurnFinished(turn.id, result.response, result.timings.total_ms))
         return result

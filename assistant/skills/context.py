@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.devices.mqtt import MqttConnection
-from assistant.skills.device_api import DeviceApi
+from assistant.skills.broker import Broker
+from assistant.skills.devices import Devices
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class Scheduler:
 @dataclass
 class SkillContext:
     skill: str
-    devices: DeviceApi
+    devices: Devices
     announcer: Announcer
     scheduler: Scheduler
     state_dir: Path
@@ -104,9 +104,12 @@ class SkillContext:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("assistant.skill"))
     describe_tools: Callable[[], list[tuple[str, str, tuple[str, ...]]]] = lambda: []
     """(name, description, examples) of every loaded tool, for "what can you do"."""
-    mqtt: MqttConnection | None = None
+    broker: Broker | None = None
     """The broker connection, for skills that publish their own messages (alerts); None when
     no broker is configured. Device commands go through `devices`, never through this."""
+    assistant_name: str = ""
+    """This assistant's name on the network (its MQTT client id), for messages that say which
+    assistant sent them."""
 
     async def speak(self, text: str) -> None:
         await self.announcer.announce(text)

@@ -1,0 +1,1 @@
+"""Speech to text: the role (`protocol.SpeechToText`) and its backend, faster-whisper."""

@@ -1,0 +1,1 @@
+"""Text to speech: the role (`protocol.TextToSpeech`) and its backend, Piper."""

@@ -9,17 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
+from assistant.audio.format import SAMPLE_RATE_HZ, Audio
 from assistant.errors import ModelLoadError
 
 WINDOW_SAMPLES = 512
-SAMPLE_RATE_HZ = 16_000
-WINDOW_SECONDS = WINDOW_SAMPLES / SAMPLE_RATE_HZ
 _V5_CONTEXT_SAMPLES = 64
 
 
 class SileroVad:
+    """`VoiceActivityDetector` with Silero VAD."""
+
+    window_samples = WINDOW_SAMPLES
+
     def __init__(self, model_path: Path, *, threads: int = 1) -> None:
         import onnxruntime as ort
 
@@ -50,7 +52,7 @@ class SileroVad:
         self._state = np.zeros((2, 1, 128), dtype=np.float32)
         self._context = np.zeros(_V5_CONTEXT_SAMPLES, dtype=np.float32)
 
-    def probability(self, window: npt.NDArray[np.float32]) -> float:
+    def probability(self, window: Audio) -> float:
         """Speech probability of one window of 512 float samples at 16 kHz."""
         if window.shape != (WINDOW_SAMPLES,):
             raise ValueError(f"Silero VAD takes {WINDOW_SAMPLES} samples, got {window.shape}")

@@ -1,0 +1,318 @@
+"""Switching, dimming, opening, locking and setting devices, by name or by room.
+
+Home Assistant's intent names and slots (`HassTurnOn`, `HassLightSet`, …) so people who know
+that ecosystem recognise them. Replies say only what the devices confirmed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from assistant.skills import (
+    AreaName,
+    Choice,
+    Entities,
+    Entity,
+    Skill,
+    ToolResult,
+    kind_plural,
+    tool,
+)
+
+Domain = Literal["light", "switch", "fan", "cover", "lock", "climate"]
+SwitchableName = Annotated[str, Entities("light", "switch", "fan", "cover", "lock", "climate")]
+LightName = Annotated[str, Entities("light")]
+CoverName = Annotated[str, Entities("cover")]
+ClimateName = Annotated[str, Entities("climate")]
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+_ON = {
+    "light": "turn_on", "switch": "turn_on", "fan": "turn_on", "cover": "open", "lock": "lock",
+    "climate": "turn_on",
+}  # fmt: skip
+_OFF = {
+    "light": "turn_off", "switch": "turn_off", "fan": "turn_off", "cover": "close",
+    "lock": "unlock", "climate": "turn_off",
+}  # fmt: skip
+_DONE = {
+    "turn_on": "Turned on", "turn_off": "Turned off", "open": "Opened", "close": "Closed",
+    "lock": "Locked", "unlock": "Unlocked",
+}  # fmt: skip
+_EVERYTHING = ("light", "switch", "fan")
+
+
+def _switched(state: str) -> list[str]:
+    """The ways of asking for a device, or a kind of device in a room, to be on (or off)."""
+    return [
+        f"(turn|switch|put) {state} [the] {{name}}",
+        f"(turn|switch|put) [the] {{name}} {state}",
+        f"(turn|switch) {state} [the] {{area}} {{domain}}",
+        f"(turn|switch) {state} [all] [the] {{domain}}",
+        f"(turn|switch) {state} [all] [the] {{domain}} in [the] {{area}}",
+        f"(turn|switch) [the] {{domain}} in [the] {{area}} {state}",
+        f"[the] {{name}} {state}",
+        f"[the] {{area}} {{domain}} {state}",
+        f"{{domain}} {state} in [the] {{area}}",
+    ]
+
+
+def _moved(verbs: str) -> list[str]:
+    """Opening (or closing) a cover by name, every cover of a kind, or a room's covers."""
+    return [
+        f"{verbs} [the] {{name}}",
+        f"{verbs} [all] [the] {{domain}} [in [the] {{area}}]",
+        f"{verbs} [the] {{area}} {{domain}}",
+    ]
+
+
+def _names(entities: list[Entity]) -> str:
+    names = [f"the {entity.name}" for entity in entities]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class DeviceControl(Skill):
+    """Switch, dim, open, close, lock and set devices by name or by room."""
+
+    name = "device_control"
+
+    def _targets(
+        self, name: str | None, area: str | None, domain: str | None, device_class: str | None,
+        kinds: tuple[str, ...],
+    ) -> list[Entity] | ToolResult:  # fmt: skip
+        if domain:
+            kinds = (domain,) if domain in kinds else ()
+        elif area and not name:
+            # "Everything off in the bedroom" means what is switched, never the locks or blinds.
+            kinds = tuple(kind for kind in kinds if kind in _EVERYTHING)
+        if not (name or area or domain):
+            return ToolResult.failure(
+                "missing-target", "Which device do you mean?", expects=list(kinds)
+            )
+        found = self.context.devices.find(
+            name=name, area=area, kinds=kinds, device_class=device_class
+        )
+        where = f" in the {area}" if area else ""
+        if not found:
+            what = name or kind_plural(domain)
+            return ToolResult.failure("not-found", f"I don't know any {what}{where}.")
+        if name and len(found) > 1 and not area:
+            choices = _names(found).replace(" and ", " or ")
+            return ToolResult.ambiguous(
+                f"Which one do you mean: {choices}?",
+                [Choice(e.name, {"name": e.name}, e.area) for e in found],
+            )
+        return found
+
+    async def _switch(
+        self, services: dict[str, str], name: str | None, area: str | None, domain: str | None,
+        device_class: str | None,
+    ) -> ToolResult:  # fmt: skip
+        targets = self._targets(name, area, domain, device_class, tuple(services))
+        if isinstance(targets, ToolResult):
+            return targets
+        outcomes = [await self.context.devices.call(e, services[e.kind]) for e in targets]
+        verb = _DONE[services[targets[0].kind]]
+        return ToolResult.from_outcomes(outcomes, f"{verb} {_names(targets)}.")
+
+    @tool(
+        "HassTurnOn",
+        examples=[
+            *_switched("on"),
+            "(power up|start|start up|fire up|activate) [the] {name}",
+            "start [the] {domain} in [the] {area}",
+            *_moved("(open|raise|pull up)"),
+            "lock [up] [the] {name}",
+            "lock [all] [the] (locks|doors){domain=lock}",
+            # Indirect requests: the room says where, the complaint says which kind of device.
+            "it is [(too|very|really|so|quite|pitch|far too|way too)] (dark|dim|black) "
+            "in [the] {area}{domain=light}",
+            "[the] {area} is [(too|very|really|so)] dark{domain=light}",
+            "i (cannot|can not) see [(a thing|anything)] in [the] {area}{domain=light}",
+            "[i need] more light in [the] {area}{domain=light}",
+            "it is [(too|very|really|so|quite)] (stuffy|hot|warm|muggy) in [the] {area}"
+            "{domain=fan}",
+            "[the] {area} is [(too|very|really|so)] (stuffy|hot) {domain=fan}",
+            "[the] {area} is like (an oven|a sauna){domain=fan}",
+            "[i would like] [some] air (moving|flowing) in [the] {area}{domain=fan}",
+        ],
+    )
+    async def turn_on(
+        self,
+        name: SwitchableName | None = None,
+        area: AreaName | None = None,
+        domain: Domain | None = None,
+        device_class: str | None = None,
+    ) -> ToolResult:
+        """Turn on, open or lock devices: one by name, or every device of a kind in a room.
+
+        Args:
+            name: the device's name, when one device is meant.
+            area: the room, for every device of the kind there.
+            domain: the kind of device: light, switch, fan, cover (blinds), lock or climate.
+            device_class: a narrower kind, e.g. "garage" for covers.
+        """
+        return await self._switch(_ON, name, area, domain, device_class)
+
+    @tool(
+        "HassTurnOff",
+        examples=[
+            *_switched("off"),
+            "(turn|switch) (everything|all) off in [the] {area}",
+            "(turn|switch) off everything in [the] {area}",
+            "[the] {name} (can|should|may) go off",
+            "i [have] left [the] {name} on",
+            "(kill|cut|cut the power to|power down|power off|stop|shut off|shut down|deactivate) "
+            "[the] {name}",
+            "stop [the] {domain} in [the] {area}",
+            *_moved("(close|lower|shut|pull down)"),
+            "(unlock|disengage) [the] {name}",
+            "i need [the] {name} unlocked",
+            "unlock [the] {area} [door]{domain=lock}",
+            "unlock [all] [the] (locks|doors){domain=lock}",
+            # Indirect: sun and glare mean the blinds, leaving means the lights.
+            "the sun is [(glaring|shining|beating)] (into|in) [the] {area}{domain=cover}",
+            "it is [(far|way|much)] too bright in [the] {area}{domain=cover}",
+            "[i want] [some] privacy in [the] {area}{domain=cover}",
+        ],
+    )
+    async def turn_off(
+        self,
+        name: SwitchableName | None = None,
+        area: AreaName | None = None,
+        domain: Domain | None = None,
+        device_class: str | None = None,
+    ) -> ToolResult:
+        """Turn off, close or unlock devices: one by name, or every device of a kind in a room.
+
+        Args:
+            name: the device's name, when one device is meant.
+            area: the room, for every device of the kind there.
+            domain: the kind of device: light, switch, fan, cover (blinds), lock or climate.
+            device_class: a narrower kind, e.g. "garage" for covers.
+        """
+        return await self._switch(_OFF, name, area, domain, device_class)
+
+    @tool(
+        "HassLightSet",
+        examples=[
+            "(set|dim|turn) [the] {name} [down|up] to {brightness} [percent]",
+            "(set|dim) [the] {area} (light|lights) to {brightness} [percent]",
+            "{name} [at] {brightness} percent",
+            "(set|dim|turn|make|brighten|bring|put) [the] {name} [(down|up)] (to|at) {brightness} "
+            "[percent]",
+            "(set|dim|turn|make|brighten|bring|put) [the] (light|lights) in [the] {area} "
+            "[(down|up)] (to|at) {brightness} [percent]",
+            "[the] {name} (at|to) {brightness} percent",
+            "make [the] {name} {brightness} percent",
+            "make [the] {name} [(a bit|a little|slightly)] (dimmer|brighter) [(to|at)] "
+            "{brightness} [percent]",
+            "(set|turn|put) [the] {name} to half brightness{brightness=50}",
+            "(set|turn|put) [the] {name} [up] to full [brightness]{brightness=100}",
+        ],
+    )
+    async def light_set(
+        self,
+        brightness: Percent,
+        name: LightName | None = None,
+        area: AreaName | None = None,
+    ) -> ToolResult:
+        """Set the brightness of a light, or of every light in a room, in percent.
+
+        Args:
+            brightness: 0 to 100 percent; 0 turns the light off.
+            name: the light's name.
+            area: the room, for all its lights.
+        """
+        targets = self._targets(name, area, "light", None, ("light",))
+        if isinstance(targets, ToolResult):
+            return targets
+        outcomes = [
+            await self.context.devices.call(e, "set_brightness", {"brightness": brightness})
+            for e in targets
+        ]
+        return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {brightness} percent.")
+
+    @tool(
+        "HassSetPosition",
+        examples=[
+            "(set|open|close|move) [the] {name} to {position} [percent]",
+            "(set|open|close|move) [the] {area} (blind|blinds|shades){domain=cover} "
+            "to {position} [percent]",
+            "(set|open|close|move|bring|lower|raise|put) [the] {name} [(down|up)] to {position} "
+            "[percent]",
+            "(set|open|close|move|bring|lower|raise|put) [the] {domain} [in [the] {area}] "
+            "[(down|up)] to {position} [percent]",
+            "open [the] {name} halfway{position=50}",
+            "open [the] {domain} [in [the] {area}] halfway{position=50}",
+        ],
+    )
+    async def set_position(
+        self,
+        position: Percent,
+        name: CoverName | None = None,
+        area: AreaName | None = None,
+        domain: Literal["cover"] | None = None,
+    ) -> ToolResult:
+        """Move blinds, shades or other covers to a position: 0 is closed, 100 fully open.
+
+        Args:
+            position: 0 (closed) to 100 (open) percent.
+            name: the cover's name.
+            area: the room, for all its covers.
+            domain: always cover.
+        """
+        targets = self._targets(name, area, "cover", None, ("cover",))
+        if isinstance(targets, ToolResult):
+            return targets
+        outcomes = [
+            await self.context.devices.call(e, "set_position", {"position": position})
+            for e in targets
+        ]
+        return ToolResult.from_outcomes(outcomes, f"Moved {_names(targets)} to {position} percent.")
+
+    @tool(
+        "HassClimateSetTemperature",
+        examples=[
+            "set [the] {name} to {temperature} [degrees]",
+            "set [the] (heating|temperature|thermostat) [in [the] {area}] "
+            "to {temperature} [degrees]",
+            "make it {temperature} degrees [in [the] {area}]",
+            "(set|bump|turn|bring|put|make) [the] {name} [(up|down)] [(to|on|at)] {temperature} "
+            "[degrees]",
+            "(set|bump|turn|bring|put) [the] (heating|heat|temperature|thermostat) "
+            "[in [the] {area}] [(up|down)] (to|on|at) {temperature} [degrees]",
+            "(warm|heat|cool) [the] {area} [(up|down)] to {temperature} [degrees]",
+            "(bring|turn|put) it (up|down) to {temperature} degrees",
+            "[(i would like|i want|make)] it [(a bit|a little)] (warmer|cooler) [in [the] {area}] "
+            "[(say|to|at)] {temperature} [degrees]",
+        ],
+    )
+    async def set_temperature(
+        self,
+        temperature: float,
+        name: ClimateName | None = None,
+        area: AreaName | None = None,
+    ) -> ToolResult:
+        """Set a thermostat's target temperature (the set point) in degrees.
+
+        Args:
+            temperature: the target temperature in degrees.
+            name: the thermostat's name; with neither name nor area, the only thermostat.
+            area: the room whose thermostat to set.
+        """
+        if not (name or area):
+            thermostats = self.context.devices.entities(("climate",))
+            if len(thermostats) != 1:
+                return ToolResult.failure("missing-target", "Which thermostat do you mean?")
+            name = thermostats[0].name
+        targets = self._targets(name, area, "climate", None, ("climate",))
+        if isinstance(targets, ToolResult):
+            return targets
+        outcomes = [
+            await self.context.devices.call(e, "set_temperature", {"temperature": temperature})
+            for e in targets
+        ]
+        spoken = f"{temperature:g}"
+        return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {spoken} degrees.")

@@ -1,0 +1,80 @@
+"""`assistant once` and `assistant ask`: turns from files or typed text, printed per input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.engines import EngineName
+from assistant.errors import AssistantError
+from assistant.pipeline.assembly import assemble
+from assistant.pipeline.contract import timings_json, turn_json
+from assistant.pipeline.result import TurnResult
+
+log = logging.getLogger(__name__)
+
+
+def run_once(
+    settings: Settings, wavs: list[Path], *, as_json: bool, use_wake: bool, out_dir: Path | None
+) -> int:
+    engines: tuple[EngineName, ...] = (*(("wake",) if use_wake else ()), "vad", "stt", "tts", "llm")
+
+    async def run_all() -> int:
+        failed = 0
+        async with assemble(settings, engines=engines) as assembled:
+            for wav in wavs:
+                try:
+                    result = await assembled.turns.from_wav(wav, use_wake=use_wake, out_dir=out_dir)
+                except Exception as error:  # one bad file must not stop the others
+                    log.exception("unexpected failure on %s", wav)
+                    result = TurnResult(input=str(wav), from_audio=True)
+                    result.error = AssistantError(f"{type(error).__name__}: {error}")
+                failed += result.error is not None
+                _emit(result, as_json)
+        return failed
+
+    return 1 if asyncio.run(run_all()) else 0
+
+
+def run_ask(settings: Settings, texts: Iterable[str], *, as_json: bool) -> int:
+    async def run_all() -> int:
+        failed = 0
+        async with assemble(settings, engines=("llm",)) as assembled:
+            for text in texts:
+                result = await assembled.turns.from_text(text)
+                failed += result.error is not None
+                _emit(result, as_json)
+        return failed
+
+    return 1 if asyncio.run(run_all()) else 0
+
+
+def _emit(result: TurnResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(turn_json(result), ensure_ascii=False), flush=True)
+        return
+    print(f"{result.input}:")
+    wake = result.wake
+    if wake is not None and not wake.skipped:
+        score = round(wake.score, 3) if wake.score is not None else None
+        print(f"  wake: {'yes' if wake.detected else 'no'} (score {score})")
+    if result.transcript is not None:
+        print(f"  heard: {result.transcript}")
+    if result.intent is not None:
+        print(f"  intent: {result.intent.call.tool} {result.intent.call.arguments}")
+    for action in result.actions:
+        print(f"  action: {action.entity_id} {action.service}: {action.status}")
+    if result.response:
+        print(f"  reply: {result.response}")
+    if result.error is not None:
+        print(f"  error: [{result.error.code}] {result.error.message}")
+    timings = ", ".join(
+        f"{key} {value:.0f} ms" for key, value in timings_json(result.timings).items() if value
+    )
+    print(f"  timings: {timings}")
+    sys.stdout.flush()

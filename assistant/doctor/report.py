@@ -1,0 +1,63 @@
+"""`assistant doctor`: is this machine ready to run the assistant, and if not, what to do.
+
+Every check prints one line, and every problem one concrete fix, because the person reading
+it is often at a Pi without a screen, over ssh, after the service failed to start. The doctor
+changes nothing: it reads, connects and opens devices, and judges the state folder with
+access() instead of writing into it. `--deep` also loads every model, which takes a minute
+on a Pi, so it is not the default. Exit code 1 when any check failed; warnings and
+information (no systemd, no broker configured) do not count.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from assistant.doctor.audio import check_audio
+from assistant.doctor.check import Check
+from assistant.doctor.machine import (
+    check_config,
+    check_engines,
+    check_models,
+    check_service,
+    check_state_dir,
+)
+from assistant.doctor.mqtt import check_mqtt
+
+
+def run_doctor(config_file: Path | None, *, deep: bool, as_json: bool) -> int:
+    checks = run_checks(config_file, deep=deep)
+    if as_json:
+        print(json.dumps([asdict(check) for check in checks], indent=1))
+    else:
+        for check in checks:
+            label = check.status.upper() if check.status in ("fail", "warn") else check.status
+            print(f"{label:5} {check.name:11} {check.detail}")
+            if check.fix:
+                print(f"{'':17} fix: {check.fix}")
+        failed = sum(1 for check in checks if check.status == "fail")
+        print(f"{failed} problem(s) to fix" if failed else "ready")
+    return 1 if any(check.status == "fail" for check in checks) else 0
+
+
+def run_checks(config_file: Path | None, *, deep: bool) -> list[Check]:
+    settings, config = check_config(config_file)
+    service = check_service()
+    if settings is None:
+        needs = "not checked: needs a valid configuration"
+        skipped = ("models", "mqtt", "microphone", "speaker", "state-dir")
+        return [config, *(Check(name, "skip", needs) for name in skipped), service]
+    checks = [
+        config,
+        check_models(settings, rehash=deep),
+        check_mqtt(settings.mqtt),
+        *check_audio(settings, service_active=service.status == "ok"),
+        service,
+        check_state_dir(settings.storage.state_dir),
+    ]
+    if deep:
+        checks += check_engines(settings)
+    else:
+        checks.append(Check("engines", "skip", "models not loaded (--deep loads each one)"))
+    return checks

@@ -1,0 +1,105 @@
+"""The safety gate in front of every device command: the plugin API's `Devices`, implemented.
+
+Every command a skill sends passes the safety policy here, with the turn's confirmations taken
+from a context variable the toolbox sets, so no skill can bypass the policy or forget it. The
+outcomes of a turn's commands are collected here too, for the toolbox's result and the audit.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.devices.commands import CommandOutcome, DeviceCommander
+from assistant.devices.registry import DeviceRegistry, Entity
+from assistant.skill_host.safety import SafetyPolicy
+from assistant.text import fold
+
+
+@dataclass
+class TurnInfo:
+    turn_id: str
+    confirmed: frozenset[tuple[str, str]] = frozenset()
+    """(entity id, service) pairs the person has confirmed in this turn."""
+    outcomes: list[CommandOutcome] = field(default_factory=list)
+
+
+CURRENT_TURN: ContextVar[TurnInfo] = ContextVar("assistant_turn")
+
+
+class DeviceGate:
+    """`assistant.skills.Devices` over the registry, with every command gated."""
+
+    def __init__(
+        self, registry: DeviceRegistry, commander: DeviceCommander | None, policy: SafetyPolicy
+    ) -> None:
+        self.registry = registry
+        self._commander = commander
+        self.policy = policy
+
+    def entities(self, kinds: tuple[str, ...] = ()) -> list[Entity]:
+        return [e for e in self.registry.entities.values() if not kinds or e.kind in kinds]
+
+    def names(self, kinds: tuple[str, ...] = ()) -> list[str]:
+        """Names and aliases, as a model may say them (for the per-turn schema)."""
+        return sorted({name for e in self.entities(kinds) for name in (e.name, *e.aliases)})
+
+    def areas(self) -> list[str]:
+        return self.registry.areas()
+
+    def find(
+        self,
+        *,
+        name: str | None = None,
+        area: str | None = None,
+        kinds: tuple[str, ...] = (),
+        device_class: str | None = None,
+    ) -> list[Entity]:
+        """Entities that fit what was said: a name or alias, an area, a kind, a device class.
+
+        A name matches exactly first; failing that, every word of it must appear in the
+        entity's name ("the reading lamp" finds "Bedroom reading lamp").
+        """
+        candidates = self.entities(kinds)
+        if area:
+            wanted_area = fold(area)
+            candidates = [e for e in candidates if e.match_area == wanted_area]
+        if device_class:
+            candidates = [e for e in candidates if e.config.device_class == device_class]
+        if not name:
+            return candidates
+        spoken = fold(name)
+        exact = [e for e in candidates if spoken in e.match_names]
+        if exact:
+            return exact
+        words = set(spoken.split())
+        return [e for e in candidates if any(words <= set(n.split()) for n in e.match_names)]
+
+    async def call(
+        self, entity: Entity | str, service: str, data: dict[str, Any] | None = None
+    ) -> CommandOutcome:
+        """Command a device through the safety policy; returns its outcome (never raises for
+        device problems). Raises ConfirmationRequired for a high-risk action not yet confirmed."""
+        target = self.registry.get(entity) if isinstance(entity, str) else entity
+        if target is None:
+            return CommandOutcome(
+                str(entity), service, "refused", f"There is no device called {entity}."
+            )
+        data = data or {}
+        turn = CURRENT_TURN.get(None) or TurnInfo("direct")
+        verdict = self.policy.check(
+            target, service, data, confirmed=(target.entity_id, service) in turn.confirmed
+        )
+        if not verdict.allowed:
+            outcome = CommandOutcome(
+                target.entity_id, service, "refused", verdict.speech, code=verdict.code
+            )
+        elif self._commander is None:
+            outcome = CommandOutcome(
+                target.entity_id, service, "failed", "No device network is connected."
+            )
+        else:
+            outcome = await self._commander.call(target.entity_id, service, data)
+        turn.outcomes.append(outcome)
+        return outcome

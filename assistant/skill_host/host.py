@@ -1,0 +1,77 @@
+"""The skills running: their policy, audit log, device gate, announcer, scheduler and tools."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from assistant.config import Settings
+from assistant.devices.commands import DeviceCommander
+from assistant.devices.mqtt import default_client_id
+from assistant.devices.registry import DeviceRegistry
+from assistant.skill_host.audit import AuditLog
+from assistant.skill_host.device_gate import DeviceGate
+from assistant.skill_host.loader import LoadedSkills, load_skills
+from assistant.skill_host.safety import SafetyPolicy
+from assistant.skill_host.toolbox import Toolbox
+from assistant.skills.context import Announcer, Scheduler, SkillContext
+
+log = logging.getLogger(__name__)
+
+
+class SkillHost:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: DeviceRegistry,
+        commander: DeviceCommander | None,
+        announcer: Announcer | None = None,
+    ) -> None:
+        self.settings = settings
+        state_dir = settings.storage.state_dir
+        self.policy = SafetyPolicy(settings.safety)
+        self.audit = AuditLog(state_dir / "audit.jsonl" if settings.safety.audit_log else None)
+        self.devices = DeviceGate(registry, commander, self.policy)
+        self.broker = commander.connection if commander is not None else None
+        self.announcer = announcer or Announcer()
+        self.scheduler = Scheduler()
+        self.loaded = LoadedSkills({}, {}, [])
+        self.toolbox = Toolbox(
+            {}, self.devices, self.audit,
+            confirmation_timeout_seconds=settings.safety.confirmation_timeout_seconds,
+        )  # fmt: skip
+
+    def _context(self, name: str, config: Any) -> SkillContext:
+        state_dir = self.settings.storage.state_dir / "skills" / name
+        state_dir.mkdir(parents=True, exist_ok=True)
+        return SkillContext(
+            skill=name,
+            devices=self.devices,
+            announcer=self.announcer,
+            scheduler=self.scheduler,
+            state_dir=state_dir,
+            config=config,
+            log=logging.getLogger(f"assistant.skill.{name}"),
+            broker=self.broker,
+            assistant_name=default_client_id(self.settings.mqtt),
+            describe_tools=lambda: [
+                (tool.name, tool.description, tool.info.examples)
+                for tool in self.toolbox.tools.values()
+            ],
+        )
+
+    async def start(self) -> SkillHost:
+        self.loaded = await load_skills(self.settings.skills, self._context)
+        self.toolbox.tools = self.loaded.tools
+        broken = [status.name for status in self.loaded.statuses if status.state == "broken"]
+        log.info("%d skills, %d tools%s", len(self.loaded.skills), len(self.loaded.tools),
+                 f"; broken: {', '.join(broken)}" if broken else "")  # fmt: skip
+        return self
+
+    async def stop(self) -> None:
+        self.scheduler.cancel_all()
+        for name, skill in self.loaded.skills.items():
+            try:
+                await skill.teardown()
+            except Exception:
+                log.exception("skill %s failed to tear down", name)

@@ -1,0 +1,198 @@
+"""Calling tools: validation and coercion, a time limit, the safety gate's confirmations, audit.
+
+Whatever goes wrong comes back as a ToolResult with an error code and words to speak, never as
+an exception into understanding. A high-risk action waits here as the pending confirmation
+until the person answers it (`answer`), another request replaces it (`drop_pending`), or it
+expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from assistant.errors import AssistantError
+from assistant.skill_host.audit import AuditLog
+from assistant.skill_host.call import ToolCall
+from assistant.skill_host.device_gate import CURRENT_TURN, DeviceGate, TurnInfo
+from assistant.skill_host.loader import Tool
+from assistant.skill_host.safety import ConfirmationRequired
+from assistant.skill_host.schema import parameters_schema, with_home_choices
+from assistant.skills.result import ToolResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PendingConfirmation:
+    call: ToolCall
+    entity_id: str
+    service: str
+    needs_pin: bool
+    question: str
+    expires_monotonic: float
+
+
+def describe_validation(tool: Tool, error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "arguments"
+    if first["type"] == "missing":
+        return f"I need the {field.replace('_', ' ')} for that."
+    if first["type"] == "extra_forbidden":
+        return f"{tool.name} has no {field}."
+    return f"The {field.replace('_', ' ')} {first.get('input')!r} won't do: {first['msg'].lower()}."
+
+
+class Toolbox:
+    def __init__(
+        self,
+        tools: dict[str, Tool],
+        devices: DeviceGate,
+        audit: AuditLog,
+        *,
+        confirmation_timeout_seconds: float,
+    ) -> None:
+        self.tools = tools
+        self.devices = devices
+        self.audit = audit
+        self.confirmation_timeout_seconds = confirmation_timeout_seconds
+        self._pending: PendingConfirmation | None = None
+
+    @property
+    def pending(self) -> PendingConfirmation | None:
+        """The question waiting for a yes or no, if it has not expired."""
+        if self._pending is not None and time.monotonic() > self._pending.expires_monotonic:
+            self._pending = None
+        return self._pending
+
+    def drop_pending(self) -> None:
+        """Forget the question: a new request replaces an unanswered one."""
+        self._pending = None
+
+    def schemas(self) -> list[dict[str, Any]]:
+        """Every tool as the model sees it this turn: live device and area names as enums."""
+        return [
+            {
+                "name": tool.name,
+                "description": tool.description,
+                "parameters": with_home_choices(
+                    parameters_schema(tool.arguments),
+                    tool.parameters,
+                    entity_names=self.devices.names,
+                    area_names=self.devices.areas(),
+                ),
+            }
+            for tool in self.tools.values()
+        ]
+
+    async def call(
+        self,
+        call: ToolCall,
+        *,
+        turn_id: str,
+        confirmed: frozenset[tuple[str, str]] = frozenset(),
+    ) -> ToolResult:
+        """Carry out one call for the turn `turn_id` (the id its audit line carries)."""
+        started = time.perf_counter()
+        name, arguments = call.tool, call.arguments
+        tool = self.tools.get(name)
+        if tool is None:
+            return ToolResult.failure("unknown-tool", "I don't know how to do that.", tool=name)
+        try:
+            validated = tool.arguments.model_validate(arguments)
+        except ValidationError as error:
+            result = ToolResult.failure("invalid-arguments", describe_validation(tool, error))
+            self._audit(turn_id, tool, arguments, result, started)
+            return result
+        values = {key: getattr(validated, key) for key in type(validated).model_fields}
+        turn = TurnInfo(turn_id, confirmed)
+        token = CURRENT_TURN.set(turn)
+        try:
+            async with asyncio.timeout(tool.info.timeout_seconds):
+                result = await tool.function(**values)
+            if not isinstance(result, ToolResult):
+                raise TypeError(f"{name} returned {type(result).__name__}, not a ToolResult")
+        except ConfirmationRequired as request:
+            self._pending = PendingConfirmation(
+                call=call,
+                entity_id=request.entity_id,
+                service=request.service,
+                needs_pin=request.needs_pin,
+                question=request.message,
+                expires_monotonic=time.monotonic() + self.confirmation_timeout_seconds,
+            )
+            result = ToolResult(
+                speech=request.message,
+                success=False,
+                error="needs-confirmation",
+                expects_answer=True,
+            )
+        except TimeoutError:
+            result = ToolResult.failure(
+                "timeout",
+                f"That took too long; I stopped after {tool.info.timeout_seconds:g} seconds.",
+            )
+        except AssistantError as error:
+            result = ToolResult.failure(error.code, error.message)
+        except Exception as error:
+            log.exception("tool %s of skill %s failed", name, tool.skill)
+            result = ToolResult.failure(
+                "skill-failed",
+                f"Sorry, the {tool.skill.replace('_', ' ')} skill failed.",
+                detail=str(error),
+            )
+        finally:
+            CURRENT_TURN.reset(token)
+        result.outcomes = result.outcomes or list(turn.outcomes)
+        self._audit(turn_id, tool, arguments, result, started)
+        return result
+
+    async def answer(
+        self, answer: Literal["yes", "no"], *, pin: str | None, turn_id: str
+    ) -> ToolResult:
+        """The person's reply to the pending confirmation question."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return ToolResult.failure("nothing-pending", "There's nothing waiting for a yes or no.")
+        entry = {"tool": pending.call.tool, "arguments": pending.call.arguments,
+                 "entity": pending.entity_id, "service": pending.service}  # fmt: skip
+        if time.monotonic() > pending.expires_monotonic:
+            self.audit.record(turn=turn_id, outcome="expired", **entry)
+            return ToolResult.failure("expired", "That request expired, so I did nothing.")
+        if answer == "no":
+            self.audit.record(turn=turn_id, outcome="declined", **entry)
+            return ToolResult(speech="OK, I won't.", data={"declined": True})
+        if pending.needs_pin and not self.devices.policy.pin_matches(pin):
+            self.audit.record(turn=turn_id, outcome="wrong-pin", **entry)
+            return ToolResult.failure("wrong-pin", "That PIN is not right, so I did nothing.")
+        return await self.call(
+            pending.call,
+            turn_id=turn_id,
+            confirmed=frozenset({(pending.entity_id, pending.service)}),
+        )
+
+    def _audit(
+        self,
+        turn_id: str,
+        tool: Tool,
+        arguments: dict[str, Any],
+        result: ToolResult,
+        started: float,
+    ) -> None:
+        self.audit.record(
+            turn=turn_id,
+            tool=tool.name,
+            arguments=arguments,
+            outcome="ok" if result.success else result.error,
+            actions=[
+                {"entity": o.entity_id, "service": o.service, "status": o.status}
+                | ({"code": o.code} if o.code else {})
+                for o in result.outcomes
+            ],
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        )

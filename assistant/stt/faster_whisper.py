@@ -1,0 +1,70 @@
+"""Speech to text with faster-whisper (CTranslate2, int8) on a model folder from the store."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+
+from assistant.audio.format import Audio
+from assistant.config import SttSettings
+from assistant.errors import ModelError, ModelLoadError, SttError
+from assistant.modelstore.store import ModelStore
+from assistant.stt.protocol import NO_VOCABULARY, Transcription, Vocabulary
+
+log = logging.getLogger(__name__)
+
+
+class FasterWhisper:
+    """`SpeechToText` with faster-whisper, int8 on the CPU."""
+
+    def __init__(self, settings: SttSettings, store: ModelStore) -> None:
+        # Given a name instead of a path, faster-whisper would ask the hub; never let it.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        path = store.resolve(settings.model, setting="stt.model")
+        if not (path.is_dir() and (path / "model.bin").is_file()):
+            raise ModelError(
+                f"stt.model: {path} is not a CTranslate2 Whisper folder (no model.bin)"
+            )
+        try:
+            from faster_whisper import WhisperModel
+
+            self._model = WhisperModel(
+                str(path),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=settings.threads,
+                num_workers=1,
+                local_files_only=True,
+            )
+        except Exception as error:
+            raise ModelLoadError(f"faster-whisper could not load {path}: {error}") from error
+        self._settings = settings
+        self.english_only = path.name.endswith(".en") or self._model.model.is_multilingual is False
+
+    def transcribe(self, audio: Audio, vocabulary: Vocabulary = NO_VOCABULARY) -> Transcription:
+        """Transcribe 16 kHz mono float audio of one utterance."""
+        initial_prompt, hotwords = vocabulary.merged_with(self._settings)
+        try:
+            segments_iter, _ = self._model.transcribe(
+                audio.astype(np.float32, copy=False),
+                language=None if self.english_only else self._settings.language,
+                beam_size=self._settings.beam_size,
+                initial_prompt=initial_prompt or None,
+                hotwords=hotwords or None,
+                vad_filter=False,
+                without_timestamps=True,
+                condition_on_previous_text=False,
+                temperature=0.0,
+            )
+            segments = list(segments_iter)
+        except Exception as error:
+            raise SttError(f"transcription failed: {error}") from error
+        text = " ".join(segment.text.strip() for segment in segments).strip()
+        return Transcription(
+            text=text,
+            no_speech_probability=max((s.no_speech_prob for s in segments), default=1.0),
+            average_log_probability=min((s.avg_logprob for s in segments), default=0.0),
+            segments=tuple(segment.text.strip() for segment in segments),
+        )

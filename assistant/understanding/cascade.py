@@ -1,0 +1,197 @@
+"""The understanding cascade, in order: a question waiting for its answer, the rules, a
+follow-up to the last request, and the language model last.
+
+A high-risk action waits for the person's answer; "yes" (with the PIN when one is set) carries
+it out, "no" drops it, and any other request drops it too, so a stale question can never be
+answered by accident later. "Which one?" is answered by naming one, or "both". Replies are the
+tools' own words, built from confirmed outcomes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Literal
+
+from assistant.devices.registry import Entity
+from assistant.skill_host.call import ToolCall
+from assistant.skill_host.toolbox import Toolbox
+from assistant.skills.result import ToolResult
+from assistant.understanding.dialogue import Dialogue, LastRequest
+from assistant.understanding.grounding import grounded
+from assistant.understanding.model_stage import ModelStage
+from assistant.understanding.result import Intent, IntentSource, Understanding
+from assistant.understanding.rules import RuleMatcher
+from assistant.understanding.utterance import Utterance
+
+_YES = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|ok|okay|correct|confirm(?:ed)?|do it|go ahead|please do)\b"
+)
+_NO = re.compile(r"^(?:no|nope|nah|don t|do not|cancel|never mind|stop|abort)\b")
+
+NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+
+
+def classify_answer(answer: Utterance) -> tuple[Literal["yes", "no"] | None, str | None]:
+    """("yes"/"no"/None, digits spoken) for a reply to a confirmation question."""
+    digits = "".join(re.findall(r"\d", answer.normalized))
+    if _NO.match(answer.plain):
+        return "no", None
+    if _YES.match(answer.plain):
+        return "yes", digits or None
+    if digits and re.fullmatch(r"[\d ]+", answer.normalized):
+        return "yes", digits  # a PIN alone answers the question
+    return None, None
+
+
+class Cascade:
+    def __init__(
+        self,
+        toolbox: Toolbox,
+        rules: RuleMatcher,
+        model: ModelStage | None = None,
+        *,
+        use_rules: bool = True,
+    ) -> None:
+        self.toolbox = toolbox
+        self.rules = rules
+        self.use_rules = use_rules
+        """False only to measure the model alone: templates and follow-ups are skipped."""
+        self.model = model
+        self.dialogue = Dialogue()
+
+    @property
+    def asking(self) -> bool:
+        """A question is waiting for its answer: a confirmation, or "which one?"."""
+        return self.toolbox.pending is not None or self.dialogue.clarification is not None
+
+    def reset(self) -> None:
+        """Forget the conversation: no question waiting, no last request."""
+        self.dialogue.reset()
+        self.toolbox.drop_pending()
+
+    async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
+        pending = self.toolbox.pending
+        if pending is not None:
+            answer, pin = classify_answer(utterance)
+            if answer is not None:
+                result = await self.toolbox.answer(answer, pin=pin, turn_id=turn_id)
+                return self._understood(pending.call, "dialogue", result, 0.0)
+            self.toolbox.drop_pending()  # a new request replaces an unanswered question
+        clarification = self.dialogue.take_clarification()
+        if clarification is not None and (chosen := clarification.pick(utterance)):
+            return await self._act(clarification.calls(chosen), "dialogue", turn_id)
+        match = self.rules.match(utterance) if self.use_rules else None
+        if match is not None:
+            return await self._act([match.call], "rules", turn_id)
+        follow_up = self._follow_up(utterance) if self.use_rules else None
+        if follow_up is not None:
+            return await self._act([follow_up], "dialogue", turn_id)
+        if self.model is None:
+            return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        call = (await self.model.propose(utterance)).call
+        if call is None or not self._trusted(call, utterance):
+            return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        return await self._act([call], "model", turn_id)
+
+    def _trusted(self, call: ToolCall, utterance: Utterance) -> bool:
+        """Whether a call the model proposed is about what was said."""
+        if not grounded(call, utterance):
+            return False
+        if not self.rules.shares_words_with(call.tool, utterance):
+            return False  # "order a pizza" has nothing to do with "cancel the timer"
+        named = self.rules.names_in(utterance)
+        # The person named a device and the model chose something else (a whole room, another
+        # device): a garbled sentence, not a request to trust.
+        return not named or call.arguments.get("name") in named
+
+    def _follow_up(self, utterance: Utterance) -> ToolCall | None:
+        """The call a follow-up means: "turn it off", "and the bedroom too", "a bit warmer"."""
+        rewritten = self.dialogue.with_referent(utterance)
+        if rewritten is not None and (match := self.rules.match(rewritten)) is not None:
+            return match.call
+        last = self.dialogue.recent()
+        if last is None:
+            return None
+        step = self.dialogue.step(utterance)
+        if step is not None:
+            return self._stepped(last, *step)
+        phrase = self.dialogue.carried_over(utterance)
+        target = self.rules.target(phrase) if phrase else None
+        if target is None:
+            return None
+        slot, value = target
+        tool = self.toolbox.tools.get(last.call.tool)
+        parameters = {info.name for info in tool.parameters} if tool else set()
+        if slot not in parameters:
+            return None
+        kept = ("name", "area", "domain") if slot == "name" else ("name", "area")
+        arguments = {k: v for k, v in last.call.arguments.items() if k not in kept} | {slot: value}
+        one_kind = len(set(last.kinds)) == 1
+        if slot == "area" and "domain" in parameters and "domain" not in arguments and one_kind:
+            arguments["domain"] = last.kinds[0]  # "the kitchen light … and the bedroom"
+        return ToolCall(last.call.tool, arguments)
+
+    def _stepped(self, last: LastRequest, setting: str, delta: float) -> ToolCall | None:
+        """One step from the last device's current value: +1 degree, +20 percent brightness."""
+        entities = [self._entity(name) for name in last.referents]
+        if len(entities) != 1 or entities[0] is None:
+            return None
+        entity = entities[0]
+        attributes = entity.state.attributes
+        if setting == "temperature" and entity.kind == "climate":
+            current = attributes.get("target_temperature")
+            if isinstance(current, int | float):
+                arguments = {"name": entity.name, "temperature": current + delta}
+                return ToolCall("HassClimateSetTemperature", arguments)
+        if setting == "brightness" and entity.kind == "light":
+            current = attributes.get("brightness_percent", 100 if entity.state.state == "on" else 0)
+            if isinstance(current, int | float):
+                level = int(min(100, max(1, current + delta)))
+                return ToolCall("HassLightSet", {"name": entity.name, "brightness": level})
+        return None
+
+    def _entity(self, name: str) -> Entity | None:
+        found = self.toolbox.devices.find(name=name)
+        return found[0] if len(found) == 1 else None
+
+    async def _act(
+        self, calls: list[ToolCall], source: IntentSource, turn_id: str
+    ) -> Understanding:
+        """Carry the calls out, one after another ("both of them" makes two)."""
+        started = time.perf_counter()
+        results = [await self.toolbox.call(call, turn_id=turn_id) for call in calls]
+        result = results[0]
+        if len(results) > 1:
+            result = ToolResult(
+                speech=" ".join(r.speech for r in results),
+                success=all(r.success for r in results),
+                error=next((r.error for r in results if r.error), None),
+                outcomes=[o for r in results for o in r.outcomes],
+                expects_answer=any(r.expects_answer for r in results),
+            )
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if result.error == "ambiguous" and result.choices:
+            self.dialogue.ask(calls[0], result.choices)
+        return self._understood(calls[0], source, result, elapsed_ms)
+
+    def _understood(
+        self, call: ToolCall, source: IntentSource, result: ToolResult, act_ms: float
+    ) -> Understanding:
+        referents = self._referents(result)
+        if referents:
+            kinds = [entity.kind for name in referents if (entity := self._entity(name))]
+            self.dialogue.last = LastRequest(call, referents, kinds)
+        return Understanding(
+            intent=Intent(call, source),
+            response=result.speech,
+            actions=tuple(result.outcomes),
+            act_ms=act_ms,
+            expects_answer=result.expects_answer,
+        )
+
+    def _referents(self, result: ToolResult) -> list[str]:
+        """Names of the devices a result is about: those commanded, or those asked about."""
+        ids = [outcome.entity_id for outcome in result.outcomes] or result.about
+        registry = self.toolbox.devices.registry
+        return [found.name for entity_id in ids if (found := registry.get(entity_id)) is not None]

@@ -1,0 +1,54 @@
+"""Is a model's proposed device action grounded in what was said?
+
+A small model sometimes answers with a plausible call that has nothing to do with the request
+("tell me a joke" → turn on the bedroom lamp). Before anything is actuated on the model's word,
+the device or room it names must be mentioned, and the direction must not contradict the
+words ("lights off" is never a turn_on). Ungrounded proposals are dropped: the person hears
+that they were not understood instead of a lamp switching for no reason.
+"""
+
+from __future__ import annotations
+
+from assistant.skill_host.call import ToolCall
+from assistant.text import fold
+from assistant.understanding.normalize import NOT_A_REQUEST, QUESTION_OPENERS
+from assistant.understanding.utterance import Utterance
+
+# Words that name kinds of things rather than a particular device or room.
+_GENERIC = {
+    "light", "lights", "lamp", "lamps", "room", "the", "ceiling", "sensor", "plug", "fan",
+    "blinds", "thermostat", "lock", "door", "temperature", "humidity", "reading",
+}  # fmt: skip
+_OFF_WORDS = {"off", "out", "kill", "shut", "close", "lower", "stop"}
+_ON_WORDS = {"on", "open", "raise", "dark", "start"}
+_ACTUATING = {
+    "HassTurnOn",
+    "HassTurnOff",
+    "HassLightSet",
+    "HassSetPosition",
+    "HassClimateSetTemperature",
+}
+
+
+def _mentioned(value: str, words: frozenset[str]) -> bool:
+    distinctive = [w for w in fold(value).split() if w not in _GENERIC]
+    candidates = distinctive or fold(value).split()
+    # A shared stem of 4+ letters tolerates transcription slips ("thermo stat", "kitchens").
+    return any(w in words or any(len(w) >= 4 and s[:4] == w[:4] for s in words) for w in candidates)
+
+
+def grounded(call: ToolCall, utterance: Utterance) -> bool:
+    tool, arguments, words = call.tool, call.arguments, utterance.words
+    named = [str(arguments[key]) for key in ("name", "area") if arguments.get(key)]
+    if not all(_mentioned(value, words) for value in named):
+        return False  # a device or room the person never mentioned
+    if tool not in _ACTUATING:
+        return True
+    if not named:
+        return False
+    plain = utterance.normalized.split()
+    if words & NOT_A_REQUEST or (plain and plain[0] in QUESTION_OPENERS):
+        return False
+    if tool == "HassTurnOn" and words & _OFF_WORDS and not words & _ON_WORDS:
+        return False
+    return not (tool == "HassTurnOff" and words & _ON_WORDS and not words & _OFF_WORDS)
