@@ -31,6 +31,7 @@ if [[ $mode != runtime ]]; then
   system_packages+=(
     mosquitto mosquitto-clients                    # the MQTT broker for the demo and tests
     espeak-ng sox                                  # varied test speech, noise mixing
+    stress-ng                                      # the suite is run once with the CPUs loaded
     systemd                                        # systemd-analyze checks the service unit
   )
 fi

@@ -8,6 +8,7 @@ engine, the text and every option that changes the sound, so a second run synthe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ import pytest
 from scipy.signal import resample_poly
 
 from assistant.config import Settings, load_settings
+from assistant.devices.broker import PrivateBroker
 from assistant.engines import Engines
 from assistant.modelstore.store import ModelStore
 
@@ -136,6 +138,32 @@ def clean_env(**extra: str) -> dict[str, str]:
     env["HF_HUB_OFFLINE"] = "1"
     env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def simulated_home_env(
+    assistant: list[str], *simulate: str, **extra: str
+) -> Iterator[dict[str, str]]:
+    """A private broker with `assistant simulate` running on it (`simulate` are its options);
+    yields the environment in which `assistant` commands reach that home."""
+    with PrivateBroker() as broker:
+        env = clean_env(
+            ASSISTANT_MQTT__HOST=broker.host, ASSISTANT_MQTT__PORT=str(broker.port), **extra
+        )
+        simulator = subprocess.Popen(
+            [*assistant, "simulate", *simulate],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert simulator.stdout is not None
+        first = simulator.stdout.readline()
+        assert first.startswith("Simulating"), first + (
+            simulator.stderr.read() if simulator.stderr else ""
+        )
+        try:
+            yield env
+        finally:
+            simulator.terminate()
+            simulator.wait(timeout=30)
 
 
 # --- synthesized speech -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.devices.broker import PrivateBroker
+from .conftest import simulated_home_env
 
 ASSISTANT = [sys.executable, "-m", "assistant.cli"]
 
@@ -20,30 +20,11 @@ ASSISTANT = [sys.executable, "-m", "assistant.cli"]
 @pytest.fixture(scope="module")
 def home() -> Iterator[dict[str, str]]:
     """A broker with the simulated home running on it; yields the environment to reach it."""
-    with PrivateBroker() as broker:
-        env = {
-            **os.environ,
-            "ASSISTANT_MQTT__HOST": broker.host,
-            "ASSISTANT_MQTT__PORT": str(broker.port),
-            "ASSISTANT_MQTT__CONFIRM_TIMEOUT_SECONDS": "3",
-        }
-        simulator = subprocess.Popen(
-            [*ASSISTANT, "simulate", "--lose", "living_room_fan", "--offline", "front_door_lock"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert simulator.stdout is not None
-        first = simulator.stdout.readline()
-        assert first.startswith("Simulating"), first + (
-            simulator.stderr.read() if simulator.stderr else ""
-        )
-        try:
-            yield env
-        finally:
-            simulator.terminate()
-            simulator.wait(timeout=10)
+    simulate = ("--lose", "living_room_fan", "--offline", "front_door_lock")
+    with simulated_home_env(
+        ASSISTANT, *simulate, ASSISTANT_MQTT__CONFIRM_TIMEOUT_SECONDS="3"
+    ) as env:
+        yield env
 
 
 def run(

@@ -18,9 +18,7 @@ from typing import Any
 
 import pytest
 
-from assistant.devices.broker import PrivateBroker
-
-from .conftest import Speech, assistant_command, clean_env, write_pcm16_wav
+from .conftest import Speech, assistant_command, simulated_home_env, write_pcm16_wav
 
 FIXTURES = Path(__file__).parent / "fixtures" / "contract"
 RECORD = os.environ.get("ASSISTANT_RECORD_CONTRACT") == "1"
@@ -70,27 +68,8 @@ def _ordered(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def home_env() -> Iterator[dict[str, str]]:
-    with PrivateBroker() as broker:
-        env = clean_env(
-            ASSISTANT_MQTT__HOST=broker.host,
-            ASSISTANT_MQTT__PORT=str(broker.port),
-            ASSISTANT_SAFETY__AUDIT_LOG="false",
-        )
-        simulator = subprocess.Popen(
-            [*assistant_command(), "simulate"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert simulator.stdout is not None
-        first = simulator.stdout.readline()
-        assert first.startswith("Simulating"), first
-        try:
-            yield env
-        finally:
-            simulator.terminate()
-            simulator.wait(timeout=10)
+    with simulated_home_env(assistant_command(), ASSISTANT_SAFETY__AUDIT_LOG="false") as env:
+        yield env
 
 
 def _run(

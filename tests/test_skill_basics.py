@@ -435,7 +435,8 @@ async def test_when_the_broker_stays_down_it_says_the_alert_did_not_go_through(
         "Please use the call button or phone."
     )
     assert result.data["delivered"] is False
-    assert 1.9 <= elapsed < 5.0
+    # It kept trying for its retry_seconds and then gave up, rather than hanging.
+    assert 1.9 <= elapsed < 15.0
 
 
 async def test_an_alert_during_a_short_outage_goes_through_when_the_broker_returns(

@@ -149,7 +149,7 @@ async def test_which_one_is_asked_and_the_answer_acts_on_the_choice(
     assert question.expects_answer and question.actions == ()
     answer = await assembled.brain.understand(Utterance.of("the reading one"), turn_id="t2")
     assert answer.response == "Turned off the Bedroom reading lamp."
-    assert answer.intent is not None and answer.intent["source"] == "dialogue"
+    assert answer.intent is not None and answer.intent.source == "dialogue"
     assert simulator.state("bedroom_reading_lamp")["state"] == "off"
     assert simulator.state("bedroom_lamp")["state"] == "on"
 

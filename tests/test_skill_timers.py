@@ -47,7 +47,12 @@ def timer_announcements(runtime: SkillHost) -> list[Announcement]:
     return [a for a in runtime.announcer.history if a.sound == "timer"]
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float) -> float:
+# A timer rings at its time on an idle machine; on a loaded one the ring may come late, and
+# these tests are about what rings and never early, not how promptly a busy machine gets to it.
+DEADLINE_SECONDS = 30.0
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = DEADLINE_SECONDS) -> float:
     """Seconds until `condition` held; fails after `timeout`."""
     started = time.monotonic()
     while not condition():
@@ -87,9 +92,8 @@ async def test_a_timer_rings_with_tone_and_name_at_its_time_not_before(
     assert result.speech == "Started the pasta timer for 1 second."
     await asyncio.sleep(0.8)
     assert timer_announcements(runtime) == []
-    await wait_for(lambda: bool(timer_announcements(runtime)), timeout=1.5)
-    elapsed = time.monotonic() - started
-    assert 0.95 <= elapsed <= 1.8
+    await wait_for(lambda: bool(timer_announcements(runtime)))
+    assert time.monotonic() - started >= 0.95
     assert timer_announcements(runtime) == [Announcement("Your pasta timer is done.", "timer")]
     status = await call(runtime, "HassTimerStatus")
     assert status.speech == "You have no timers."
@@ -159,17 +163,18 @@ async def test_pause_stops_the_countdown_and_resume_continues_it(runtime: SkillH
     await call(runtime, "HassStartTimer", seconds=1, name="egg")
     paused = await call(runtime, "HassPauseTimer")
     assert paused.success and paused.speech == "Paused your egg timer; 1 second left."
+    left = paused.data["timer"]["left_seconds"]
     await asyncio.sleep(1.3)
     assert timer_announcements(runtime) == []
     status = await call(runtime, "HassTimerStatus", name="egg")
     assert status.speech == "Your egg timer is paused with 1 second left."
-    assert 0.8 < status.data["timers"][0]["left_seconds"] <= 1.0
+    assert status.data["timers"][0]["left_seconds"] == left  # frozen while paused
     assert (await call(runtime, "HassPauseTimer")).speech == "Your egg timer is already paused."
 
     resumed = await call(runtime, "HassUnpauseTimer", name="egg")
     assert resumed.success and resumed.speech == "Resumed your egg timer; 1 second left."
-    waited = await wait_for(lambda: bool(timer_announcements(runtime)), timeout=1.5)
-    assert waited >= 0.7  # the time left when paused, not from the start again
+    waited = await wait_for(lambda: bool(timer_announcements(runtime)))
+    assert waited >= left - 0.1  # the time left when paused, not from the start again
     assert timer_announcements(runtime)[0].text == "Your egg timer is done."
 
 
@@ -193,7 +198,7 @@ async def test_adding_and_removing_time_moves_the_end(runtime: SkillHost) -> Non
     assert removed.speech == "Took 6 minutes and 59 seconds off your pasta timer; 1 second left."
     too_much = await call(runtime, "HassDecreaseTimer", minutes=1)
     assert too_much.error == "invalid-arguments" and "only 1 second left" in too_much.speech
-    await wait_for(lambda: bool(timer_announcements(runtime)), timeout=1.5)
+    await wait_for(lambda: bool(timer_announcements(runtime)))
     assert timer_announcements(runtime)[0].text == "Your pasta timer is done."
 
 
@@ -236,7 +241,8 @@ async def test_a_second_timer_with_the_same_name_is_refused(runtime: SkillHost) 
 
 async def test_timers_survive_a_restart(tmp_path: Path) -> None:
     first = await start_runtime(tmp_path)
-    await call(first, "HassStartTimer", seconds=2, name="pasta")
+    set_at = time.time()
+    await call(first, "HassStartTimer", seconds=8, name="pasta")
     await call(first, "HassStartTimer", minutes=20, name="bread")
     await call(first, "HassPauseTimer", name="bread")
     await first.stop()
@@ -246,13 +252,13 @@ async def test_timers_survive_a_restart(tmp_path: Path) -> None:
     second = await start_runtime(tmp_path)
     try:
         status = await call(second, "HassTimerStatus")
-        assert status.speech == (
-            "You have 2 timers: 2 seconds left on your pasta timer and your bread timer is "
-            "paused with 20 minutes left."
-        )
-        pasta = status.data["timers"][0]
-        assert 1.5 < pasta["left_seconds"] <= 2.0
-        await wait_for(lambda: bool(timer_announcements(second)), timeout=2.5)
+        assert status.speech.startswith("You have 2 timers: ")
+        assert status.speech.endswith("your bread timer is paused with 20 minutes left.")
+        pasta, bread = status.data["timers"]
+        assert (pasta["name"], bread["name"], bread["paused"]) == ("pasta", "bread", True)
+        # Its end did not move: what is left is what its start left, however long the restart.
+        assert pasta["left_seconds"] == pytest.approx(8 - (time.time() - set_at), abs=0.3)
+        await wait_for(lambda: bool(timer_announcements(second)))
         assert timer_announcements(second) == [Announcement("Your pasta timer is done.", "timer")]
         assert timer_announcements(first) == []  # the stopped service did not ring it
         assert [t["name"] for t in json.loads(state_file(tmp_path).read_text())["timers"]] == [

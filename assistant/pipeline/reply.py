@@ -11,17 +11,15 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from assistant.audio.wav import write_wav
 from assistant.engines import Engines
 from assistant.errors import AssistantError
+from assistant.pipeline.result import Turn
 from assistant.tts.protocol import SpeechChunk
-
-if TYPE_CHECKING:
-    from assistant.pipeline.turn import Turn
 
 log = logging.getLogger(__name__)
 

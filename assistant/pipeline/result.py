@@ -1,4 +1,5 @@
-"""The result of one turn: what was heard, understood, done and said, and how long it took.
+"""A turn under way, and its result: what was heard, understood, done and said, and how long
+it took.
 
 Typed values all the way to the edge; `assistant.pipeline.contract` makes the command line's
 JSON from them, in one place.
@@ -6,11 +7,13 @@ JSON from them, in one place.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.devices.commands import CommandOutcome
 from assistant.errors import AssistantError
+from assistant.pipeline.events import EventBus, SpeakingStarted
 from assistant.understanding.result import Intent
 
 
@@ -71,3 +74,27 @@ class TurnResult:
     def confirmed(self) -> bool:
         """Something was done, and every device confirmed it."""
         return bool(self.actions) and all(action.confirmed for action in self.actions)
+
+
+def new_turn_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class Turn:
+    """A turn under way: its id, its result so far, and the bus its events go to."""
+
+    id: str
+    result: TurnResult
+    bus: EventBus
+    started: float
+    """time.perf_counter() when the turn began."""
+    follow_up: bool = False
+    """An answer listened for without a wake word: silence then ends it quietly."""
+    speech_ended_monotonic: float | None = None
+    """time.monotonic() when the person stopped speaking, as the audio source delivered it."""
+
+    def speaking_started(self, text: str, first_audio_ms: float) -> None:
+        """The reply's first sentence is ready (and, live, queued on the speaker)."""
+        self.result.timings.tts_first_audio_ms = first_audio_ms
+        self.bus.publish(SpeakingStarted(self.id, text, first_audio_ms))

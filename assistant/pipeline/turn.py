@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.audio.format import Audio, seconds
@@ -27,7 +25,6 @@ from assistant.pipeline.events import (
     ActionsTaken,
     EventBus,
     IntentMatched,
-    SpeakingStarted,
     SpeechEnded,
     Transcript,
     TurnFailed,
@@ -44,7 +41,7 @@ from assistant.pipeline.listen import (
     wait_for_wake,
 )
 from assistant.pipeline.reply import NoReply, ReplyOutput, WavReply
-from assistant.pipeline.result import AudioSpan, TurnResult, WakeReport
+from assistant.pipeline.result import AudioSpan, Turn, TurnResult, WakeReport, new_turn_id
 from assistant.stt.protocol import Vocabulary
 from assistant.understanding.result import Brain
 from assistant.understanding.utterance import Utterance
@@ -57,30 +54,6 @@ APOLOGIES = {
     "llm-failed": "Sorry, I couldn't work out what to do.",
 }
 GENERIC_APOLOGY = "Sorry, something went wrong."
-
-
-def new_turn_id() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-@dataclass
-class Turn:
-    """A turn under way: its id, its result so far, and the bus its events go to."""
-
-    id: str
-    result: TurnResult
-    bus: EventBus
-    started: float
-    """time.perf_counter() when the turn began."""
-    follow_up: bool = False
-    """An answer listened for without a wake word: silence then ends it quietly."""
-    speech_ended_monotonic: float | None = None
-    """time.monotonic() when the person stopped speaking, as the audio source delivered it."""
-
-    def speaking_started(self, text: str, first_audio_ms: float) -> None:
-        """The reply's first sentence is ready (and, live, queued on the speaker)."""
-        self.result.timings.tts_first_audio_ms = first_audio_ms
-        self.bus.publish(SpeakingStarted(self.id, text, first_audio_ms))
 
 
 class TurnEngine:
