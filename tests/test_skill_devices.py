@@ -13,6 +13,7 @@ from assistant.devices.broker import PrivateBroker
 from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.pipeline.assembly import Assembled, assemble
 from assistant.pipeline.contract import turn_json
+from assistant.pipeline.events import ActionsTaken, Event, IntentMatched, TurnFinished, TurnStarted
 from assistant.skill_host.call import ToolCall
 from assistant.understanding.utterance import Utterance
 
@@ -223,3 +224,22 @@ async def test_follow_ups_expire(home: tuple[Assembled, Simulator]) -> None:
     brain.dialogue.last.at_monotonic -= 3600  # an hour later
     turn = await ask(assembled, "turn it off")
     assert turn["actions"] == [] and simulator.state("kitchen_ceiling")["state"] == "on"
+
+
+async def test_one_turn_id_from_the_first_event_to_the_audit_line(
+    home: tuple[Assembled, Simulator],
+) -> None:
+    assembled, simulator = home
+    events: list[Event] = []
+    unsubscribe = assembled.turns.bus.subscribe(events.append)
+    try:
+        await assembled.turns.from_text("turn on the kitchen light")
+    finally:
+        unsubscribe()
+    assert simulator.state("kitchen_ceiling")["state"] == "on"
+    assert [type(event) for event in events] == [
+        TurnStarted, IntentMatched, ActionsTaken, TurnFinished
+    ]  # fmt: skip
+    (turn_id,) = {event.turn_id for event in events}
+    audited = [entry for entry in assembled.skills.audit.entries() if entry["tool"] == "HassTurnOn"]
+    assert [entry["turn"] for entry in audited] == [turn_id]

@@ -1,5 +1,9 @@
 """`assistant run`: the voice assistant people talk to.
 
+The turn itself is the turn engine's (`assistant.pipeline.turn`), the same code that runs a
+file or typed text; this loop supplies the microphone's frames, plays the replies
+(`live/reply.py`) and decides when a turn begins.
+
 One task listens: wake word → chime → end of speech → transcript → understanding → action,
 then starts the reply and goes straight back to listening, so "Hey Jarvis" during a reply
 interrupts it (barge-in). The reply is synthesized sentence by sentence and queued on the

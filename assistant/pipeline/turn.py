@@ -40,7 +40,7 @@ from assistant.pipeline.listen import (
     frames_from_audio,
     wait_for_wake,
 )
-from assistant.pipeline.reply import NoReply, ReplyOutput, WavReply
+from assistant.pipeline.reply import ReplyOutput, WavReply
 from assistant.pipeline.result import AudioSpan, Turn, TurnResult, WakeReport, new_turn_id
 from assistant.stt.protocol import Vocabulary
 from assistant.understanding.result import Brain
@@ -94,7 +94,6 @@ class TurnEngine:
             await self.understand(turn, text)
         except AssistantError as error:
             self.fail(turn, error)
-        await NoReply().deliver(turn)
         return self.finish(turn)
 
     # --- one turn ------------------------------------------------------------------------------
@@ -121,11 +120,10 @@ class TurnEngine:
         try:
             offset_seconds = 0.0
             if wait_for_wake:
-                wake = await self.wait_for_wake(frames)
-                detection = self.note_wake(turn, wake)
-                if detection is None:
-                    return self.finish(turn)
-                offset_seconds = detection
+                position = self.note_wake(turn, await self.wait_for_wake(frames))
+                if position is None:
+                    return self.finish(turn)  # nobody said the wake word: nobody to answer
+                offset_seconds = position
             captured = await self.capture(turn, frames, listen_seconds, offset_seconds)
             text = await self.transcribe(turn, captured)
             await self.understand(turn, text)
