@@ -20,7 +20,7 @@ import tempfile
 import wave
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -154,8 +154,7 @@ def simulated_home_env(
             [*assistant, "simulate", *simulate],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        assert simulator.stdout is not None
-        first = simulator.stdout.readline()
+        first = cast(IO[str], simulator.stdout).readline()  # stdout=PIPE: always a stream
         assert first.startswith("Simulating"), first + (
             simulator.stderr.read() if simulator.stderr else ""
         )

@@ -24,15 +24,12 @@ class LanguageModel(Protocol):
     @property
     def prompt_format(self) -> PromptFormat:
         """completion for base models (a few-shot prompt), chat for instruct models."""
-        ...
 
     def chat_prompt(self, messages: list[dict[str, str]], *, add_generation_prompt: bool) -> str:
         """Chat messages rendered with the model's own template."""
-        ...
 
     def set_prefix(self, prefix: str) -> int:
         """Evaluate the fixed part of the prompt once; returns its length in tokens."""
-        ...
 
     def complete(
         self,
@@ -44,10 +41,8 @@ class LanguageModel(Protocol):
         stop: list[str] | None = None,
     ) -> Completion:
         """Continue `prefix + text`, optionally constrained to JSON matching `schema`."""
-        ...
 
     def complete_json(
         self, text: str, schema: dict[str, Any], **options: Any
     ) -> tuple[Any, Completion]:
         """Generate under the schema's grammar and parse; a cut-off answer is an error."""
-        ...

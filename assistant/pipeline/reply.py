@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 class ReplyOutput(Protocol):
     async def deliver(self, turn: Turn) -> None:
         """Make the turn's result heard; return once the reply is on its way."""
-        ...
 
 
 async def synthesized(engines: Engines, text: str) -> AsyncIterator[SpeechChunk]:

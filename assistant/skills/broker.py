@@ -26,11 +26,10 @@ class Broker(Protocol):
     ) -> None:
         """Deliver to the broker before the deadline (time.monotonic()), or raise
         DeliveryFailed. While disconnected it waits for the connection, up to the deadline."""
-        ...
 
     def subscribe(self, topic_filter: str, handler: Handler) -> None:
         """Call `handler` on the event loop for every message on the filter, renewed across
         reconnections."""
-        ...
 
-    def unsubscribe(self, topic_filter: str, handler: Handler) -> None: ...
+    def unsubscribe(self, topic_filter: str, handler: Handler) -> None:
+        """Stop calling `handler` for the filter; the broker is told when none is left."""

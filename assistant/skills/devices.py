@@ -16,19 +16,15 @@ class Devices(Protocol):
     @property
     def registry(self) -> DeviceRegistry:
         """Every entity and its state, for what the lookups below do not cover (read only)."""
-        ...
 
     def entities(self, kinds: tuple[str, ...] = ()) -> list[Entity]:
         """Entities of these kinds (HA domains: "light", "switch", …), or all of them."""
-        ...
 
     def names(self, kinds: tuple[str, ...] = ()) -> list[str]:
         """Names and aliases of those entities, as a person or a model may say them."""
-        ...
 
     def areas(self) -> list[str]:
         """The home's areas (rooms)."""
-        ...
 
     def find(
         self,
@@ -40,7 +36,6 @@ class Devices(Protocol):
     ) -> list[Entity]:
         """Entities that fit what was said: an exact name or alias first, else every spoken
         word must be in the name ("the reading lamp" finds "Bedroom reading lamp")."""
-        ...
 
     async def call(
         self, entity: Entity | str, service: str, data: dict[str, Any] | None = None
@@ -48,4 +43,3 @@ class Devices(Protocol):
         """Command a device through the safety policy and wait for its confirmation. Never
         raises for device problems; raises ConfirmationRequired for a high-risk action not yet
         confirmed (don't catch it: the assistant asks, and calls the tool again on "yes")."""
-        ...

@@ -36,4 +36,3 @@ class Transcription:
 class SpeechToText(Protocol):
     def transcribe(self, audio: Audio, vocabulary: Vocabulary = NO_VOCABULARY) -> Transcription:
         """Transcribe 16 kHz mono audio of one utterance, biased toward `vocabulary`."""
-        ...

@@ -25,12 +25,9 @@ class TextToSpeech(Protocol):
     @property
     def output_sample_rate_hz(self) -> int:
         """The rate replies are made at unless a caller asks for another."""
-        ...
 
     def synthesize(self, text: str, *, sample_rate_hz: int | None = None) -> Iterator[SpeechChunk]:
         """One chunk per sentence, so playback can start after the first one."""
-        ...
 
     def speak_all(self, text: str, *, sample_rate_hz: int | None = None) -> SpeechChunk:
         """The whole reply as one chunk."""
-        ...

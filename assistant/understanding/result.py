@@ -37,4 +37,3 @@ class Understanding:
 class Brain(Protocol):
     async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
         """Understand and act on one utterance of the turn `turn_id`."""
-        ...

@@ -21,17 +21,13 @@ class WakeWordDetector(Protocol):
     @property
     def models(self) -> list[str]:
         """The wake words listened for, by model id."""
-        ...
 
     @property
     def best_scores(self) -> dict[str, float]:
         """The highest score of each wake word since the last reset."""
-        ...
 
     def process(self, frame: Audio) -> WakeDetection | None:
         """Score one 80 ms frame; the strongest wake word that fired, if any."""
-        ...
 
     def reset(self) -> None:
         """Forget audio and scores, e.g. between files or after the assistant spoke."""
-        ...
