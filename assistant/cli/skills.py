@@ -14,7 +14,7 @@ from assistant.skill_host.host import SkillHost
 
 
 @contextlib.asynccontextmanager
-async def skill_runtime(settings: Settings) -> AsyncIterator[SkillHost]:
+async def running_skills(settings: Settings) -> AsyncIterator[SkillHost]:
     """Skills over the configured home; without a broker, over an empty registry (schemas then
     have no device names, which is what the model would see too)."""
     async with contextlib.AsyncExitStack() as stack:
@@ -33,7 +33,7 @@ async def skill_runtime(settings: Settings) -> AsyncIterator[SkillHost]:
 
 def run_skills_list(settings: Settings) -> int:
     async def show() -> int:
-        async with skill_runtime(settings) as runtime:
+        async with running_skills(settings) as runtime:
             statuses = runtime.loaded.statuses
             width = max((len(s.name) for s in statuses), default=5)
             for status in statuses:
@@ -47,7 +47,7 @@ def run_skills_list(settings: Settings) -> int:
 
 def run_tools_schema(settings: Settings) -> int:
     async def show() -> int:
-        async with skill_runtime(settings) as runtime:
+        async with running_skills(settings) as runtime:
             print(json.dumps(runtime.toolbox.schemas(), indent=2, ensure_ascii=False))
         return 0
 
