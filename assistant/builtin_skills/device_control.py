@@ -26,6 +26,7 @@ SwitchableName = Annotated[str, Entities("light", "switch", "fan", "cover", "loc
 LightName = Annotated[str, Entities("light")]
 CoverName = Annotated[str, Entities("cover")]
 ClimateName = Annotated[str, Entities("climate")]
+FanName = Annotated[str, Entities("fan")]
 Percent = Annotated[int, Field(ge=0, le=100)]
 
 _ON = {
@@ -316,3 +317,85 @@ class DeviceControl(Skill):
         ]
         spoken = f"{temperature:g}"
         return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {spoken} degrees.")
+
+    @tool(
+        "HassFanSetSpeed",
+        examples=[
+            "(set|turn|put) [the] {name} [(up|down)] (to|on|at) {percentage} [percent]",
+            "(set|turn|put) [the] fan [in [the] {area}] [(up|down)] (to|on|at) {percentage} "
+            "[percent]",
+            "[set] [the] {name} speed to {percentage} [percent]",
+            "(set|turn|put) [the] {name} [up] to full [speed]{percentage=100}",
+        ],
+    )
+    async def fan_set_speed(
+        self,
+        percentage: Percent,
+        name: FanName | None = None,
+        area: AreaName | None = None,
+    ) -> ToolResult:
+        """Set a fan's speed in percent, or that of every fan in a room.
+
+        Args:
+            percentage: 0 to 100 percent of full speed; 0 turns the fan off.
+            name: the fan's name.
+            area: the room, for all its fans.
+        """
+        targets = self._targets(name, area, "fan", None, ("fan",))
+        if isinstance(targets, ToolResult):
+            return targets
+        outcomes = [
+            await self.context.devices.call(e, "set_percentage", {"percentage": percentage})
+            for e in targets
+        ]
+        return ToolResult.from_outcomes(
+            outcomes, f"Set {_names(targets)} to {percentage} percent speed."
+        )
+
+    @tool(
+        "AdjustTemperature",
+        examples=[
+            "(turn|bump|put) [the] (heating|heat|thermostat|temperature) up [a (bit|little)] "
+            "[in [the] {area}]{change_degrees=1}",
+            "(turn|put) [the] (heating|heat|thermostat|temperature) down [a (bit|little)] "
+            "[in [the] {area}]{change_degrees=-1}",
+        ],
+    )
+    async def adjust_temperature(
+        self,
+        change_degrees: Annotated[float, Field(ge=-5, le=5)],
+        name: ClimateName | None = None,
+        area: AreaName | None = None,
+    ) -> ToolResult:
+        """Raise or lower a thermostat's set point by a few degrees from where it is now.
+
+        Args:
+            change_degrees: how much warmer (positive) or cooler (negative), -5 to 5 degrees.
+            name: the thermostat's name; with neither name nor area, the only thermostat.
+            area: the room whose thermostat to change.
+        """
+        if not (name or area):
+            thermostats = self.context.devices.entities(("climate",))
+            if len(thermostats) != 1:
+                return ToolResult.failure("missing-target", "Which thermostat do you mean?")
+            name = thermostats[0].name
+        targets = self._targets(name, area, "climate", None, ("climate",))
+        if isinstance(targets, ToolResult):
+            return targets
+        settings: list[float] = []
+        for entity in targets:
+            current = entity.state.attributes.get("target_temperature")
+            if not isinstance(current, int | float):
+                return ToolResult.failure(
+                    "unknown-state", f"I don't know what the {entity.name} is set to."
+                )
+            settings.append(round((current + change_degrees) * 2) / 2)  # half-degree steps
+        outcomes = [
+            await self.context.devices.call(e, "set_temperature", {"temperature": t})
+            for e, t in zip(targets, settings, strict=True)
+        ]
+        direction = "up" if change_degrees > 0 else "down"
+        where = f"to {settings[0]:g}" if len(settings) == 1 else f"by {abs(change_degrees):g}"
+        return ToolResult.from_outcomes(
+            outcomes, f"Turned {_names(targets)} {direction} {where} degrees."
+        )
