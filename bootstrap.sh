@@ -77,7 +77,7 @@ esac
 
 venv=.venv
 stamp_value="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-$(echo "$cmake_args" | sha256sum | cut -c1-8)"
-project=".[test]"
+project=".[test,train]"          # the suite runs a few steps of the training pipeline
 if [[ $mode == runtime ]]; then
   project="."                     # no pytest, mypy, ruff on a production board
   stamp_value+="-runtime"

@@ -61,7 +61,7 @@ class Engines:
         if name == "stt":
             return FasterWhisper(settings.stt, self.store)
         if name == "llm":
-            return LlamaCpp(settings.llm, self.store)
+            return LlamaCpp.from_store(settings.llm, self.store)
         return Piper(settings.tts, self.store)
 
     def load(self, *names: EngineName) -> None:

@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"skill_host"},  # loads skills, runs their tools behind the safety gate
     {"understanding"},
     {"pipeline"},
-    {"live", "evaluation"},
+    {"live", "evaluation", "training"},  # training: its own extra (torch), never at run time
     {"doctor", "cli"},
 ]
 PLUGINS = "builtin_skills"
@@ -98,6 +98,18 @@ def test_the_built_in_skills_use_the_plugin_api_only() -> None:
         if _top(other) not in ("skills", PLUGINS)
     ]
     assert outside == []
+
+
+def test_nothing_outside_training_imports_it() -> None:
+    """torch and friends are an extra: `assistant model tune` starts training as a process."""
+    importers = [
+        f"{name} imports {other}"
+        for name, imported in GRAPH.items()
+        if _top(name) != "training"
+        for other in imported
+        if _top(other) == "training"
+    ]
+    assert importers == []
 
 
 def test_no_import_cycles() -> None:

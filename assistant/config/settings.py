@@ -121,13 +121,16 @@ class SttSettings(Section):
 
 class LlmSettings(Section):
     model: str = Field(default="gemma-3-270m", description="Manifest id or path to a GGUF file.")
+    adapter: str = Field(
+        default="specialist",
+        description="Manifest id or path to a LoRA adapter in GGUF that makes the model a "
+        "specialist in this assistant's tools (`assistant model tune` makes one for this "
+        "home); empty for the base model alone.",
+    )
     threads: int = Field(default=2, ge=1, le=64)
-    context_tokens: int = Field(default=2048, ge=256, le=131072)
-    max_tokens: int = Field(default=96, ge=1, le=4096)
-    prompt_format: Literal["auto", "completion", "chat"] = Field(
-        default="auto",
-        description="completion for base models (few-shot prompt), chat for instruct models; "
-        "auto takes the manifest's choice, or chat when the GGUF has a chat template.",
+    context_tokens: int = Field(default=1024, ge=256, le=131072)
+    max_tokens: int = Field(
+        default=96, ge=8, le=4096, description="The longest answer (every call it makes)."
     )
     seed: int = 0
 
@@ -230,10 +233,6 @@ class UnderstandingSettings(Section):
         description="Ask the language model when no rule matches (llm.model picks which).",
     )
     model_timeout_seconds: float = Field(default=8.0, gt=0.0, le=60.0)
-    model_max_tokens: int = Field(default=64, ge=8, le=512)
-    model_examples_per_tool: int = Field(
-        default=1, ge=0, le=5, description="Few-shot examples drawn from each tool's sentences."
-    )
 
 
 class StorageSettings(Section):

@@ -20,8 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from assistant.errors import ConfigError
 
 Category = Literal[
-    "direct", "paraphrase", "indirect", "followup", "ambiguous", "out_of_scope", "unsafe", "noise"
-]
+    "direct", "paraphrase", "indirect", "followup", "ambiguous", "compound", "out_of_scope",
+    "not_a_request", "unsafe", "noise",
+]  # fmt: skip
+"""What kind of utterance an item is. `compound`: several actions in one request;
+`not_a_request`: negations, reports, conditions and hypotheticals, where nothing may move."""
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 DEFAULT_DEVSET = Path(__file__).resolve().parents[2] / "eval" / "devset.jsonl"
 
@@ -36,9 +39,11 @@ class ExpectedCommand(BaseModel):
     brightness: int | None = Field(default=None, ge=0, le=100)
     temperature: float | None = None
     position: int | None = Field(default=None, ge=0, le=100)
+    percentage: int | None = Field(default=None, ge=0, le=100)
+    """A fan's speed."""
 
     def values(self) -> dict[str, float]:
-        keys = ("brightness", "temperature", "position")
+        keys = ("brightness", "temperature", "position", "percentage")
         return {key: float(value) for key in keys if (value := getattr(self, key)) is not None}
 
     def label(self) -> str:

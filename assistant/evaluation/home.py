@@ -1,10 +1,14 @@
 """The fixed home the evaluation runs against: a private broker and the simulated devices.
 
+The devices are those of a home file: the default simulated home, or another file in the same
+format (`assistant eval --home FILE`), such as the test split's home.
+
 What counts is what the devices received, not what the assistant says it sent: every command
 a simulated device takes is replayed on a copy of that device to read what it was told
-(brightness in percent, set point, position). Two broker round trips keep the runs honest:
-after a reset the assistant's registry has seen every device's initial state before the next
-utterance, and after a turn every command the assistant published has reached its device.
+(brightness in percent, set point, position, fan speed in percent). Two broker round trips
+keep the runs honest: after a reset the assistant's registry has seen every device's initial
+state before the next utterance, and after a turn every command the assistant published has
+reached its device.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from assistant.config import MqttSettings
@@ -22,7 +27,8 @@ from assistant.devices.broker import BrokerError, PrivateBroker
 from assistant.devices.mqtt import Message, MqttConnection
 from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.devices.sim.base import MalformedCommand, SimDevice
-from assistant.devices.sim.home import make_device
+from assistant.devices.sim.home import DEFAULT_HOME, make_device
+from assistant.devices.sim.spec import DeviceSpec
 from assistant.evaluation.scoring import Observed
 
 log = logging.getLogger(__name__)
@@ -77,9 +83,16 @@ class Mark:
 
 
 class EvalHome:
-    """`async with EvalHome() as home:` a private Mosquitto and the default simulated home."""
+    """`async with EvalHome() as home:` a private Mosquitto and the default simulated home;
+    `EvalHome(path)` for the devices of another home file.
 
-    def __init__(self) -> None:
+    The file is read here, before anything starts, so that a mistake in it is a ConfigError
+    naming the file and the device.
+    """
+
+    def __init__(self, home_path: Path | None = None) -> None:
+        self.home_path = home_path or DEFAULT_HOME
+        self.specs: list[DeviceSpec] = load_home(self.home_path)
         self.broker = PrivateBroker()
         self._connection: MqttConnection | None = None
         self._simulator: Simulator | None = None
@@ -99,7 +112,7 @@ class EvalHome:
             await self._connection.start()
             if not await self._connection.wait_connected(5.0):
                 raise BrokerError("the simulated home could not reach its private broker")
-            self._simulator = Simulator(self._connection, load_home())
+            self._simulator = Simulator(self._connection, self.specs)
             await self._simulator.start()
         except BaseException:
             await self.__aexit__(None, None, None)
@@ -116,6 +129,18 @@ class EvalHome:
         if self._connection is not None:
             await self._connection.stop()
         self.broker.close()
+
+    def guarded_entities(self) -> list[str]:
+        """The entities a voice may not control unless exposed: the home's locks, garage doors
+        and gates. The evaluation exposes them so that unlocking or opening one exercises the
+        confirmation question instead of a flat refusal."""
+        return [
+            entity
+            for device in self.simulator.devices.values()
+            if device.kind == "lock"
+            or (device.kind == "cover" and (device.options.device_class or "") in _HIGH_RISK_COVERS)
+            for entity in device.entity_ids()
+        ]
 
     def attach(self, assistant: MqttConnection) -> None:
         """Round trips between the devices and the assistant's own connection."""
@@ -180,6 +205,11 @@ def _values(device: SimDevice, state: dict[str, Any]) -> dict[str, float]:
         return {"temperature": float(state["target_temperature"])}
     if device.kind == "cover":
         return {"position": float(state["position"])}
+    if device.kind == "fan":
+        # Speed levels 1..n, as Home Assistant turns them into a percentage.
+        levels = int(device.options.speed_range_max)
+        on = state.get("state") == "on"
+        return {"percentage": round(state["speed"] * 100 / levels, 1) if on else 0.0}
     return {}
 
 

@@ -1,5 +1,8 @@
 """`assistant eval`: the dev set against the simulated home, typed and spoken.
 
+`--set` and `--home` run another set of items against another simulated home (the test split:
+`eval/testset.jsonl` in `eval/testset-home.toml`).
+
 Levels: `text` types each utterance (as `assistant ask` does); `audio` speaks it (as `assistant
 once --no-wake` hears it) in three conditions: clean, and with noise at 20 dB and at 10 dB SNR.
 The audio levels run on a fixed, seeded, stratified subset of the dev set so that the whole
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
+from assistant.devices.sim.home import DEFAULT_HOME
 from assistant.engines import EngineName
 from assistant.evaluation.audio import CONDITIONS, SpeechMaker, voice_for
 from assistant.evaluation.devset import DEFAULT_DEVSET, DevItem, load_devset, stratified_subset
@@ -39,8 +43,6 @@ AUDIO_SUBSET = 60
 on 2 cores, and most of the dev set still reaches it), so the whole text level plus 3 x 60
 spoken items take about 8.5 minutes, leaving room under ten."""
 AUDIO_SEED = 7
-EXPOSED_FOR_EVAL = ["lock.front_door_lock"]
-"""Exposed so that unlock requests exercise the confirmation path instead of a flat refusal."""
 
 
 def parse_levels(value: str) -> list[str]:
@@ -52,15 +54,20 @@ def parse_levels(value: str) -> list[str]:
     return [value]
 
 
-def eval_settings(settings: Settings, host: str, port: int, state_dir: Path) -> Settings:
-    """The user's settings (models, understanding, skills) on the evaluation's fixed home."""
+def eval_settings(settings: Settings, home: EvalHome, state_dir: Path) -> Settings:
+    """The user's settings (models, understanding, skills) on the evaluation's fixed home.
+
+    The home's locks, garage doors and gates are exposed, so that unlocking or opening one
+    exercises the confirmation question instead of a flat refusal.
+    """
     mqtt = settings.mqtt.model_copy(update={
-        "host": host, "port": port, "username": None, "password": None, "client_id": "",
+        "host": home.broker.host, "port": home.broker.port, "username": None, "password": None,
+        "client_id": "",
         "tls": settings.mqtt.tls.model_copy(update={"enabled": False}),
         "discovery_prefix": "homeassistant",
     })  # fmt: skip
     safety = settings.safety.model_copy(update={
-        "exposed": EXPOSED_FOR_EVAL, "hidden": [], "pin": None,
+        "exposed": home.guarded_entities(), "hidden": [], "pin": None,
         # Hundreds of commands reach the same few devices within a minute; the rate limit is
         # for people, and would make later items fail for reasons unrelated to them.
         "rate_limit_actions": 1_000_000,
@@ -115,15 +122,18 @@ async def evaluate(
     levels: list[str],
     audio_items: list[DevItem],
     positions: dict[str, int],
+    home_path: Path | None = None,
 ) -> dict[str, tuple[list[ItemScore], float]]:
+    """Every item at every level, against the home file at `home_path` (default: the
+    simulated home of `assistant simulate`)."""
     # The model is loaded up front (as `assistant ask` does) so no item pays for loading it.
     engines: tuple[EngineName, ...] = ("llm",) if settings.understanding.model else ()
     if "audio" in levels:
         engines += ("vad", "stt", "tts")
     results: dict[str, tuple[list[ItemScore], float]] = {}
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as state_dir:
-        async with EvalHome() as home:
-            local = eval_settings(settings, home.broker.host, home.broker.port, Path(state_dir))
+        async with EvalHome(home_path) as home:
+            local = eval_settings(settings, home, Path(state_dir))
             async with assemble(local, engines=engines, role="eval") as assembled:
                 assert assembled.home is not None
                 if not await assembled.home.ready():
@@ -150,8 +160,13 @@ def run_eval(
     devset: Path | None,
     limit: int | None,
     json_out: Path | None,
+    home: Path | None = None,
 ) -> int:
     """Run the dev set at the given levels, print the tables, optionally save every result.
+
+    `home` is a simulated-home file (the format of `assistant/devices/sim/home.toml`, the
+    default) for the items' devices; a mistake in it is a ConfigError (one line) before any
+    broker or model starts.
 
     Returns 0: the numbers are the output, not a pass or fail.
     """
@@ -162,6 +177,7 @@ def run_eval(
         raise ValueError(f"unknown evaluation levels {sorted(unknown)}; use text, audio or all")
     path = devset or DEFAULT_DEVSET
     every = load_devset(path)
+    home_path = home or DEFAULT_HOME
     # Voices follow an item's place in the whole set, so a subset hears each item the same way.
     positions = {item.id: index for index, item in enumerate(every)}
     items = every[:limit] if limit else every
@@ -174,14 +190,17 @@ def run_eval(
     alerts.setLevel(logging.ERROR)
     try:
         results = asyncio.run(
-            evaluate(settings, items, levels=levels, audio_items=audio_items, positions=positions)
-        )
+            evaluate(
+                settings, items, levels=levels, audio_items=audio_items, positions=positions,
+                home_path=home_path,
+            )
+        )  # fmt: skip
     finally:
         alerts.setLevel(level_before)
     subset = ""
     if len(audio_items) < len(items):
         subset = f" (a fixed stratified subset of the {len(items)}, seed {AUDIO_SEED})"
-    print(f"Dev set {path}: {len(items)} items; model {settings.llm.model}, "
+    print(f"Dev set {path}: {len(items)} items; home {home_path}; model {settings.llm.model}, "
           f"speech to text {settings.stt.model}")  # fmt: skip
     for name, (scores, seconds) in results.items():
         print()
@@ -190,18 +209,21 @@ def run_eval(
     print(format_overview(results))
     print(f"\nWhole evaluation: {time.monotonic() - started:.0f} s")
     if json_out is not None:
-        json_out.write_text(json.dumps(_as_json(path, items, audio_items, results), indent=1))
+        report = _as_json(path, home_path, items, audio_items, results)
+        json_out.write_text(json.dumps(report, indent=1))
     return 0
 
 
 def _as_json(
     path: Path,
+    home_path: Path,
     items: list[DevItem],
     audio_items: list[DevItem],
     results: dict[str, tuple[list[ItemScore], float]],
 ) -> dict[str, Any]:
     return {
         "devset": str(path),
+        "home": str(home_path),
         "items": len(items),
         "audio_items": [item.id for item in audio_items],
         "levels": {

@@ -13,7 +13,8 @@ from typing import Any
 from assistant.evaluation.devset import DevItem, ExpectedCommand
 
 # A Zigbee bulb takes 0-254, so "30 percent" comes back as 29.9; set points snap to a step.
-_TOLERANCE = {"brightness": 1.0, "position": 1.0, "temperature": 0.05}
+# A fan's percentage is its speed level's share, exact only where the levels divide 100 evenly.
+_TOLERANCE = {"brightness": 1.0, "position": 1.0, "temperature": 0.05, "percentage": 1.0}
 
 
 @dataclass(frozen=True)

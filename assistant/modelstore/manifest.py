@@ -26,10 +26,18 @@ class Package(_Strict):
 
 
 class Part(_Strict):
-    """One member of a wheel; a file made of several parts is their concatenation in order."""
+    """One member of a wheel, or a file shipped beside the manifest (`bundled`, a path
+    relative to it: the trained adapter). A file of several parts is their concatenation."""
 
-    package: str
-    member: str
+    package: str | None = None
+    member: str | None = None
+    bundled: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Part:
+        if (self.bundled is None) == (self.package is None or self.member is None):
+            raise ValueError("a part is either `package` + `member` or `bundled`, not both")
+        return self
 
 
 class ModelFile(_Strict):
@@ -44,13 +52,14 @@ class ModelSpec(_Strict):
     description: str
     licence: str
     default: bool
-    prompt_format: str | None = None
     files: list[ModelFile] = Field(min_length=1)
 
 
 class Manifest(_Strict):
     packages: dict[str, Package]
     models: dict[str, ModelSpec]
+    folder: Path | None = None
+    """Where the manifest was read from: bundled parts are relative to it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -69,7 +78,7 @@ class Manifest(_Strict):
         for spec in self.models.values():
             for file in spec.files:
                 for part in file.parts:
-                    if part.package not in self.packages:
+                    if part.package is not None and part.package not in self.packages:
                         raise ValueError(
                             f"model {spec.id} file {file.name} names unknown package {part.package}"
                         )
@@ -99,6 +108,6 @@ def load_manifest(path: Path | None = None) -> Manifest:
     source = path or manifest_path()
     try:
         with source.open("rb") as handle:
-            return Manifest.model_validate(tomllib.load(handle))
+            return Manifest.model_validate({**tomllib.load(handle), "folder": source.parent})
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as error:
         raise ModelError(f"model manifest {source} is unreadable: {error}") from None

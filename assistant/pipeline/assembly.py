@@ -64,8 +64,9 @@ async def assemble(
             model = None
             if settings.understanding.model and "llm" in engines:
                 model = ModelStage(
-                    loaded, skills.toolbox.tools, skills.devices, settings.understanding
-                )
+                    loaded, skills.toolbox.tools, skills.devices, settings.understanding,
+                    settings.llm,
+                )  # fmt: skip
                 await model.warm()
             brain = Cascade(skills.toolbox, rules, model, use_rules=settings.understanding.rules)
             vocabulary = None

@@ -9,6 +9,7 @@ tools' own words, built from confirmed outcomes.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import Literal
@@ -23,6 +24,8 @@ from assistant.understanding.model_stage import ModelStage
 from assistant.understanding.result import Intent, IntentSource, Understanding
 from assistant.understanding.rules import RuleMatcher
 from assistant.understanding.utterance import Utterance
+
+log = logging.getLogger(__name__)
 
 _YES = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|correct|confirm(?:ed)?|do it|go ahead|please do)\b"
@@ -59,6 +62,10 @@ class Cascade:
         """False only to measure the model alone: templates and follow-ups are skipped."""
         self.model = model
         self.dialogue = Dialogue()
+        self.model_answers = 0
+        """Requests the model answered with calls or "none" (for `assistant eval`)."""
+        self.model_vetoes = 0
+        """Of those, the ones whose calls the grounding checks refused."""
 
     @property
     def asking(self) -> bool:
@@ -89,21 +96,33 @@ class Cascade:
             return await self._act([follow_up], "dialogue", turn_id)
         if self.model is None:
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
-        call = (await self.model.propose(utterance)).call
-        if call is None or not self._trusted(call, utterance):
+        calls = (await self.model.propose(utterance)).calls
+        self.model_answers += 1
+        if not calls:
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
-        return await self._act([call], "model", turn_id)
+        untrusted = [call for call in calls if not self._trusted(call, utterance, calls)]
+        if untrusted:
+            self.model_vetoes += 1
+            log.info("the model's %s vetoed for %r", untrusted[0], utterance.text)
+            return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        return await self._act(list(calls), "model", turn_id)
 
-    def _trusted(self, call: ToolCall, utterance: Utterance) -> bool:
+    def _trusted(self, call: ToolCall, utterance: Utterance, calls: tuple[ToolCall, ...]) -> bool:
         """Whether a call the model proposed is about what was said."""
         if not grounded(call, utterance):
             return False
-        if not self.rules.shares_words_with(call.tool, utterance):
+        targeted = call.arguments.get("name") or call.arguments.get("area")
+        if not targeted and not self.rules.shares_words_with(call.tool, utterance):
             return False  # "order a pizza" has nothing to do with "cancel the timer"
         named = self.rules.names_in(utterance)
+        if not named:
+            return True
         # The person named a device and the model chose something else (a whole room, another
-        # device): a garbled sentence, not a request to trust.
-        return not named or call.arguments.get("name") in named
+        # device): a garbled sentence, not a request to trust. With several calls, every named
+        # device must be among them ("the kitchen light and the fan").
+        if len(calls) == 1:
+            return call.arguments.get("name") in named
+        return named <= {c.arguments.get("name") for c in calls}
 
     def _follow_up(self, utterance: Utterance) -> ToolCall | None:
         """The call a follow-up means: "turn it off", "and the bedroom too", "a bit warmer"."""

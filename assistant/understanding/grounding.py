@@ -12,6 +12,7 @@ from __future__ import annotations
 from assistant.skill_host.call import ToolCall
 from assistant.text import fold
 from assistant.understanding.normalize import NOT_A_REQUEST, QUESTION_OPENERS
+from assistant.understanding.retrieval import serves
 from assistant.understanding.utterance import Utterance
 
 # Words that name kinds of things rather than a particular device or room.
@@ -23,6 +24,8 @@ _OFF_WORDS = {"off", "out", "kill", "shut", "close", "lower", "stop"}
 _ON_WORDS = {"on", "open", "raise", "dark", "start"}
 _ACTUATING = {
     "HassTurnOn",
+    "HassFanSetSpeed",
+    "AdjustTemperature",
     "HassTurnOff",
     "HassLightSet",
     "HassSetPosition",
@@ -31,6 +34,8 @@ _ACTUATING = {
 
 
 def _mentioned(value: str, words: frozenset[str]) -> bool:
+    if serves(value, words):
+        return True  # "I fancy a cup of tea": the kettle plug, though nobody said "kettle"
     distinctive = [w for w in fold(value).split() if w not in _GENERIC]
     candidates = distinctive or fold(value).split()
     # A shared stem of 4+ letters tolerates transcription slips ("thermo stat", "kitchens").

@@ -1,28 +1,31 @@
-"""The second stage of the cascade: the small language model, when no rule matched.
+"""The second stage of the cascade: the specialist language model, when no rule matched.
 
-The prompt's fixed part (instructions, tools, this home's devices, examples) is evaluated once
-and kept in llama.cpp's KV cache; it is rebuilt only when devices or skills change, so a turn
-pays only for the utterance and the answer. The model runs on its own worker thread, bounded
-in tokens and time, and anything it proposes still goes through the toolbox and the safety
-policy like any other call.
+For each request the prompt holds only the request and a bounded set of candidate devices and
+rooms (`retrieval`), so a home of 500 devices prompts as cheaply as a home of 10; the decoder
+lets the model name only those candidates, the installed tools, or "none". The model runs on
+its own worker thread, bounded in answer tokens and time, and anything it proposes still goes
+through the grounding checks, the toolbox and the safety policy like any other call.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.config import UnderstandingSettings
-from assistant.devices.registry import Change
+from assistant.config import LlmSettings, UnderstandingSettings
 from assistant.engines import Engines
 from assistant.errors import AssistantError
-from assistant.llm.protocol import LanguageModel
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.device_gate import DeviceGate
 from assistant.skill_host.loader import Tool
-from assistant.understanding.model_prompt import NONE_TOOL, build_prompt
+from assistant.skill_host.schema import parameters_schema
+from assistant.skills.parameters import Areas, Entities
+from assistant.understanding.model_decoder import ConstrainedDecoder, DecodeStats
+from assistant.understanding.model_format import Slot, ToolShape, prompt_text
+from assistant.understanding.retrieval import Candidates, retrieve
 from assistant.understanding.utterance import Utterance
 
 log = logging.getLogger(__name__)
@@ -30,13 +33,54 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ModelProposal:
-    call: ToolCall | None
-    """None when the model chose "none" (or failed)."""
+    calls: tuple[ToolCall, ...]
+    """Empty when the model chose "none" (or failed)."""
     elapsed_ms: float
-    evaluated_tokens: int
-    """Prompt tokens evaluated for this request (the cached prefix not counted)."""
+    stats: DecodeStats | None = None
     error: str | None = None
     """The error code when the model failed (llm-failed)."""
+
+
+def _slot(name: str, schema: dict[str, Any], required: bool, options: Sequence[str] = ()) -> Slot:
+    if options:
+        return Slot(name, "choice", tuple(options), required=required)
+    if "enum" in schema or "const" in schema:
+        values = schema.get("enum", [schema.get("const")])
+        return Slot(name, "choice", tuple(str(v) for v in values), required=required)
+    kind = schema.get("type")
+    if kind in ("integer", "number"):
+        return Slot(
+            name, "number", integer=kind == "integer", minimum=schema.get("minimum"),
+            maximum=schema.get("maximum"), required=required,
+        )  # fmt: skip
+    if kind == "boolean":
+        return Slot(name, "choice", ("true", "false"), required=required)
+    return Slot(name, "text", required=required)
+
+
+def tool_shapes(tools: dict[str, Tool], candidates: Candidates[Any]) -> list[ToolShape]:
+    """What each tool may be called with here: device and room parameters limited to the
+    candidates. A tool whose required device parameter has no candidate is left out."""
+    shapes = []
+    for tool in tools.values():
+        properties = parameters_schema(tool.arguments).get("properties", {})
+        slots: list[Slot] = []
+        for info in tool.parameters:
+            marker = info.home_choice
+            options: list[str] = []
+            if isinstance(marker, Entities):
+                options = [d.name for d in candidates.devices
+                           if not marker.kinds or d.kind in marker.kinds]  # fmt: skip
+            elif isinstance(marker, Areas):
+                options = list(candidates.rooms)
+            if marker is not None and not options:
+                if info.required:
+                    break
+                continue
+            slots.append(_slot(info.name, properties.get(info.name, {}), info.required, options))
+        else:
+            shapes.append(ToolShape(tool.name, tuple(slots)))
+    return shapes
 
 
 class ModelStage:
@@ -46,77 +90,42 @@ class ModelStage:
         tools: dict[str, Tool],
         devices: DeviceGate,
         settings: UnderstandingSettings,
+        llm_settings: LlmSettings,
     ) -> None:
         self.engines = engines
         self.tools = tools
         self.devices = devices
         self.settings = settings
-        self._schema: dict[str, Any] | None = None
-        self._chat_prefix_messages: list[dict[str, str]] = []
-        self.prefix_tokens = 0
-        self.rebuilds = 0
-        devices.registry.subscribe_changes(self._on_change)
+        self.max_answer_tokens = llm_settings.max_tokens
+        self._decoder: ConstrainedDecoder | None = None
 
-    def _on_change(self, change: Change) -> None:
-        if change.kind != "state":
-            self._schema = None
-
-    def _rebuild(self, llm: LanguageModel) -> None:
-        completion, messages, schema = build_prompt(
-            self.tools, self.devices, prompt_format=llm.prompt_format,
-            per_tool=self.settings.model_examples_per_tool,
-        )  # fmt: skip
-        if llm.prompt_format == "chat":
-            self._chat_prefix_messages = messages
-            prefix = llm.chat_prompt(messages, add_generation_prompt=False)
-        else:
-            prefix = completion
-        self.prefix_tokens = llm.set_prefix(prefix)
-        self._schema = schema
-        self.rebuilds += 1
-        log.info("model prompt rebuilt: %d tokens", self.prefix_tokens)
-
-    def _suffix(self, llm: LanguageModel, text: str) -> str:
-        if llm.prompt_format != "chat":
-            return f"Request: {text}\nCall:"
-        prefix = llm.chat_prompt(self._chat_prefix_messages, add_generation_prompt=False)
-        full = llm.chat_prompt(
-            [*self._chat_prefix_messages, {"role": "user", "content": text}],
-            add_generation_prompt=True,
-        )
-        if not full.startswith(prefix):
-            raise AssistantError(
-                "the chat template does not extend its own prefix", code="llm-failed"
-            )
-        return full[len(prefix) :]
+    def prompt_for(self, text: str, *, here: str | None = None) -> tuple[str, list[ToolShape]]:
+        """The prompt and the tools' shapes the model gets for `text` in this home now."""
+        candidates = retrieve(text, self.devices.entities(), self.devices.areas(), here=here)
+        return prompt_text(candidates, text, here=here), tool_shapes(self.tools, candidates)
 
     def _propose(self, text: str) -> ModelProposal:
-        llm = self.engines.llm
         started = time.perf_counter()
-        if self._schema is None:
-            self._rebuild(llm)
-        assert self._schema is not None
-        value, completion = llm.complete_json(
-            self._suffix(llm, text), self._schema,
-            max_tokens=self.settings.model_max_tokens,
-            timeout_seconds=self.settings.model_timeout_seconds,
-        )  # fmt: skip
+        if self._decoder is None:
+            self._decoder = ConstrainedDecoder(
+                self.engines.llm, max_answer_tokens=self.max_answer_tokens
+            )
+        prompt, shapes = self.prompt_for(text)
+        raw, stats = self._decoder.decode(
+            prompt, shapes, timeout_seconds=self.settings.model_timeout_seconds
+        )
         elapsed_ms = (time.perf_counter() - started) * 1000
-        tool = value.get("tool") if isinstance(value, dict) else None
-        if tool == NONE_TOOL or tool not in self.tools:
-            return ModelProposal(None, elapsed_ms, completion.evaluated_tokens)
-        arguments = {key: item for key, item in value.items() if key != "tool"}
-        return ModelProposal(ToolCall(tool, arguments), elapsed_ms, completion.evaluated_tokens)
+        calls = tuple(ToolCall(tool, arguments) for tool, arguments in raw)
+        return ModelProposal(calls, elapsed_ms, stats)
 
     async def propose(self, utterance: Utterance) -> ModelProposal:
-        """What the model would call for this utterance; failures become a "none" with a reason."""
+        """What the model would call for this utterance; failures become "none" with a reason."""
         try:
             return await self.engines.run("llm", self._propose, utterance.text)
         except AssistantError as error:
             log.warning("language model stage: %s", error.message)
-            return ModelProposal(None, 0.0, 0, error=error.code)
+            return ModelProposal((), 0.0, error=error.code)
 
     async def warm(self) -> None:
-        """Evaluate the prompt prefix now rather than on the first request."""
-        llm = self.engines.llm
-        await self.engines.run("llm", self._rebuild, llm)
+        """Load the model and evaluate a typical prompt now rather than on the first request."""
+        await self.engines.run("llm", self._propose, "turn on the light")
