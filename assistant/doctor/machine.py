@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from assistant.config import Settings, load_settings
 from assistant.doctor.check import Check, current_user
@@ -41,6 +42,8 @@ def _model_references(settings: Settings) -> list[tuple[str, str]]:
     references += [("vad.model", settings.vad.model), ("stt.model", settings.stt.model)]
     if settings.understanding.model:
         references.append(("llm.model", settings.llm.model))
+        if settings.llm.adapter:
+            references.append(("llm.adapter", settings.llm.adapter))
     references.append(("tts.voice", settings.tts.voice))
     return references
 
@@ -181,6 +184,35 @@ def check_engines(settings: Settings) -> list[Check]:
                 continue
             seconds = time.perf_counter() - started
             checks.append(Check(f"load-{name}", "ok", f"loaded in {seconds:.1f} s"))
+            if name == "llm":
+                checks.append(_llm_answers(engines))
     finally:
         engines.close()
     return checks
+
+
+# A prompt as long as the specialist ever gets: retrieval caps it at 10 devices and 5 rooms,
+# whatever the size of the home, so if this one fits and answers, every request will.
+_LONGEST_PROMPT = (
+    "Devices: "
+    + "; ".join(
+        f"Upstairs guest room ceiling light {i} (light, Upstairs guest room)" for i in range(10)
+    )
+    + "\nRooms: Upstairs guest room, Downstairs toilet, Consultation room, Utility room, Attic"
+    + "\nHere: Upstairs guest room\nRequest: could you please turn on the ceiling light in the "
+    "upstairs guest room and switch off the one in the downstairs toilet\nCall:"
+)
+
+
+def _llm_answers(engines: Any) -> Check:
+    """The loaded model evaluates the longest prompt retrieval can produce."""
+    llm = engines.llm
+    started = time.perf_counter()
+    try:
+        tokens = llm.tokenize(_LONGEST_PROMPT, bos=True)
+        llm.next_scores(tokens)
+    except AssistantError as error:
+        return Check("llm-prompt", "fail", error.message, "raise llm.context_tokens")
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    summary = f"the longest prompt ({len(tokens)} tokens) evaluated in {elapsed_ms:.0f} ms"
+    return Check("llm-prompt", "ok", summary)

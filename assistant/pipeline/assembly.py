@@ -11,6 +11,7 @@ from assistant.config import Settings
 from assistant.devices.home import DeviceHome
 from assistant.devices.registry import DeviceRegistry
 from assistant.engines import EngineName, Engines
+from assistant.errors import AssistantError
 from assistant.pipeline.events import EventBus
 from assistant.pipeline.turn import TurnEngine
 from assistant.skill_host.host import SkillHost
@@ -45,6 +46,7 @@ async def assemble(
     devices unless a `home` is given, and every enabled skill."""
     loaded = Engines(settings)
     try:
+        engines = _without_unusable_llm(loaded, engines)
         loaded.load(*engines)
         async with contextlib.AsyncExitStack() as stack:
             if home is None and settings.mqtt.host:
@@ -80,3 +82,19 @@ async def assemble(
             yield Assembled(loaded, home, skills, rules, brain, turns)
     finally:
         loaded.close()
+
+
+def _without_unusable_llm(
+    loaded: Engines, engines: tuple[EngineName, ...]
+) -> tuple[EngineName, ...]:
+    """Load the language model first; if it cannot be loaded, the rules still answer: one
+    warning (and `assistant doctor --deep` says why), never a process that will not start."""
+    if "llm" not in engines:
+        return engines
+    try:
+        loaded.load("llm")
+    except AssistantError as error:
+        log.warning("the language model is unavailable, so only the rules understand: %s",
+                    error.message)  # fmt: skip
+        return tuple(name for name in engines if name != "llm")
+    return engines
