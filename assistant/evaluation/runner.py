@@ -36,6 +36,7 @@ from assistant.evaluation.report import (
 from assistant.evaluation.scoring import ItemScore, score_item
 from assistant.evaluation.session import Session
 from assistant.pipeline.assembly import assemble
+from assistant.understanding.cascade import Cascade
 
 LEVELS = ("text", "audio")
 AUDIO_SUBSET = 60
@@ -123,9 +124,9 @@ async def evaluate(
     audio_items: list[DevItem],
     positions: dict[str, int],
     home_path: Path | None = None,
-) -> dict[str, tuple[list[ItemScore], float]]:
+) -> tuple[dict[str, tuple[list[ItemScore], float]], dict[str, float] | None]:
     """Every item at every level, against the home file at `home_path` (default: the
-    simulated home of `assistant simulate`)."""
+    simulated home of `assistant simulate`); and where the model's time went."""
     # The model is loaded up front (as `assistant ask` does) so no item pays for loading it.
     engines: tuple[EngineName, ...] = ("llm",) if settings.understanding.model else ()
     if "audio" in levels:
@@ -150,7 +151,40 @@ async def evaluate(
                         started = time.monotonic()
                         scores = await _run_audio(session, audio_items, positions, condition)
                         results[f"audio-{condition}"] = (scores, time.monotonic() - started)
-    return results
+                model = model_summary(assembled.brain)
+    return results, model
+
+
+def model_summary(brain: Cascade) -> dict[str, float] | None:
+    """How often the model answered and was vetoed, and where its time went (means)."""
+    if brain.model is None or not brain.model.recent:
+        return None
+    recent = list(brain.model.recent)
+
+    def mean(values: list[float]) -> float:
+        return round(sum(values) / len(values), 1)
+
+    return {
+        "answers": brain.model_answers,
+        "vetoed": brain.model_vetoes,
+        "prompt_tokens": mean([s.prompt_tokens for s in recent]),
+        "evaluated_tokens": mean([s.evaluated_tokens for s in recent]),
+        "answer_tokens": mean([s.answer_tokens for s in recent]),
+        "model_steps": mean([s.model_steps for s in recent]),
+        "model_ms": mean([s.model_ms for s in recent]),
+        "constraint_ms": mean([s.constraint_ms for s in recent]),
+    }
+
+
+def format_model_summary(summary: dict[str, float]) -> str:
+    s = summary
+    return (
+        f"The model answered {s['answers']:.0f} requests; the grounding checks vetoed "
+        f"{s['vetoed']:.0f}. A call on average: a {s['prompt_tokens']:.0f}-token prompt of which "
+        f"{s['evaluated_tokens'] - s['answer_tokens']:.0f} evaluated (the rest cached), "
+        f"{s['answer_tokens']:.0f} answer tokens in {s['model_steps']:.1f} model steps; "
+        f"{s['model_ms']:.0f} ms in the model, {s['constraint_ms']:.0f} ms in the constraints."
+    )
 
 
 def run_eval(
@@ -189,7 +223,7 @@ def run_eval(
     level_before = alerts.level
     alerts.setLevel(logging.ERROR)
     try:
-        results = asyncio.run(
+        results, model = asyncio.run(
             evaluate(
                 settings, items, levels=levels, audio_items=audio_items, positions=positions,
                 home_path=home_path,
@@ -207,9 +241,12 @@ def run_eval(
         print(format_level(name, scores, seconds, subset if name.startswith("audio") else ""))
     print()
     print(format_overview(results))
+    if model is not None:
+        print()
+        print(format_model_summary(model))
     print(f"\nWhole evaluation: {time.monotonic() - started:.0f} s")
     if json_out is not None:
-        report = _as_json(path, home_path, items, audio_items, results)
+        report = _as_json(path, home_path, items, audio_items, results) | {"model": model}
         json_out.write_text(json.dumps(report, indent=1))
     return 0
 

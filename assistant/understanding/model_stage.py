@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,8 @@ class ModelStage:
         self.settings = settings
         self.max_answer_tokens = llm_settings.max_tokens
         self._decoder: ConstrainedDecoder | None = None
+        self.recent: deque[DecodeStats] = deque(maxlen=1000)
+        """Where the time of recent calls went (`assistant eval` reports it)."""
 
     def prompt_for(self, text: str, *, here: str | None = None) -> tuple[str, list[ToolShape]]:
         """The prompt and the tools' shapes the model gets for `text` in this home now."""
@@ -115,6 +118,8 @@ class ModelStage:
             prompt, shapes, timeout_seconds=self.settings.model_timeout_seconds
         )
         elapsed_ms = (time.perf_counter() - started) * 1000
+        self.recent.append(stats)
+        log.debug("model: %d calls in %.0f ms (%s)", len(raw), elapsed_ms, stats)
         calls = tuple(ToolCall(tool, arguments) for tool, arguments in raw)
         return ModelProposal(calls, elapsed_ms, stats)
 
@@ -129,3 +134,4 @@ class ModelStage:
     async def warm(self) -> None:
         """Load the model and evaluate a typical prompt now rather than on the first request."""
         await self.engines.run("llm", self._propose, "turn on the light")
+        self.recent.clear()
