@@ -165,6 +165,37 @@ def simulated_home_env(
             simulator.wait(timeout=30)
 
 
+def large_home() -> list[tuple[str, str, str | None]]:
+    """(kind, name, room) of 500 devices: ten in each of 49 rooms ("Kitchen ceiling light",
+    "Office thermostat", ...) and ten more with names of their own ("Kettle plug")."""
+    rooms = [
+        "Kitchen", "Living room", "Lounge", "Bedroom", "Master bedroom", "Guest room",
+        "Kids room", "Nursery", "Bathroom", "En suite", "Hallway", "Landing", "Porch", "Garage",
+        "Office", "Study", "Dining room", "Utility room", "Conservatory", "Attic", "Basement",
+        "Garden", "Patio", "Playroom", "Laundry", "Pantry", "Front room", "Back room", "Den",
+        "Library", "Gym", "Workshop", "Consultation room", "Waiting room", "Ward 2", "Reception",
+        "Treatment room", "Staff room", "Loft", "Cellar", "Shed", "Sun room", "Boot room",
+        "Studio", "Entrance", "Stairs", "Upstairs hall", "Downstairs toilet", "Games room",
+    ]  # fmt: skip
+    kinds = [
+        ("light", "ceiling light"), ("light", "lamp"), ("light", "spotlights"), ("switch", "plug"),
+        ("fan", "fan"), ("cover", "blinds"), ("climate", "thermostat"), ("lock", "door lock"),
+        ("sensor", "temperature sensor"), ("binary_sensor", "window"),
+    ]  # fmt: skip
+    devices: list[tuple[str, str, str | None]] = [
+        (kind, f"{room} {what}", room) for room in rooms for kind, what in kinds
+    ]
+    devices += [
+        ("switch", "Kettle plug", "Kitchen"), ("switch", "Coffee machine", "Kitchen"),
+        ("switch", "TV plug", "Living room"), ("light", "Desk lamp", "Office"),
+        ("light", "Floor lamp", "Lounge"), ("fan", "Ceiling fan", "Bedroom"),
+        ("cover", "Garage door", "Garage"), ("lock", "Front door", "Hallway"),
+        ("light", "Fairy lights", "Garden"), ("climate", "Heating", None),
+    ]  # fmt: skip
+    assert len(devices) == 500 and len({name for _, name, _ in devices}) == 500
+    return devices
+
+
 # --- synthesized speech -----------------------------------------------------------------------
 
 

@@ -50,7 +50,8 @@ def test_defaults() -> None:
     assert settings.stt.threads == 2
     assert settings.stt.hotwords == []
     assert settings.llm.model == "gemma-3-270m"
-    assert settings.llm.prompt_format == "auto"
+    assert settings.llm.adapter == "specialist"
+    assert settings.llm.context_tokens == 1024
     assert settings.tts.voice == "piper-joe-medium"
     assert settings.tts.output_sample_rate_hz == 22050
 
@@ -129,15 +130,30 @@ def test_out_of_range_threshold_is_rejected(tmp_path: Path) -> None:
     assert "less than 1" in caught.value.message
 
 
-def test_unknown_prompt_format_lists_the_allowed_ones(tmp_path: Path) -> None:
-    config = write_toml(tmp_path, '[llm]\nprompt_format = "poetry"\n')
+def test_llm_adapter_may_be_empty_or_a_path(tmp_path: Path) -> None:
+    base_alone = load_settings(write_toml(tmp_path, '[llm]\nadapter = ""\n'))
+    assert base_alone.llm.adapter == ""
+    adapter = tmp_path / "my-lora.gguf"
+    own = load_settings(write_toml(tmp_path, f'[llm]\nadapter = "{adapter}"\n'))
+    assert own.llm.adapter == str(adapter)
+    # The default stays the shipped (or tuned) specialist.
+    assert load_settings(write_toml(tmp_path, "[llm]\nthreads = 1\n")).llm.adapter == "specialist"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [("llm", "prompt_format", '"completion"'), ("understanding", "model_max_tokens", "64"),
+     ("understanding", "model_examples_per_tool", "1")],
+)  # fmt: skip
+def test_settings_removed_with_the_old_prompt_are_rejected_by_name(
+    tmp_path: Path, section: str, key: str, value: str
+) -> None:
+    """A config written for the few-shot prompt fails loudly instead of being half-applied."""
+    config = write_toml(tmp_path, f"[{section}]\n{key} = {value}\n")
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
-    message = caught.value.message
-    assert "llm.prompt_format" in message
-    assert "'poetry'" in message
-    for allowed in ("auto", "completion", "chat"):
-        assert allowed in message
+    assert f"{section}.{key}" in caught.value.message
+    assert "Extra inputs are not permitted" in caught.value.message
 
 
 def test_unknown_key_in_toml_is_rejected(tmp_path: Path) -> None:

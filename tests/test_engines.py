@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import numpy as np
 import pytest
 
-from assistant.config import Settings, VadSettings
+from assistant.config import LlmSettings, Settings, VadSettings
 from assistant.engines import Engines
-from assistant.errors import LlmError, NoSpeech
+from assistant.errors import LlmError, ModelError, NoSpeech
+from assistant.llm.llama_cpp import LlamaCpp
 from assistant.modelstore.store import ModelStore
 from assistant.pipeline.events import (
     Event,
@@ -43,6 +44,7 @@ from assistant.understanding.utterance import Utterance
 from .conftest import (
     SAMPLE_RATE_HZ,
     Speech,
+    clean_env,
     rms,
     settings_with,
     speech_end_seconds,
@@ -53,10 +55,6 @@ from .conftest import (
 pytestmark = pytest.mark.models
 
 WAKE_COMMAND = "Hey Jarvis, turn on the kitchen lights."
-
-# The model's own time limit is for live turns; on a shared, loaded test machine generation can
-# be several times slower, and these tests are about what is generated, not how fast.
-SLOW_MACHINE_SECONDS = 120.0
 
 
 class EchoBrain:
@@ -311,142 +309,160 @@ def test_vocabulary_merges_with_configured_hotwords(settings: Settings) -> None:
 
 # --- language model ---------------------------------------------------------------------------
 
-DEVICES = ["kitchen lights", "bedroom lamp", "living room fan", "garage door"]
-PREFIX = (
-    "You turn smart home requests into JSON tool calls.\n"
-    "Devices: kitchen lights, bedroom lamp, living room fan, garage door.\n\n"
-    "Request: switch on the bedroom lamp\n"
-    'Call: {"tool": "turn_on", "device": "bedroom lamp"}\n\n'
+# A prompt in the specialist's format (`understanding.model_format`): the home's candidates, then
+# the request. Requests in the same home share everything up to their own words.
+HOME_LINES = (
+    "Devices: Kitchen ceiling light (light, Kitchen); Bedroom lamp (light, Bedroom); "
+    "Kettle plug (switch, Kitchen); Living room fan (fan, Living room)\n"
+    "Rooms: Kitchen, Bedroom, Living room\n"
 )
-TOOLS_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {
-            "type": "object",
-            "properties": {"tool": {"const": tool}, "device": {"enum": DEVICES}},
-            "required": ["tool", "device"],
-            "additionalProperties": False,
-        }
-        for tool in ("turn_on", "turn_off")
-    ]
-}
-NESTED_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "action": {"enum": ["set", "get"]},
-        "target": {
-            "type": "object",
-            "properties": {
-                "area": {"enum": ["kitchen", "bedroom", "living room"]},
-                "device": {"enum": ["light", "lamp", "fan"]},
-            },
-            "required": ["area", "device"],
-            "additionalProperties": False,
-        },
-    },
-    "required": ["action", "target"],
-    "additionalProperties": False,
-}
-BOUNDED_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "device": {"enum": DEVICES},
-        "brightness": {"type": "integer", "minimum": 0, "maximum": 100},
-    },
-    "required": ["device", "brightness"],
-    "additionalProperties": False,
-}
-PROMPTS = [
-    "turn on the kitchen lights",
-    "switch off the fan in the living room",
-    "close the garage door",
-    "please turn the bedroom lamp off",
-    "lights in the kitchen on please",
-    "set the bedroom lamp brightness to 40",
-    "dim the kitchen lights to 10 percent",
-    "it's too hot in the living room",
-]
 
 
-def request(text: str) -> str:
-    return f"Request: {text}\nCall:"
+def home_prompt(request: str) -> str:
+    return f"{HOME_LINES}Request: {request}\nCall:"
 
 
-@pytest.fixture
-def llm(engines: Engines) -> Any:
+def shared_start(left: list[int], right: list[int]) -> int:
+    """How many tokens two prompts have in common at their start."""
+    pairs = zip(left, right, strict=False)
+    return next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(left), len(right)))
+
+
+@pytest.fixture(scope="module")
+def llm(settings: Settings, store: ModelStore) -> LlamaCpp:
+    """The base model loaded as the assistant loads it (context, threads, seed from the
+    settings) but without an adapter: the token-level interface is the same with any."""
+    return LlamaCpp.from_store(settings_with(settings, "llm", adapter="").llm, store)
+
+
+def test_the_configured_model_loads_with_its_specialist_adapter(engines: Engines) -> None:
     model = engines.llm
-    prefix_tokens = model.set_prefix(PREFIX)
-    assert prefix_tokens > 20
-    return model
+    assert isinstance(model, LlamaCpp)
+    assert model.adapter is not None and model.adapter.suffix == ".gguf"
+    assert model.context_tokens == engines.settings.llm.context_tokens
+    assert len(model.next_scores(model.tokenize(home_prompt("turn on the kettle"), bos=True))) > 0
 
 
-@pytest.mark.parametrize("schema", [TOOLS_SCHEMA, NESTED_SCHEMA], ids=["tools", "nested"])
-def test_complete_json_always_matches_the_schema(llm: Any, schema: dict[str, Any]) -> None:
-    for prompt in PROMPTS:
-        value, completion = llm.complete_json(
-            request(prompt), schema, timeout_seconds=SLOW_MACHINE_SECONDS
-        )
-        jsonschema.validate(value, schema)
-        assert completion.finish_reason == "stop"
-        assert completion.generated_tokens > 0
+def test_tokens_spell_the_text_with_the_start_token_first(llm: LlamaCpp) -> None:
+    text = "Turn on the kitchen ceiling light"
+    with_bos = llm.tokenize(text, bos=True)
+    without = llm.tokenize(text, bos=False)
+    assert with_bos[1:] == without
+    assert llm.token_text(with_bos[0]) == ""  # a control token, no text of its own
+    assert "".join(llm.token_text(token) for token in without) == text
+    assert llm.context_tokens == LlmSettings().context_tokens == 1024
 
 
-def test_complete_json_picks_the_obvious_tool_call(llm: Any) -> None:
-    value, _ = llm.complete_json(
-        request("turn on the kitchen lights"), TOOLS_SCHEMA, timeout_seconds=SLOW_MACHINE_SECONDS
-    )
-    assert value == {"tool": "turn_on", "device": "kitchen lights"}
-    value, _ = llm.complete_json(
-        request("switch off the fan in the living room"),
-        TOOLS_SCHEMA,
-        timeout_seconds=SLOW_MACHINE_SECONDS,
-    )
-    assert value == {"tool": "turn_off", "device": "living room fan"}
+def test_next_scores_evaluates_only_what_the_cache_lacks(llm: LlamaCpp) -> None:
+    first = llm.tokenize(home_prompt("turn on the kettle"), bos=True)
+    second = llm.tokenize(home_prompt("switch off the bedroom lamp"), bos=True)
+    shared = shared_start(first, second)
+    assert shared > len(second) // 2  # the home's lines are most of the prompt
+
+    llm.next_scores(llm.tokenize("Something else entirely.", bos=True))
+    before = llm.evaluated_tokens
+    scores = llm.next_scores(first)
+    assert scores.ndim == 1 and len(scores) > 100_000  # one score per word of the vocabulary
+    assert llm.evaluated_tokens - before == len(first) - 1  # only the start token was cached
+
+    before = llm.evaluated_tokens
+    llm.next_scores(second)
+    # The home's lines came from the KV cache: only the new request was computed.
+    assert llm.evaluated_tokens - before == len(second) - shared
+
+    # A decoder's step: the prompt plus one chosen token costs that one token.
+    chosen = int(np.argmax(llm.next_scores(second)))
+    before = llm.evaluated_tokens
+    llm.next_scores([*second, chosen])
+    assert llm.evaluated_tokens - before == 1
 
 
-def test_complete_json_respects_integer_bounds(llm: Any) -> None:
-    for prompt in PROMPTS:
-        try:
-            value, _ = llm.complete_json(
-                request(prompt), BOUNDED_SCHEMA, timeout_seconds=SLOW_MACHINE_SECONDS
-            )
-        except LlmError as error:  # refusing is acceptable; returning a wrong value is not
-            assert error.code == "llm-failed"
-            continue
-        jsonschema.validate(value, BOUNDED_SCHEMA)
+def test_a_cached_prefix_gives_the_scores_of_a_fresh_evaluation(llm: LlamaCpp) -> None:
+    first = llm.tokenize(home_prompt("turn on the kettle"), bos=True)
+    second = llm.tokenize(home_prompt("switch off the bedroom lamp"), bos=True)
+    llm.next_scores(first)
+    cached = llm.next_scores(second).copy()  # the array is only valid until the next call
+    llm.next_scores(llm.tokenize("Something else entirely.", bos=True))
+    before = llm.evaluated_tokens
+    fresh = llm.next_scores(second).copy()
+    assert llm.evaluated_tokens - before == len(second) - 1
+    # Batches of different sizes round differently; the choice and the ranking do not change.
+    assert int(np.argmax(cached)) == int(np.argmax(fresh))
+    assert float(np.corrcoef(cached, fresh)[0, 1]) > 0.999
 
 
-def test_answer_cut_off_by_max_tokens_is_an_error_not_json(llm: Any) -> None:
+def test_a_prompt_longer_than_the_context_is_refused_clearly(llm: LlamaCpp) -> None:
+    fits = llm.tokenize(home_prompt("turn on the kettle"), bos=True)
+    llm.next_scores(fits)
+    too_long = llm.tokenize(home_prompt("turn on the kitchen lights. " * 200), bos=True)
+    assert len(too_long) > 1024
     with pytest.raises(LlmError) as caught:
-        llm.complete_json(request("turn on the kitchen lights"), TOOLS_SCHEMA, max_tokens=4)
+        llm.next_scores(too_long)
     assert caught.value.code == "llm-failed"
-    assert caught.value.message == "the model's answer was cut off (length after 4 tokens)"
-
-
-def test_prefix_is_evaluated_once_and_does_not_change_the_answer(engines: Engines) -> None:
-    model = engines.llm
-    prefix_tokens = model.set_prefix(PREFIX)
-    text = request("close the garage door")
-    cached = model.complete(text, schema=TOOLS_SCHEMA, timeout_seconds=SLOW_MACHINE_SECONDS)
-    assert cached.prompt_tokens > prefix_tokens
-    # Only the request itself was evaluated; the prefix came from the KV cache.
-    assert cached.evaluated_tokens <= cached.prompt_tokens - prefix_tokens + 1
-    assert cached.evaluated_tokens * 3 < cached.prompt_tokens
-
-    model.set_prefix("")  # no cached prefix: the whole prompt is evaluated
-    uncached = model.complete(
-        PREFIX + text, schema=TOOLS_SCHEMA, timeout_seconds=SLOW_MACHINE_SECONDS
+    assert caught.value.message == (
+        f"the prompt ({len(too_long)} tokens) does not fit llm.context_tokens = 1024"
     )
-    assert uncached.evaluated_tokens >= cached.prompt_tokens - 2
-    assert uncached.text == cached.text
-    model.set_prefix(PREFIX)
+    # Nothing was evaluated and the cache is as it was: the last prompt costs one token again.
+    before = llm.evaluated_tokens
+    llm.next_scores(fits)
+    assert llm.evaluated_tokens - before == 1
 
 
-def test_prefix_longer_than_the_context_is_refused(engines: Engines) -> None:
-    model = engines.llm
+def test_an_empty_prompt_is_refused(llm: LlamaCpp) -> None:
     with pytest.raises(LlmError) as caught:
-        model.set_prefix("turn on the kitchen lights. " * 600)
-    assert caught.value.code == "llm-failed"
-    assert "too long for llm.context_tokens = 2048" in caught.value.message
+        llm.next_scores([])
+    assert caught.value.message == "nothing to continue: the prompt is empty"
+
+
+def test_an_adapter_that_is_not_gguf_is_a_model_error(
+    settings: Settings, store: ModelStore, tmp_path: Path
+) -> None:
+    adapter = tmp_path / "adapter_model.safetensors"
+    adapter.write_bytes(b"\0" * 64)
+    with pytest.raises(ModelError) as caught:
+        LlamaCpp.from_store(settings_with(settings, "llm", adapter=str(adapter)).llm, store)
+    assert caught.value.message == f"llm.adapter: {adapter} is not a GGUF file"
+
+
+def test_an_adapter_that_does_not_exist_names_the_setting(
+    settings: Settings, store: ModelStore, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere-lora.gguf"
+    with pytest.raises(ModelError) as caught:
+        LlamaCpp.from_store(settings_with(settings, "llm", adapter=str(missing)).llm, store)
+    assert caught.value.message.startswith(f"llm.adapter = '{missing}' is neither")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: llama-cpp-python 0.3.36 tests the adapter handle with `is None`, but a NULL "
+    "POINTER is not None, so LlamaCpp accepts an adapter llama.cpp could not read and the first "
+    "evaluation segfaults; LlamaCpp.__init__ must check the handle itself",
+)
+def test_an_adapter_llama_cpp_cannot_read_is_a_load_error_not_a_crash(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-lora.gguf"
+    broken.write_bytes(b"GGUF" + b"\x03\0\0\0" + b"\xff" * 60)
+    # In a child process: if llama.cpp crashes, only the child dies.
+    script = (
+        "import sys\n"
+        "from assistant.config import load_settings\n"
+        "from assistant.errors import ModelLoadError\n"
+        "from assistant.llm.llama_cpp import LlamaCpp\n"
+        "from assistant.modelstore.store import ModelStore\n"
+        "settings = load_settings(llm={'adapter': sys.argv[1]})\n"
+        "try:\n"
+        "    llm = LlamaCpp.from_store(settings.llm, ModelStore(settings.models.dir))\n"
+        "    llm.next_scores(llm.tokenize('Request: turn on the lamp', bos=True))\n"
+        "except ModelLoadError as error:\n"
+        "    print(error.message)\n"
+        "    sys.exit(3)\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script, str(broken)],
+        capture_output=True, text=True, env=clean_env(), timeout=300, check=False,
+    )  # fmt: skip
+    assert child.returncode == 3, (child.returncode, child.stderr[-2000:])
+    assert str(broken) in child.stdout
 
 
 # --- text to speech ---------------------------------------------------------------------------

@@ -156,10 +156,10 @@ def test_load_profile_refuses_names_outside_the_folder() -> None:
 
 def test_profile_beats_the_defaults() -> None:
     profile = load_profile("raspberry-pi-5")
-    default = LlmSettings().context_tokens
-    assert profile["llm"]["context_tokens"] != default
+    default = LlmSettings().threads
+    assert profile["llm"]["threads"] != default
     settings = load_settings(hardware={"profile": "raspberry-pi-5"})
-    assert settings.llm.context_tokens == profile["llm"]["context_tokens"]
+    assert settings.llm.threads == profile["llm"]["threads"]
     # Keys the profile does not set keep their defaults.
     assert settings.llm.max_tokens == LlmSettings().max_tokens
 

@@ -1,68 +1,154 @@
-"""The language-model stage: prompt and grammar from the home, grounding, the real model."""
+"""The language-model stage: candidates from retrieval, the prompt, the tools' shapes, grounding,
+failures that fall back to the rules, and the real specialist model."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import jsonschema
 import pytest
 
-from assistant.config import load_settings
+from assistant.config import Settings, load_settings
+from assistant.devices.broker import PrivateBroker
 from assistant.devices.mqtt import Message
 from assistant.devices.registry import DeviceRegistry
+from assistant.devices.sim import Simulator, load_home, simulator_connection
+from assistant.engines import Engines
 from assistant.pipeline.assembly import Assembled, assemble
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.host import SkillHost
+from assistant.understanding.cascade import NOT_UNDERSTOOD, Cascade
 from assistant.understanding.grounding import grounded
-from assistant.understanding.model_prompt import build_prompt
+from assistant.understanding.model_format import ToolShape
+from assistant.understanding.model_stage import ModelStage
+from assistant.understanding.retrieval import MAX_DEVICES, MAX_ROOMS
 from assistant.understanding.utterance import Utterance
 
+from .conftest import large_home
 
-def home_registry() -> DeviceRegistry:
-    registry = DeviceRegistry(None)
-    for component, object_id, name, area in [
-        ("light", "kitchen", "Kitchen ceiling light", "Kitchen"),
-        ("light", "lamp", "Bedroom lamp", "Bedroom"),
-        ("switch", "plug", "Living room plug", "Living room"),
-    ]:
-        config = {
-            "name": name,
-            "cmd_t": f"{object_id}/set",
-            "stat_t": object_id,
-            "dev": {"sa": area},
-        }
-        topic = f"homeassistant/{component}/{object_id}/config"
+SMALL_HOME = [
+    ("light", "Kitchen ceiling light", "Kitchen"),
+    ("light", "Bedroom lamp", "Bedroom"),
+    ("switch", "Living room plug", "Living room"),
+    ("switch", "Kettle plug", "Kitchen"),
+]
+
+
+def discover(registry: DeviceRegistry, devices: list[tuple[str, str, str | None]]) -> None:
+    """Announce the devices as MQTT discovery would."""
+    for index, (kind, name, room) in enumerate(devices):
+        config: dict[str, object] = {"name": name, "cmd_t": f"d{index}/set", "stat_t": f"d{index}"}
+        if room:
+            config["dev"] = {"sa": room}
+        topic = f"homeassistant/{kind}/d{index}/config"
         registry.handle_discovery(Message(topic, json.dumps(config).encode(), retain=True))
-    return registry
 
 
-async def test_prompt_names_only_this_homes_devices_and_examples_fit_the_grammar(
-    tmp_path: Path,
-) -> None:
-    runtime = await SkillHost(
-        load_settings(storage={"state_dir": tmp_path}), home_registry(), None
-    ).start()
-    completion, messages, schema = build_prompt(
-        runtime.toolbox.tools, runtime.devices, prompt_format="completion", per_tool=1
+def stage_for(host: SkillHost, settings: Settings) -> ModelStage:
+    """A model stage over this host's tools and devices; its model loads on first use."""
+    return ModelStage(
+        Engines(settings), host.toolbox.tools, host.devices, settings.understanding, settings.llm
     )
-    assert "- Kitchen ceiling light: light, Kitchen" in completion
-    assert messages[0]["role"] == "system" and len(messages) > 10
-    calls = [
-        line.removeprefix("Call: ") for line in completion.splitlines() if line.startswith("Call: ")
-    ]
-    assert len(calls) >= 20
-    for call in calls:  # every few-shot answer is something the grammar allows
-        jsonschema.validate(json.loads(call), schema)
-    turn_on = next(s for s in schema["anyOf"] if s["properties"]["tool"] == {"const": "HassTurnOn"})
-    assert set(turn_on["properties"]["name"]["enum"]) == {
-        "Kitchen ceiling light",
-        "Bedroom lamp",
-        "Living room plug",
+
+
+@pytest.fixture
+async def small_home(tmp_path: Path) -> AsyncIterator[ModelStage]:
+    settings = load_settings(storage={"state_dir": tmp_path})
+    registry = DeviceRegistry(None)
+    discover(registry, SMALL_HOME)
+    host = await SkillHost(settings, registry, None).start()
+    try:
+        yield stage_for(host, settings)
+    finally:
+        await host.stop()
+
+
+def listed(prompt: str, field: str) -> list[str]:
+    """The entries of one line of the prompt ("Devices", "Rooms"), names only."""
+    line = next(line for line in prompt.splitlines() if line.startswith(f"{field}: "))
+    entries = line.removeprefix(f"{field}: ").split("; " if field == "Devices" else ", ")
+    return [entry.split(" (", 1)[0] for entry in entries if entry != "none"]
+
+
+def name_options(shapes: list[ToolShape]) -> dict[str, set[str]]:
+    """The devices each tool may name."""
+    return {
+        shape.name: set(slot.options)
+        for shape in shapes
+        for slot in shape.slots
+        if slot.name == "name" and slot.form == "choice"
     }
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"tool": "HassTurnOn", "name": "Garage door"}, schema)
+
+
+async def test_the_prompt_is_the_homes_candidates_and_the_request(small_home: ModelStage) -> None:
+    prompt, shapes = small_home.prompt_for("  switch on   the kettle plug ", here="Kitchen")
+    lines = prompt.splitlines()
+    assert lines[-3:] == ["Here: Kitchen", "Request: switch on the kettle plug", "Call:"]
+    assert "Kitchen ceiling light (light, Kitchen)" in lines[0]
+    assert "Kettle plug (switch, Kitchen)" in lines[0]
+    # A home this small is listed whole.
+    assert sorted(listed(prompt, "Devices")) == sorted(name for _, name, _ in SMALL_HOME)
+    assert sorted(listed(prompt, "Rooms")) == ["Bedroom", "Kitchen", "Living room"]
+    assert "Here:" not in small_home.prompt_for("switch on the kettle plug")[0]
+
+    assert {shape.name for shape in shapes} <= set(small_home.tools)
+    options = name_options(shapes)
+    assert options["HassTurnOn"] == {name for _, name, _ in SMALL_HOME}
+    assert options["HassLightSet"] == {"Kitchen ceiling light", "Bedroom lamp"}  # lights only
+    for shape in shapes:  # every room parameter offers this home's rooms
+        for slot in shape.slots:
+            if slot.name == "area":
+                assert sorted(slot.options) == ["Bedroom", "Kitchen", "Living room"]
+
+
+async def test_a_tool_needing_a_kind_of_device_the_home_lacks_is_not_offered(
+    small_home: ModelStage,
+) -> None:
+    _, shapes = small_home.prompt_for("set the bedroom blinds to half")
+    options = name_options(shapes)
+    # No cover, no fan, no thermostat here: nothing may name one.
+    assert "HassSetPosition" not in options
+    assert "HassFanSetSpeed" not in options
+    assert all(names for names in options.values())
+
+
+@pytest.mark.parametrize(
+    ("request_text", "meant"),
+    [
+        ("turn on the kitchen ceiling light", "Kitchen ceiling light"),
+        ("I fancy a cup of tea", "Kettle plug"),
+        ("it's chilly in the office", "Office thermostat"),
+        ("set the garage door to 40 percent", "Garage door"),
+    ],
+)
+async def test_a_500_device_home_prompts_about_as_cheaply_as_a_10_device_one(
+    tmp_path: Path, request_text: str, meant: str
+) -> None:
+    settings = load_settings(storage={"state_dir": tmp_path})
+    big = DeviceRegistry(None)
+    discover(big, large_home())
+    everything = large_home()
+    small = DeviceRegistry(None)
+    discover(
+        small,
+        [d for d in everything if d[1] == meant] + [d for d in everything if d[1] != meant][:9],
+    )
+    assert len(big.entities) == 500 and len(small.entities) == 10
+    prompts = {}
+    for size, registry in (("big", big), ("small", small)):
+        host = await SkillHost(settings, registry, None).start()
+        try:
+            prompts[size], shapes = stage_for(host, settings).prompt_for(request_text)
+        finally:
+            await host.stop()
+        devices = listed(prompts[size], "Devices")
+        assert meant in devices
+        assert len(devices) <= MAX_DEVICES
+        assert len(listed(prompts[size], "Rooms")) <= MAX_ROOMS
+        for names in name_options(shapes).values():  # the decoder may name only those listed
+            assert names <= set(devices)
+    assert len(prompts["big"].split()) <= 1.5 * len(prompts["small"].split())
 
 
 @pytest.mark.parametrize(
@@ -92,6 +178,96 @@ def test_model_calls_must_be_grounded_in_what_was_said(
     assert grounded(ToolCall(tool, arguments), Utterance.of(text)) is expected
 
 
+# --- when the model fails, the rules still answer -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[PrivateBroker]:
+    with PrivateBroker() as running:
+        yield running
+
+
+@pytest.fixture
+async def simulated(
+    broker: PrivateBroker, tmp_path: Path
+) -> AsyncIterator[tuple[Assembled, Simulator]]:
+    prefix = f"stage{tmp_path.name[-8:]}"
+    settings = load_settings(
+        mqtt={"host": broker.host, "port": broker.port, "discovery_prefix": prefix},
+        storage={"state_dir": tmp_path},
+    )
+    connection = simulator_connection(settings.mqtt, client_id=f"sim-{prefix}")
+    await connection.start()
+    assert await connection.wait_connected(5)
+    simulator = Simulator(connection, load_home(), discovery_prefix=prefix,
+                          control_topic=f"{prefix}/control")  # fmt: skip
+    await simulator.start()
+    try:
+        async with assemble(settings, engines=(), role=prefix) as assembled:
+            yield assembled, simulator
+    finally:
+        await simulator.stop(remove=True)
+        await connection.stop()
+
+
+async def test_a_model_that_fails_to_load_is_a_proposal_with_an_error_and_rules_still_answer(
+    simulated: tuple[Assembled, Simulator], tmp_path: Path
+) -> None:
+    assembled, simulator = simulated
+    not_gguf = tmp_path / "adapter_model.safetensors"
+    not_gguf.write_bytes(b"\0" * 64)
+    broken = assembled.engines.settings.model_copy(
+        update={"llm": assembled.engines.settings.llm.model_copy(update={"adapter": str(not_gguf)})}
+    )
+    stage = stage_for(assembled.skills, broken)
+    try:
+        proposal = await stage.propose(Utterance.of("it's chilly in the office"))
+        assert proposal.calls == ()
+        assert proposal.error == "model-missing"
+
+        brain = Cascade(assembled.skills.toolbox, assembled.rules, stage)
+        ruled = await brain.understand(Utterance.of("turn on the kitchen lights"), turn_id="t1")
+        assert ruled.intent is not None and ruled.intent.source == "rules"
+        assert simulator.state("kitchen_ceiling")["state"] == "on"
+        left_to_the_model = await brain.understand(
+            Utterance.of("it's a bit nippy in the study"), turn_id="t2"
+        )
+        assert left_to_the_model.intent is None
+        assert left_to_the_model.response == NOT_UNDERSTOOD
+        assert left_to_the_model.actions == ()
+    finally:
+        stage.engines.close()
+
+
+@pytest.mark.models
+async def test_a_model_out_of_time_is_a_proposal_with_an_error(
+    simulated: tuple[Assembled, Simulator],
+) -> None:
+    assembled, _ = simulated
+    settings = assembled.engines.settings
+    hurried = settings.model_copy(
+        update={
+            "understanding": settings.understanding.model_copy(
+                update={"model_timeout_seconds": 1e-6}
+            ),
+            "llm": settings.llm.model_copy(update={"adapter": ""}),
+        }
+    )
+    stage = stage_for(assembled.skills, hurried)
+    try:
+        proposal = await stage.propose(Utterance.of("could the kitchen be a bit brighter"))
+        assert proposal.calls == ()
+        assert proposal.error == "llm-failed"
+        brain = Cascade(assembled.skills.toolbox, assembled.rules, stage)
+        ruled = await brain.understand(Utterance.of("turn off the kitchen lights"), turn_id="t")
+        assert ruled.intent is not None and ruled.intent.source == "rules"
+    finally:
+        stage.engines.close()
+
+
+# --- the real specialist ------------------------------------------------------------------
+
+
 @pytest.fixture(scope="module")
 async def with_model(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Assembled]:
     # The model's time limit is for live turns; on a loaded machine a call can take several
@@ -101,50 +277,73 @@ async def with_model(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
         understanding={"model_timeout_seconds": 60},
     )
     async with assemble(settings, engines=("llm",)) as assembled:
+        # Without a loadable model the assistant runs on rules alone (the warning says why).
+        assert assembled.brain.model is not None, "llm.model or llm.adapter could not be loaded"
+        discover(assembled.skills.devices.registry, SMALL_HOME)
         yield assembled
 
 
 @pytest.mark.models
-async def test_the_model_answers_what_rules_do_not_and_declines_the_rest(
-    with_model: Assembled,
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "could the kitchen be a bit brighter",
+        "I fancy a cup of tea",
+        "got the time on you",
+        "what is the weather in Paris",
+        "lamp in the bedroom off and the kettle on",
+    ],
+)
+async def test_the_model_names_only_installed_tools_and_the_homes_devices(
+    with_model: Assembled, utterance: str
 ) -> None:
-    model = with_model.brain.model
-    assert model is not None and model.prefix_tokens > 200
-    # How often the model is right is measured by `assistant eval`, not asserted here; here:
-    # the answer is one of the tools (the grammar allows nothing else) or "none".
-    call = await model.propose(Utterance.of("got the time on you"))
-    assert call.error is None
-    assert call.elapsed_ms > 0 and call.evaluated_tokens > 0
-    # The prefix was evaluated once: a request pays only for itself.
-    assert call.evaluated_tokens < 40
-    joke = await with_model.brain.understand(Utterance.of("tell me a joke"), turn_id="t")
-    assert joke.actions == ()
+    stage = with_model.brain.model
+    assert stage is not None
+    proposal = await stage.propose(Utterance.of(utterance))
+    assert proposal.error is None
+    # How often the model is right is measured by `assistant eval`; here: what it may say.
+    tools = with_model.skills.toolbox.tools
+    homes = {name for _, name, _ in SMALL_HOME}
+    rooms = {room for _, _, room in SMALL_HOME}
+    assert len(proposal.calls) <= 3
+    for call in proposal.calls:
+        assert call.tool in tools
+        assert call.arguments.get("name", "Kettle plug") in homes
+        assert call.arguments.get("area", "Kitchen") in rooms
+    assert proposal.stats is not None and proposal.stats.prompt_tokens > 0
 
 
 @pytest.mark.models
-async def test_the_prompt_prefix_is_reused_per_turn_and_rebuilt_when_a_device_appears(
+async def test_a_request_in_the_same_home_reuses_the_evaluated_device_list(
     with_model: Assembled,
 ) -> None:
-    model = with_model.brain.model
-    assert model is not None
-    first = await model.propose(Utterance.of("what is the weather in Paris"))
-    rebuilds, prefix = model.rebuilds, model.prefix_tokens
-    second = await model.propose(Utterance.of("how far away is the moon"))
-    # Each turn evaluates only its own words: a dozen tokens, not the ~1000 of the prefix.
-    assert first.evaluated_tokens < 40 and second.evaluated_tokens < 40
-    assert model.rebuilds == rebuilds
-    registry = with_model.skills.devices.registry
-    config = {"name": "Garden floodlight", "cmd_t": "garden/set", "dev": {"sa": "Garden"}}
-    registry.handle_discovery(
-        Message("homeassistant/light/garden/config", json.dumps(config).encode(), retain=True)
+    stage = with_model.brain.model
+    assert stage is not None
+    await stage.propose(Utterance.of("what is the weather in Paris"))
+    text = "how far away is the moon"
+    prompt, _ = stage.prompt_for(text)
+    home_lines = len(stage.engines.llm.tokenize(prompt[: prompt.index("Request:")], bos=True))
+    second = await stage.propose(Utterance.of(text))
+    stats = second.stats
+    assert stats is not None and stats.prompt_tokens > home_lines > 20
+    # The home's lines were in the KV cache: what was computed is the request and the answer.
+    assert stats.evaluated_tokens <= stats.prompt_tokens - home_lines + stats.answer_tokens + 1
+    assert 1 <= stats.model_steps <= stats.evaluated_tokens
+
+
+@pytest.mark.models
+async def test_a_device_discovered_later_is_offered_to_the_model(with_model: Assembled) -> None:
+    stage = with_model.brain.model
+    assert stage is not None
+    discover(
+        with_model.skills.devices.registry,
+        [*SMALL_HOME, ("light", "Garden floodlight", "Garden")],
     )
-    third = await model.propose(Utterance.of("could the garden floodlight be switched on"))
-    assert model.rebuilds == rebuilds + 1 and model.prefix_tokens > prefix
-    assert third.error is None
-    # The rebuilt grammar admits the new device by name.
-    assert model._schema is not None and "Garden floodlight" in json.dumps(model._schema)
-    fourth = await model.propose(Utterance.of("what is the weather in Rome"))
-    assert fourth.evaluated_tokens < 40 and model.rebuilds == rebuilds + 1
+    prompt, shapes = stage.prompt_for("could the garden floodlight be switched on")
+    assert "Garden floodlight" in listed(prompt, "Devices")
+    assert "Garden floodlight" in name_options(shapes)["HassTurnOn"]
+    proposal = await stage.propose(Utterance.of("could the garden floodlight be switched on"))
+    assert proposal.error is None
 
 
 @pytest.mark.models

@@ -449,4 +449,7 @@ def test_doctor_deep_loads_every_model() -> None:
     for name in ("wake", "vad", "stt", "llm", "tts"):
         assert checks[f"load-{name}"]["status"] == "ok", checks[f"load-{name}"]
         assert checks[f"load-{name}"]["detail"].startswith("loaded in ")
+    # The longest prompt retrieval can make fits llm.context_tokens and is evaluated.
+    assert checks["llm-prompt"]["status"] == "ok", checks["llm-prompt"]
+    assert checks["llm-prompt"]["detail"].startswith("the longest prompt (")
     assert "re-hashed" in checks["models"]["detail"]
