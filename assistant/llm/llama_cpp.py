@@ -47,18 +47,22 @@ class LlamaCpp:
     def __init__(self, path: Path, adapter: Path | None, settings: LlmSettings) -> None:
         try:
             from llama_cpp import Llama
+            from llama_cpp._utils import suppress_stdout_stderr
 
-            self._llama = Llama(
-                model_path=str(path),
-                lora_path=str(adapter) if adapter else None,
-                n_ctx=settings.context_tokens,
-                n_threads=settings.threads,
-                n_threads_batch=settings.threads,
-                n_batch=512,
-                seed=settings.seed,
-                swa_full=True,
-                verbose=False,
-            )
+            # llama.cpp writes its notes on the KV cache and the adapter straight to the
+            # process's stderr, 30 lines per start; what matters is raised below instead.
+            with suppress_stdout_stderr(disable=False):
+                self._llama = Llama(
+                    model_path=str(path),
+                    lora_path=str(adapter) if adapter else None,
+                    n_ctx=settings.context_tokens,
+                    n_threads=settings.threads,
+                    n_threads_batch=settings.threads,
+                    n_batch=512,
+                    seed=settings.seed,
+                    swa_full=True,
+                    verbose=False,
+                )
         except Exception as error:
             what = f"{path} with adapter {adapter}" if adapter else str(path)
             raise ModelLoadError(f"llama.cpp could not load {what}: {error}") from error

@@ -223,12 +223,19 @@ _TEA = ["I fancy a cup of tea", "I'd love a cuppa", "time for a brew", "I could 
 _COFFEE = ["I need a coffee", "I fancy a coffee", "coffee time", "make me a coffee"]
 
 
+_ADDED_NAMES = {"light": "light", "climate": "thermostat", "fan": "fan", "cover": "blinds"}
+
+
 def indirect_request(home: Home, rng: random.Random) -> Request | None:
     feeling = rng.choice(["dark", "dark", "cold", "hot", "bright", "leaving", "tea", "coffee"])
     if feeling in ("tea", "coffee"):
         marker = "kettle" if feeling == "tea" else "coffee"
         plugs = [d for d in home.of_kinds(("switch",)) if marker in d.name.lower()]
         text = rng.choice(_TEA if feeling == "tea" else _COFFEE)
+        if not plugs and home.rooms and rng.random() < 0.85:
+            # Mostly a home that has one: otherwise "tea" is learned as "none".
+            name = "Kettle plug" if feeling == "tea" else "Coffee machine"
+            plugs = [home.add(HomeDevice(name, "switch", rng.choice(home.rooms)))]
         if not plugs:
             return Request(text, (), "indirect")  # nothing here can do it
         return Request(text, (("HassTurnOn", {"name": plugs[0].name}),), "indirect")
@@ -236,6 +243,10 @@ def indirect_request(home: Home, rng: random.Random) -> Request | None:
     needed = {"dark": ("light",), "leaving": ("light",), "cold": ("climate",),
               "hot": ("fan", "climate"), "bright": ("cover", "light")}[feeling]  # fmt: skip
     fitting = [r for r in home.rooms if home.in_room(r, needed)]
+    if not fitting and home.rooms and rng.random() < 0.85:
+        place = rng.choice(home.rooms)
+        home.add(HomeDevice(f"{place} {_ADDED_NAMES[needed[0]]}", needed[0], place))
+        fitting = [place]
     rooms = fitting if fitting and rng.random() < 0.85 else home.rooms
     use_here = home.here is not None and (home.here in rooms) and rng.random() < 0.6
     room = home.here if use_here else (rng.choice(rooms) if rooms else None)

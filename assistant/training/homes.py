@@ -76,6 +76,13 @@ class Home:
     def __post_init__(self) -> None:
         self.by_name = {device.name: device for device in self.devices}
 
+    def add(self, device: HomeDevice) -> HomeDevice:
+        """A device the request needs (a kettle for "tea"), unless one of that name exists."""
+        if device.name not in self.by_name:
+            self.devices.append(device)
+            self.by_name[device.name] = device
+        return self.by_name[device.name]
+
     def of_kinds(self, kinds: tuple[str, ...]) -> list[HomeDevice]:
         return [d for d in self.devices if d.kind in kinds]
 

@@ -29,11 +29,11 @@ Generator = Callable[[Home, random.Random], Request | None]
 
 # How often each kind of request is drawn; the tools' own templates are drawn per tool below.
 MIX: list[tuple[Generator, float]] = [
-    (switch_request, 0.16), (room_request, 0.08), (setting_request, 0.14),
-    (question_request, 0.05), (indirect_request, 0.12), (compound_request, 0.07),
+    (switch_request, 0.14), (room_request, 0.08), (setting_request, 0.14),
+    (question_request, 0.05), (indirect_request, 0.17), (compound_request, 0.12),
     (none_request, 0.12),
 ]  # fmt: skip
-TEMPLATE_SHARE = 0.26
+TEMPLATE_SHARE = 0.22
 
 
 def random_request(tools: dict[str, Tool], home: Home, rng: random.Random) -> Request | None:

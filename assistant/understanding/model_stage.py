@@ -133,5 +133,8 @@ class ModelStage:
 
     async def warm(self) -> None:
         """Load the model and evaluate a typical prompt now rather than on the first request."""
-        await self.engines.run("llm", self._propose, "turn on the light")
+        try:
+            await self.engines.run("llm", self._propose, "turn on the light")
+        except AssistantError as error:  # a slow first call is no reason not to start
+            log.warning("language model warm-up: %s", error.message)
         self.recent.clear()
