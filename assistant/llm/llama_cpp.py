@@ -19,7 +19,7 @@ import numpy.typing as npt
 from assistant.config import LlmSettings
 from assistant.errors import LlmError, ModelError, ModelLoadError
 from assistant.modelstore.store import ModelStore
-from assistant.modelstore.tuned import SHIPPED_ADAPTER, current_tuned
+from assistant.modelstore.tuned import SHIPPED_ADAPTER, SPECIALIST_BASE, current_tuned
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,9 @@ class LlamaCpp:
         if path.suffix != ".gguf":
             raise ModelError(f"llm.model: {path} is not a GGUF file")
         adapter = None
+        if settings.adapter == SHIPPED_ADAPTER and settings.model != SPECIALIST_BASE:
+            log.info("llm.model is not %s: the specialist adapter is not applied", SPECIALIST_BASE)
+            return cls(path, None, settings)
         if settings.adapter == SHIPPED_ADAPTER:
             adapter = current_tuned(store.directory)
             if adapter is not None:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 ADAPTER_NAME = "specialist-lora.gguf"
 SHIPPED_ADAPTER = "specialist"
 """The manifest id of the shipped adapter; `llm.adapter = "specialist"` prefers a tuned one."""
+SPECIALIST_BASE = "gemma-3-270m"
+"""The base model the specialist was trained on: on any other, it is not applied."""
 
 
 def tuned_folder(store_dir: Path) -> Path:
