@@ -4,7 +4,7 @@ failures that fall back to the rules, and the real specialist model."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ SMALL_HOME = [
 ]
 
 
-def discover(registry: DeviceRegistry, devices: list[tuple[str, str, str | None]]) -> None:
+def discover(registry: DeviceRegistry, devices: Sequence[tuple[str, str, str | None]]) -> None:
     """Announce the devices as MQTT discovery would."""
     for index, (kind, name, room) in enumerate(devices):
         config: dict[str, object] = {"name": name, "cmd_t": f"d{index}/set", "stat_t": f"d{index}"}

@@ -394,16 +394,25 @@ def test_real_manifest_loads_with_every_role() -> None:
     defaults = {spec.id for spec in manifest.defaults()}
     assert {
         "openwakeword-features", "hey_jarvis", "alexa", "silero-vad", "whisper-tiny.en",
-        "gemma-3-270m", "piper-joe-medium",
+        "gemma-3-270m", "piper-joe-medium", "specialist",
     } <= defaults  # fmt: skip
     assert "whisper-base" not in defaults
     roles = {spec.role for spec in manifest.models.values()}
-    assert {"wake_features", "wake_word", "vad", "stt", "llm", "tts"} <= roles
-    # Every part names a package with a pinned version and wheel hash.
+    assert {"wake_features", "wake_word", "vad", "stt", "llm", "llm_adapter", "tts"} <= roles
+    # Every part names a package with a pinned version and wheel hash, or is a file shipped
+    # beside the manifest (the trained adapter) whose sha256 is the one listed.
+    folder = manifest.folder
+    assert folder is not None and folder == manifest_path().parent
     for spec in manifest.models.values():
         for file in spec.files:
             for part in file.parts:
-                assert manifest.packages[part.package].version
+                if part.bundled is None:
+                    assert part.package is not None
+                    assert manifest.packages[part.package].version
+                    continue
+                assert len(file.parts) == 1
+                shipped = folder / part.bundled
+                assert hashlib.sha256(shipped.read_bytes()).hexdigest() == file.sha256
 
 
 @pytest.mark.models
