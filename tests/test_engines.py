@@ -433,12 +433,6 @@ def test_an_adapter_that_does_not_exist_names_the_setting(
     assert caught.value.message.startswith(f"llm.adapter = '{missing}' is neither")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: llama-cpp-python 0.3.36 tests the adapter handle with `is None`, but a NULL "
-    "POINTER is not None, so LlamaCpp accepts an adapter llama.cpp could not read and the first "
-    "evaluation segfaults; LlamaCpp.__init__ must check the handle itself",
-)
 def test_an_adapter_llama_cpp_cannot_read_is_a_load_error_not_a_crash(tmp_path: Path) -> None:
     broken = tmp_path / "broken-lora.gguf"
     broken.write_bytes(b"GGUF" + b"\x03\0\0\0" + b"\xff" * 60)

@@ -264,12 +264,6 @@ def test_the_trained_adapter_loads_in_llama_cpp(
 
 
 @pytest.mark.models
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: finetune.train resumes any checkpoint whose recipe matches, whatever the data, "
-    "so `assistant model tune` (same work folder, same recipe) after the home changed returns "
-    "the previous LoRA untrained on the new examples, under the new data_sha256",
-)
 def test_new_data_with_the_same_recipe_is_trained_not_resumed(
     trained: dict[str, Any], settings: Settings, tmp_path: Path
 ) -> None:

@@ -100,11 +100,14 @@ class _Kind:
 
 # Home Assistant's intent names (docs/conventions.md), grouped; only loaded tools are spoken of.
 _KINDS = (
-    _Kind("control lights and other devices", ("HassTurnOn", "HassTurnOff", "HassLightSet")),
+    _Kind(
+        "control lights and other devices",
+        ("HassTurnOn", "HassTurnOff", "HassLightSet", "HassFanSetSpeed"),
+    ),
     _Kind("move blinds", ("HassSetPosition",), words={"name": "bedroom blinds"}),
     _Kind(
         "set the heating",
-        ("HassClimateSetTemperature", "HassClimateGetTemperature"),
+        ("HassClimateSetTemperature", "HassClimateGetTemperature", "AdjustTemperature"),
         words={"name": "thermostat"},
     ),
     _Kind(

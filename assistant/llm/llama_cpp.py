@@ -69,6 +69,11 @@ class LlamaCpp:
         except Exception as error:
             what = f"{path} with adapter {adapter}" if adapter else str(path)
             raise ModelLoadError(f"llama.cpp could not load {what}: {error}") from error
+        # llama-cpp-python checks a failed adapter load with `is None`, which a null pointer
+        # never is: the broken adapter would be "loaded" and crash the first evaluation.
+        if adapter is not None and not self._llama._lora_adapter:
+            self._llama.close()
+            raise ModelLoadError(f"llama.cpp could not load the adapter {adapter}")
         self.path = path
         self.adapter = adapter
         self._context_tokens = settings.context_tokens

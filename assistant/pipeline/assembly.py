@@ -91,6 +91,7 @@ def _without_unusable_llm(
     warning (and `assistant doctor --deep` says why), never a process that will not start."""
     if "llm" not in engines:
         return engines
+    loaded.load(*(name for name in engines if name != "llm"))  # the models nothing replaces
     try:
         loaded.load("llm")
     except AssistantError as error:

@@ -126,6 +126,7 @@ def train(
     recipe: Recipe,
     *,
     pad_token: int,
+    data_sha256: str,
     progress: Callable[[dict[str, Any]], None],
 ) -> Any:
     """Train (or resume) and return the peft model. `sequences` are (token ids, answer start)."""
@@ -153,7 +154,9 @@ def train(
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
     checkpoint = work / "checkpoint.pt"
-    recipe_key = json.dumps(asdict(recipe), sort_keys=True)
+    # A checkpoint is resumed only for the same recipe on the same data (a home that changed
+    # between two `model tune` runs makes new data, and so a new start).
+    recipe_key = json.dumps(asdict(recipe) | {"data_sha256": data_sha256}, sort_keys=True)
     step, losses = 0, []
     if checkpoint.exists():
         saved = torch.load(checkpoint, weights_only=False)

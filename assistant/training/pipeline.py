@@ -98,7 +98,10 @@ def run(
     sequences = [tokens.encode(example) for example in examples]
     report({"stage": "base", "examples": len(examples)})
     base_folder = prepare_base(base_gguf, work)
-    model = train(sequences, base_folder, work, recipe, pad_token=tokens.pad, progress=report)
+    model = train(
+        sequences, base_folder, work, recipe,
+        pad_token=tokens.pad, data_sha256=data_sha256, progress=report,
+    )  # fmt: skip
     adapter = out_dir / ADAPTER_NAME
     partial = out_dir / (ADAPTER_NAME + ".partial")
     adapter_sha256 = export_adapter(model, recipe.alpha, partial)

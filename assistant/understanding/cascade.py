@@ -96,8 +96,9 @@ class Cascade:
             return await self._act([follow_up], "dialogue", turn_id)
         if self.model is None:
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
-        calls = (await self.model.propose(utterance)).calls
-        self.model_answers += 1
+        proposal = await self.model.propose(utterance)
+        calls = proposal.calls
+        self.model_answers += proposal.error is None
         if not calls:
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
         untrusted = [call for call in calls if not self._trusted(call, utterance, calls)]
