@@ -101,16 +101,23 @@ class Cascade:
         self.model_answers += proposal.error is None
         if not calls:
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
-        untrusted = [call for call in calls if not self._trusted(call, utterance, calls)]
+        kinds: dict[str, list[str]] = {}
+        for entity in self.toolbox.devices.entities():
+            kinds.setdefault(entity.kind, []).append(entity.name)
+        sole = {names[0]: kind for kind, names in kinds.items() if len(names) == 1}
+        untrusted = [c for c in calls if not self._trusted(c, utterance, calls, sole)]
         if untrusted:
             self.model_vetoes += 1
             log.info("the model's %s vetoed for %r", untrusted[0], utterance.text)
             return Understanding(intent=None, response=NOT_UNDERSTOOD)
         return await self._act(list(calls), "model", turn_id)
 
-    def _trusted(self, call: ToolCall, utterance: Utterance, calls: tuple[ToolCall, ...]) -> bool:
+    def _trusted(
+        self, call: ToolCall, utterance: Utterance, calls: tuple[ToolCall, ...],
+        sole_of_kind: dict[str, str],
+    ) -> bool:  # fmt: skip
         """Whether a call the model proposed is about what was said."""
-        if not grounded(call, utterance):
+        if not grounded(call, utterance, sole_of_kind=sole_of_kind):
             return False
         targeted = call.arguments.get("name") or call.arguments.get("area")
         if not targeted and not self.rules.shares_words_with(call.tool, utterance):

@@ -9,10 +9,12 @@ that they were not understood instead of a lamp switching for no reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from assistant.skill_host.call import ToolCall
 from assistant.text import fold
 from assistant.understanding.normalize import NOT_A_REQUEST, QUESTION_OPENERS
-from assistant.understanding.retrieval import serves
+from assistant.understanding.retrieval import KIND_WORDS, serves
 from assistant.understanding.utterance import Utterance
 
 # Words that name kinds of things rather than a particular device or room.
@@ -20,6 +22,7 @@ _GENERIC = {
     "light", "lights", "lamp", "lamps", "room", "the", "ceiling", "sensor", "plug", "fan",
     "blinds", "thermostat", "lock", "door", "temperature", "humidity", "reading",
 }  # fmt: skip
+_ALL = {"all", "every", "everything", "each"}
 _OFF_WORDS = {"off", "out", "kill", "shut", "close", "lower", "stop"}
 _ON_WORDS = {"on", "open", "raise", "dark", "start"}
 _ACTUATING = {
@@ -42,15 +45,29 @@ def _mentioned(value: str, words: frozenset[str]) -> bool:
     return any(w in words or any(len(w) >= 4 and s[:4] == w[:4] for s in words) for w in candidates)
 
 
-def grounded(call: ToolCall, utterance: Utterance) -> bool:
+def _kind_said(kind: str | None, words: frozenset[str]) -> bool:
+    return kind is not None and bool(words & KIND_WORDS.get(kind, frozenset()))
+
+
+def grounded(
+    call: ToolCall, utterance: Utterance, *, sole_of_kind: Mapping[str, str] | None = None
+) -> bool:
+    """`sole_of_kind` maps each device that is the only one of its kind in the home to that
+    kind: "turn on the fan" may mean the one fan, though its name was not said."""
     tool, arguments, words = call.tool, call.arguments, utterance.words
-    named = [str(arguments[key]) for key in ("name", "area") if arguments.get(key)]
-    if not all(_mentioned(value, words) for value in named):
-        return False  # a device or room the person never mentioned
+    sole = sole_of_kind or {}
+    name, area = arguments.get("name"), arguments.get("area")
+    if name and not (_mentioned(str(name), words) or _kind_said(sole.get(str(name)), words)):
+        return False  # a device the person never mentioned
+    if area and not _mentioned(str(area), words):
+        return False  # a room the person never mentioned
     if tool not in _ACTUATING:
         return True
-    if not named:
-        return False
+    if not (name or area):
+        # Only "all the lights", "every fan": a whole kind, said as such.
+        domain = arguments.get("domain")
+        if not (words & _ALL and _kind_said(str(domain) if domain else None, words)):
+            return False
     plain = utterance.normalized.split()
     if words & NOT_A_REQUEST or (plain and plain[0] in QUESTION_OPENERS):
         return False

@@ -28,7 +28,7 @@ def words_of(text: str) -> frozenset[str]:
 
 
 # Words that point at a kind of device without naming one.
-_KIND_WORDS: dict[str, frozenset[str]] = {
+KIND_WORDS: dict[str, frozenset[str]] = {
     "light": words_of(
         "light lights lamp lamps bulb bulbs dark darker dim dimmer bright brighter brightness "
         "see glare reading pitch black gloomy"
@@ -109,7 +109,7 @@ def _score(
         score += 2.0
     elif here and device.area == here:
         score += 1.0
-    if spoken & _KIND_WORDS.get(device.kind, frozenset()):
+    if spoken & KIND_WORDS.get(device.kind, frozenset()):
         score += 1.5
     if serves(device.name, spoken):
         score += 4.0
