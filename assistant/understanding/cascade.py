@@ -22,7 +22,7 @@ from assistant.understanding.dialogue import Dialogue, LastRequest
 from assistant.understanding.grounding import grounded
 from assistant.understanding.model_stage import ModelStage
 from assistant.understanding.result import Intent, IntentSource, Understanding
-from assistant.understanding.rules import RuleMatcher
+from assistant.understanding.rules import JOINERS, RuleMatcher
 from assistant.understanding.utterance import Utterance
 
 log = logging.getLogger(__name__)
@@ -89,18 +89,30 @@ class Cascade:
         if clarification is not None and (chosen := clarification.pick(utterance)):
             return await self._act(clarification.calls(chosen), "dialogue", turn_id)
         match = self.rules.match(utterance) if self.use_rules else None
+        if match is not None and self.model is not None and utterance.words & JOINERS:
+            # "close the drapes and put the lamp on": a rule reads one of the requests; the
+            # model, which reads them all, answers if it finds more than one.
+            several = await self._from_model(utterance, turn_id, at_least=2)
+            if several is not None:
+                return several
         if match is not None:
             return await self._act([match.call], "rules", turn_id)
         follow_up = self._follow_up(utterance) if self.use_rules else None
         if follow_up is not None:
             return await self._act([follow_up], "dialogue", turn_id)
-        if self.model is None:
-            return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        understood = await self._from_model(utterance, turn_id) if self.model else None
+        return understood or Understanding(intent=None, response=NOT_UNDERSTOOD)
+
+    async def _from_model(
+        self, utterance: Utterance, turn_id: str, *, at_least: int = 1
+    ) -> Understanding | None:
+        """The model's calls, carried out if there are `at_least` and all are trusted."""
+        assert self.model is not None
         proposal = await self.model.propose(utterance)
         calls = proposal.calls
         self.model_answers += proposal.error is None
-        if not calls:
-            return Understanding(intent=None, response=NOT_UNDERSTOOD)
+        if len(calls) < at_least:
+            return None
         kinds: dict[str, list[str]] = {}
         for entity in self.toolbox.devices.entities():
             kinds.setdefault(entity.kind, []).append(entity.name)
@@ -109,7 +121,7 @@ class Cascade:
         if untrusted:
             self.model_vetoes += 1
             log.info("the model's %s vetoed for %r", untrusted[0], utterance.text)
-            return Understanding(intent=None, response=NOT_UNDERSTOOD)
+            return None
         return await self._act(list(calls), "model", turn_id)
 
     def _trusted(

@@ -55,7 +55,7 @@ _NOT_DISTINCTIVE = {"the", "of", "and", "room", "s"}
 # the past, a condition. "If the light is on, turn it off" is not "turn it off".
 _BLOCKERS = NOT_A_REQUEST | {"if", "whether", "unless", "when", "after", "before", "should"}
 # Words that join a second request on ("… and the fan", "… then lock the door").
-_JOINERS = frozenset({"and", "then", "also", "plus"})
+JOINERS = frozenset({"and", "then", "also", "plus"})
 _MIN_SPAN_WORDS = 3
 # Words too common to tie a sentence to a tool.
 _COMMON_WORDS = {
@@ -326,8 +326,10 @@ def _spans(reading: str) -> list[tuple[str, int]]:
         for end in range(len(words), start + _MIN_SPAN_WORDS - 1, -1):
             if (start, end) == (0, len(words)) or _BLOCKERS.intersection(words[end:]):
                 continue
-            if len(words) - end >= _MIN_SPAN_WORDS - 1 and words[end] in _JOINERS:
+            if len(words) - end >= _MIN_SPAN_WORDS - 1 and words[end] in JOINERS:
                 continue  # "… and the living room fan": a second request, the model's to read
+            if start >= _MIN_SPAN_WORDS - 1 and words[start - 1] in JOINERS:
+                continue  # "close the drapes and …": likewise
             spans.append((" ".join(words[start:end]), len(words) - (end - start)))
     return spans
 
