@@ -117,6 +117,18 @@ class DeviceControl(Skill):
         verb = _DONE[services[targets[0].kind]]
         return ToolResult.from_outcomes(outcomes, f"{verb} {_names(targets)}.")
 
+    async def _set(
+        self, kind: str, service: str, data: dict[str, int], *, name: str | None,
+        area: str | None, reply: str,
+    ) -> ToolResult:  # fmt: skip
+        """One setting on a device, or on every device of its kind in a room; `reply` names
+        them with `{names}`."""
+        targets = self._targets(name, area, kind, None, (kind,))
+        if isinstance(targets, ToolResult):
+            return targets
+        outcomes = [await self.context.devices.call(e, service, data) for e in targets]
+        return ToolResult.from_outcomes(outcomes, reply.format(names=_names(targets)))
+
     @tool(
         "HassTurnOn",
         examples=[
@@ -226,14 +238,9 @@ class DeviceControl(Skill):
             name: the light's name.
             area: the room, for all its lights.
         """
-        targets = self._targets(name, area, "light", None, ("light",))
-        if isinstance(targets, ToolResult):
-            return targets
-        outcomes = [
-            await self.context.devices.call(e, "set_brightness", {"brightness": brightness})
-            for e in targets
-        ]
-        return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {brightness} percent.")
+        reply = f"Set {{names}} to {brightness} percent."
+        data = {"brightness": brightness}
+        return await self._set("light", "set_brightness", data, name=name, area=area, reply=reply)
 
     @tool(
         "HassSetPosition",
@@ -264,14 +271,9 @@ class DeviceControl(Skill):
             area: the room, for all its covers.
             domain: always cover.
         """
-        targets = self._targets(name, area, "cover", None, ("cover",))
-        if isinstance(targets, ToolResult):
-            return targets
-        outcomes = [
-            await self.context.devices.call(e, "set_position", {"position": position})
-            for e in targets
-        ]
-        return ToolResult.from_outcomes(outcomes, f"Moved {_names(targets)} to {position} percent.")
+        reply = f"Moved {{names}} to {position} percent."
+        data = {"position": position}
+        return await self._set("cover", "set_position", data, name=name, area=area, reply=reply)
 
     @tool(
         "HassClimateSetTemperature",
@@ -341,14 +343,9 @@ class DeviceControl(Skill):
             name: the fan's name.
             area: the room, for all its fans.
         """
-        targets = self._targets(name, area, "fan", None, ("fan",))
-        if isinstance(targets, ToolResult):
-            return targets
-        outcomes = [
-            await self.context.devices.call(e, "set_percentage", {"percentage": percentage})
-            for e in targets
-        ]
-        return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {percentage} percent.")
+        reply = f"Set {{names}} to {percentage} percent."
+        data = {"percentage": percentage}
+        return await self._set("fan", "set_percentage", data, name=name, area=area, reply=reply)
 
     @tool(
         "AdjustTemperature",

@@ -179,7 +179,7 @@ def train(
         scheduler.step()
         optimizer.zero_grad()
         step += 1
-        losses.append(round(float(loss), 4))
+        losses.append(round(float(loss.detach()), 4))
         elapsed = time.monotonic() - started
         progress({
             "step": step, "steps": total, "loss": losses[-1],
