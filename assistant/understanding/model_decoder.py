@@ -110,7 +110,11 @@ class ConstrainedDecoder:
         position = 0
         while True:
             missing = [s for s in shape.slots if s.required and s.name not in arguments]
-            later = list(shape.slots[position:])
+            later: list[Slot] = []
+            for slot in shape.slots[position:]:
+                later.append(slot)
+                if slot in missing:
+                    break  # a required argument is never skipped: the call could not end
             options = [key_segment(slot.name) for slot in later]
             values: list[Slot | str] = list(later)
             if not missing:
