@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -112,6 +113,7 @@ def run(
         "base_model": base_gguf.name,
         "base_sha256": sha256_of(base_gguf),
         "data_sha256": data_sha256,
+        "code_commit": _code_commit(),
         "tools": sorted(tools),
         "recipe": asdict(recipe),
         "examples": len(examples),
@@ -137,3 +139,19 @@ def _count(values: Any) -> dict[str, int]:
     for value in values:
         counts[value] = counts.get(value, 0) + 1
     return dict(sorted(counts.items()))
+
+
+def _code_commit() -> str | None:
+    """The git commit of the code that made the data (with "-dirty" for local changes), so
+    the data's sha256 can be checked by rerunning it; None outside a git checkout."""
+    folder = Path(__file__).resolve().parent
+
+    def git(*arguments: str) -> str:
+        command = ["git", "-C", str(folder), *arguments]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+    try:
+        head, dirty = git("rev-parse", "HEAD"), git("status", "--porcelain", ".")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("-dirty" if dirty else "")
