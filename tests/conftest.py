@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import wave
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -29,8 +29,10 @@ from scipy.signal import resample_poly
 
 from assistant.config import Settings, load_settings
 from assistant.devices.broker import PrivateBroker
+from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.engines import Engines
 from assistant.modelstore.store import ModelStore
+from assistant.pipeline.assembly import Assembled, assemble
 
 SAMPLE_RATE_HZ = 16_000
 # Bump when the way audio is made changes, so stale cache entries are not reused.
@@ -163,6 +165,30 @@ def simulated_home_env(
         finally:
             simulator.terminate()
             simulator.wait(timeout=30)
+
+
+@contextlib.asynccontextmanager
+async def assembled_home(
+    broker: PrivateBroker, state_dir: Path, prefix: str
+) -> AsyncIterator[tuple[Assembled, Simulator]]:
+    """The assistant (no models) and the simulated home, in their own discovery namespace
+    `prefix` on `broker`, so tests sharing a broker never see each other's devices."""
+    settings = load_settings(
+        mqtt={"host": broker.host, "port": broker.port, "discovery_prefix": prefix},
+        storage={"state_dir": state_dir},
+    )
+    connection = simulator_connection(settings.mqtt, client_id=f"sim-{prefix}")
+    await connection.start()
+    assert await connection.wait_connected(5)
+    simulator = Simulator(connection, load_home(), discovery_prefix=prefix,
+                          control_topic=f"{prefix}/control")  # fmt: skip
+    await simulator.start()
+    try:
+        async with assemble(settings, engines=(), role=prefix) as assembled:
+            yield assembled, simulator
+    finally:
+        await simulator.stop(remove=True)
+        await connection.stop()
 
 
 def large_home() -> list[tuple[str, str, str | None]]:

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from assistant.config import load_settings
 from assistant.devices.broker import PrivateBroker
-from assistant.devices.sim import Simulator, load_home, simulator_connection
-from assistant.pipeline.assembly import Assembled, assemble
+from assistant.devices.sim import Simulator
+from assistant.pipeline.assembly import Assembled
 from assistant.pipeline.contract import turn_json
 from assistant.pipeline.events import ActionsTaken, Event, IntentMatched, TurnFinished, TurnStarted
 from assistant.skill_host.call import ToolCall
 from assistant.understanding.utterance import Utterance
+
+from .conftest import assembled_home
 
 
 @pytest.fixture(scope="module")
@@ -27,22 +28,8 @@ def broker() -> Iterator[PrivateBroker]:
 @pytest.fixture
 async def home(broker: PrivateBroker, tmp_path: Path) -> AsyncIterator[tuple[Assembled, Simulator]]:
     prefix = f"home{tmp_path.name[-8:]}"  # each test its own discovery namespace on the broker
-    settings = load_settings(
-        mqtt={"host": broker.host, "port": broker.port, "discovery_prefix": prefix},
-        storage={"state_dir": tmp_path},
-    )
-    connection = simulator_connection(settings.mqtt, client_id=f"sim-{prefix}")
-    await connection.start()
-    assert await connection.wait_connected(5)
-    simulator = Simulator(connection, load_home(), discovery_prefix=prefix,
-                          control_topic=f"{prefix}/control")  # fmt: skip
-    await simulator.start()
-    try:
-        async with assemble(settings, engines=(), role=prefix) as assembled:
-            yield assembled, simulator
-    finally:
-        await simulator.stop(remove=True)
-        await connection.stop()
+    async with assembled_home(broker, tmp_path, prefix) as both:
+        yield both
 
 
 async def ask(assembled: Assembled, text: str) -> dict[str, Any]:

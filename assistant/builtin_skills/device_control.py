@@ -117,6 +117,15 @@ class DeviceControl(Skill):
         verb = _DONE[services[targets[0].kind]]
         return ToolResult.from_outcomes(outcomes, f"{verb} {_names(targets)}.")
 
+    def _thermostats(self, name: str | None, area: str | None) -> list[Entity] | ToolResult:
+        """The thermostats meant: by name or room, or the only one when neither is said."""
+        if not (name or area):
+            thermostats = self.context.devices.entities(("climate",))
+            if len(thermostats) != 1:
+                return ToolResult.failure("missing-target", "Which thermostat do you mean?")
+            name = thermostats[0].name
+        return self._targets(name, area, "climate", None, ("climate",))
+
     async def _set(
         self, kind: str, service: str, data: dict[str, int], *, name: str | None,
         area: str | None, reply: str,
@@ -305,12 +314,7 @@ class DeviceControl(Skill):
             name: the thermostat's name; with neither name nor area, the only thermostat.
             area: the room whose thermostat to set.
         """
-        if not (name or area):
-            thermostats = self.context.devices.entities(("climate",))
-            if len(thermostats) != 1:
-                return ToolResult.failure("missing-target", "Which thermostat do you mean?")
-            name = thermostats[0].name
-        targets = self._targets(name, area, "climate", None, ("climate",))
+        targets = self._thermostats(name, area)
         if isinstance(targets, ToolResult):
             return targets
         outcomes = [
@@ -369,12 +373,7 @@ class DeviceControl(Skill):
             name: the thermostat's name; with neither name nor area, the only thermostat.
             area: the room whose thermostat to change.
         """
-        if not (name or area):
-            thermostats = self.context.devices.entities(("climate",))
-            if len(thermostats) != 1:
-                return ToolResult.failure("missing-target", "Which thermostat do you mean?")
-            name = thermostats[0].name
-        targets = self._targets(name, area, "climate", None, ("climate",))
+        targets = self._thermostats(name, area)
         if isinstance(targets, ToolResult):
             return targets
         settings: list[float] = []

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from typing import Any
 
 from assistant.config import Settings
 from assistant.devices.home import DeviceHome
@@ -21,8 +22,8 @@ from assistant.modelstore.tuned import revert
 TRAIN_EXTRA_HINT = "install the training extra first: pip install -e '.[train]'"
 
 
-def _home_json(settings: Settings) -> dict[str, object]:
-    async def read() -> dict[str, object]:
+def _home_json(settings: Settings) -> dict[str, list[Any]]:
+    async def read() -> dict[str, list[Any]]:
         async with DeviceHome(settings, role="cli", publish_status=False) as home:
             if not await home.ready():
                 raise ConnectionError(
@@ -74,7 +75,7 @@ def run_model_tune(settings: Settings, *, examples: int, wait: bool, back: bool)
     command = [sys.executable, "-m", "assistant.training.tune_main", "--home", str(home_file),
                "--work", str(work), "--examples", str(examples)]  # fmt: skip
     log_path = work / "tune.log"
-    count = len(home["devices"])  # type: ignore[arg-type]
+    count = len(home["devices"])
     print(f"tuning on {count} devices (about 30 minutes on 2 cores) at the lowest CPU "
           f"priority; progress: {log_path}")  # fmt: skip
     with log_path.open("ab") as log_file:

@@ -34,10 +34,10 @@ class LlamaCpp:
         if path.suffix != ".gguf":
             raise ModelError(f"llm.model: {path} is not a GGUF file")
         adapter = None
-        if settings.adapter == SHIPPED_ADAPTER and settings.model != SPECIALIST_BASE:
-            log.info("llm.model is not %s: the specialist adapter is not applied", SPECIALIST_BASE)
-            return cls(path, None, settings)
         if settings.adapter == SHIPPED_ADAPTER:
+            if settings.model != SPECIALIST_BASE:
+                log.info("llm.model is not %s: the specialist is not applied", SPECIALIST_BASE)
+                return cls(path, None, settings)
             adapter = current_tuned(store.directory)
             if adapter is not None:
                 log.info("using the adapter tuned for this home: %s", adapter.parent.name)

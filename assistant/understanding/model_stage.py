@@ -9,6 +9,7 @@ through the grounding checks, the toolbox and the safety policy like any other c
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import deque
@@ -59,12 +60,20 @@ def _slot(name: str, schema: dict[str, Any], required: bool, options: Sequence[s
     return Slot(name, "text", required=required)
 
 
+@functools.cache
+def _properties(arguments: Any) -> dict[str, Any]:
+    """A tool's parameter schemas, made once: pydantic takes about 0.5 ms a tool to make them,
+    and every model call needs every tool's."""
+    properties: dict[str, Any] = parameters_schema(arguments).get("properties", {})
+    return properties
+
+
 def tool_shapes(tools: dict[str, Tool], candidates: Candidates[Any]) -> list[ToolShape]:
     """What each tool may be called with here: device and room parameters limited to the
     candidates. A tool whose required device parameter has no candidate is left out."""
     shapes = []
     for tool in tools.values():
-        properties = parameters_schema(tool.arguments).get("properties", {})
+        properties = _properties(tool.arguments)
         slots: list[Slot] = []
         for info in tool.parameters:
             marker = info.home_choice
