@@ -34,7 +34,7 @@ TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj"
 class Recipe:
     """Everything that decides the result; recorded beside the artifact."""
 
-    examples: int = 3200
+    examples: int = 4800
     seed: int = 7
     rank: int = 16
     alpha: int = 32

@@ -67,70 +67,73 @@ SUFFIXES = [
 ]  # fmt: skip
 
 
-_IMPERATIVES = frozenset(
-    [
-        "turn",
-        "switch",
-        "set",
-        "put",
-        "dim",
-        "open",
-        "close",
-        "lock",
-        "unlock",
-        "start",
-        "stop",
-        "make",
-        "raise",
-        "lower",
-        "pull",
-        "cancel",
-        "pause",
-        "resume",
-        "add",
-        "take",
-        "give",
-        "tell",
-        "kill",
-        "shut",
-        "change",
-        "move",
-        "bring",
-        "bump",
-        "draw",
-    ]
-)
+_IMPERATIVES = frozenset([
+    "turn", "switch", "set", "put", "dim", "open", "close", "lock", "unlock", "start", "stop",
+    "make", "raise", "lower", "pull", "cancel", "pause", "resume", "add", "take", "give", "tell",
+    "kill", "shut", "change", "move", "bring", "bump", "draw", "warm", "cool", "heat", "let",
+    "get", "power", "activate", "fire", "flick", "roll", "drop", "crank", "run", "check",
+    "knock", "nudge", "brighten",
+])  # fmt: skip
+
+
+CONTEXTS = [
+    "I'm off to bed, ", "before I forget, ", "while you're at it, ", "oh and ", "oh, ",
+    "it's getting late, ", "we're about to watch a film, ", "I'm heading out, ", "right then, ",
+    "guests are coming, ", "I'm back, ", "morning, ", "one more thing, ", "actually, ",
+    "sorry to bother you, ", "when you get a sec, ", "the kids are asleep, ", "listen, ",
+    "I'm going to read for a bit, ", "it's bedtime, ", "good evening, ", "so, ",
+]  # fmt: skip
+"""What people say before a command that changes nothing about it ("I'm off to bed, lock …")."""
 
 
 def polite(command: str, rng: random.Random) -> str:
-    """Fillers and politeness; "could you" only in front of a verb ("could you turn …")."""
+    """Fillers and politeness; "could you" only in front of a verb ("could you turn …"); now and
+    then a clause of context in front that the command does not depend on."""
     words = command.split()
-    prefix = rng.choice(PREFIXES) if words and words[0].lower() in _IMPERATIVES else ""
-    return f"{prefix}{command}{rng.choice(SUFFIXES)}"
+    imperative = bool(words) and words[0].lower() in _IMPERATIVES
+    prefix = rng.choice(PREFIXES) if imperative else ""
+    if rng.random() < 0.2:
+        prefix = rng.choice(CONTEXTS) + prefix
+    # "it's dark in here please" is not how anyone talks: statements get no "please".
+    suffix = rng.choice(SUFFIXES) if imperative else rng.choice(["", "", " thanks"])
+    return f"{prefix}{command}{suffix}"
 
 
 _SLIPS: list[tuple[str, list[str]]] = [
-    (r"\bthe ", ["", "a ", "the the "]),
-    (r"\blamp\b", ["lamb", "lamps", "lump"]),
-    (r"\boff\b", ["of"]),
+    (r"\bthe ", ["", "a ", "the the ", "that "]),
+    (r"\blamp\b", ["lamb", "lamps", "lump", "limp"]),
+    (r"\boff\b", ["of", "orf"]),
+    (r"\bon\b", ["in", "an", "own"]),
     (r"\bto\b", ["two", "too"]),
+    (r"\bto (?=\d)", ["2 ", "two "]),
     (r"\bfor\b", ["four"]),
-    (r"\blights\b", ["light", "lice"]),
-    (r"\blight\b", ["lights", "like"]),
-    (r"\bbedroom\b", ["bed room"]),
+    (r"\blights\b", ["light", "lice", "lites"]),
+    (r"\blight\b", ["lights", "like", "lite"]),
+    (r"\bbedroom\b", ["bed room", "bedrooms"]),
+    (r"\bliving room\b", ["livingroom", "living-room"]),
     (r"\bthermostat\b", ["thermo stat", "thermostats"]),
-    (r"\bhallway\b", ["hall way"]),
-    (r"\bblinds\b", ["blind", "blinks"]),
+    (r"\bhallway\b", ["hall way", "hallways"]),
+    (r"\bblinds\b", ["blind", "blinks", "blind's"]),
+    (r"\bcurtains\b", ["curtain", "certain"]),
     (r"\bkitchen\b", ["kitchens", "kitten"]),
-    (r"\bturn\b", ["turned", "term"]),
-    (r"\bswitch\b", ["which"]),
-    (r"\bheating\b", ["heating's", "eating"]),
-    (r"\bplease\b", ["pleas"]),
-    (r"\bfan\b", ["fun", "van"]),
-    (r"\bpercent\b", ["per cent", "%"]),
-    (r"\bdegrees\b", ["degree"]),
+    (r"\bturn\b", ["turned", "term", "tern"]),
+    (r"\bswitch\b", ["which", "switched"]),
+    (r"\bheating\b", ["heating's", "eating", "heeting"]),
+    (r"\bplease\b", ["pleas", "please please"]),
+    (r"\bfan\b", ["fun", "van", "fine"]),
+    (r"\bplug\b", ["plugs", "plug's", "blog"]),
+    (r"\bkettle\b", ["kettles", "cattle"]),
+    (r"\bpercent\b", ["per cent", "%", "percents"]),
+    (r"\bdegrees\b", ["degree", "degrees'"]),
     (r"\bminutes\b", ["minute", "mins"]),
+    (r"\bset\b", ["sit", "said"]),
+    (r"\bdim\b", ["them", "dem"]),
+    (r"\bclose\b", ["clothes", "closed"]),
+    (r"\bopen\b", ["opened", "opening"]),
+    (r"^", ["um ", "uh ", "so ", "and "]),
 ]
+"""Each slip: a pattern and what the recogniser heard instead (split or merged words, homophones,
+"to 40" heard as "2 40", a doubled or a dropped article, a stray filler in front)."""
 
 
 def garble(text: str, rng: random.Random) -> str:

@@ -7,6 +7,7 @@ small speech recogniser makes (`phrasing`).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 
@@ -29,17 +30,31 @@ Generator = Callable[[Home, random.Random], Request | None]
 
 # How often each kind of request is drawn; the tools' own templates are drawn per tool below.
 MIX: list[tuple[Generator, float]] = [
-    (switch_request, 0.14), (room_request, 0.08), (setting_request, 0.14),
-    (question_request, 0.05), (indirect_request, 0.17), (compound_request, 0.12),
-    (none_request, 0.12),
+    (switch_request, 0.13), (room_request, 0.07), (setting_request, 0.13),
+    (question_request, 0.06), (indirect_request, 0.17), (compound_request, 0.12),
+    (none_request, 0.13),
 ]  # fmt: skip
-TEMPLATE_SHARE = 0.22
+TEMPLATE_SHARE = 0.19
+"""Any installed tool's own templates, each tool as likely as another."""
+HOMELESS_SHARE = 0.1
+"""Templates of the tools that name no device (timers, the clock, help): the device tools get
+the phrase bank besides their templates, these only their templates."""
+
+
+def _names_no_device(tool: Tool) -> bool:
+    return not any(info.home_choice is not None for info in tool.parameters)
 
 
 def random_request(tools: dict[str, Tool], home: Home, rng: random.Random) -> Request | None:
     """One request over this home, dressed in politeness and perhaps recogniser slips."""
-    if rng.random() < TEMPLATE_SHARE:
+    roll = rng.random()
+    homeless = [tool for tool in tools.values() if _names_no_device(tool)]
+    if roll < TEMPLATE_SHARE:
         request = from_template(rng.choice(list(tools.values())), home, rng)
+    elif roll < TEMPLATE_SHARE + HOMELESS_SHARE and homeless:
+        # A tool said in more ways gets more examples (a timer is started in a hundred ways).
+        ways = [math.sqrt(len(tool.info.examples)) for tool in homeless]
+        request = from_template(rng.choices(homeless, ways)[0], home, rng)
     else:
         generators, weights = zip(*MIX, strict=True)
         request = rng.choices(generators, weights)[0](home, rng)
@@ -48,7 +63,7 @@ def random_request(tools: dict[str, Tool], home: Home, rng: random.Random) -> Re
     text = request.text
     if request.category not in ("none",) and rng.random() < 0.35:
         text = polite(text, rng)
-    text = garble(text, rng) if rng.random() < 0.18 else finish(text, rng)
+    text = garble(text, rng) if rng.random() < 0.22 else finish(text, rng)
     return Request(text, request.calls, request.category)
 
 
