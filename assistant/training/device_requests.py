@@ -55,7 +55,12 @@ _WHO = ["the nurse", "the carer", "my daughter", "the kids", "the plumber", "my 
 _ROOM_ON = ["turn on the {r} {d}", "turn on the {d} in the {r}", "{d} on in the {r}",
             "switch the {r} {d} on", "the {r} {d} on", "put the {d} on in the {r}"]  # fmt: skip
 _ROOM_OFF = ["turn off the {r} {d}", "turn off the {d} in the {r}", "{d} off in the {r}",
-             "switch the {r} {d} off", "kill the {d} in the {r}", "the {r} {d} off"]  # fmt: skip
+             "switch the {r} {d} off", "kill the {d} in the {r}", "the {r} {d} off",
+             "the {d} in the {r} can go off", "no one's in the {r}, the {d} can go off",
+             "nobody needs the {d} in the {r} now"]  # fmt: skip
+_ALL_ON = ["turn on all the {d}", "switch all the {d} on", "all {d} on", "every {d} on please"]
+_ALL_OFF = ["turn off all the {d}", "switch all the {d} off", "all {d} off", "kill all the {d}",
+            "turn every {d} off"]  # fmt: skip
 _HERE_ON = ["turn on the {d}", "{d} on", "turn the {d} on in here", "switch the {d} on",
             "{d} on please"]  # fmt: skip
 _HERE_OFF = ["turn off the {d}", "{d} off", "turn the {d} off in here", "kill the {d}"]
@@ -131,8 +136,15 @@ def _pick(devices: list[HomeDevice], rng: random.Random) -> HomeDevice | None:
     return rng.choice(devices) if devices else None
 
 
+# Which kind of device a plain switching request is about: a home has few locks, but "unlock
+# the door" must still be learned well.
+_SWITCHED_KINDS = {"light": 3.0, "switch": 2.0, "fan": 1.0, "cover": 1.0, "lock": 1.0,
+                   "climate": 0.5}  # fmt: skip
+
+
 def switch_request(home: Home, rng: random.Random) -> Request | None:
-    device = _pick(home.of_kinds(("light", "switch", "fan", "cover", "lock", "climate")), rng)
+    kind = rng.choices(list(_SWITCHED_KINDS), list(_SWITCHED_KINDS.values()))[0]
+    device = _pick(home.of_kinds((kind,)), rng)
     if device is None:
         return None
     on = rng.random() < 0.5
@@ -156,6 +168,10 @@ def room_request(home: Home, rng: random.Random) -> Request | None:
         return None
     on = rng.random() < 0.5
     word = rng.choice(DOMAIN_WORDS[kind][:2])
+    if rng.random() < 0.12:
+        # "turn off all the lights": the whole kind, everywhere.
+        text = rng.choice(_ALL_ON if on else _ALL_OFF).format(d=DOMAIN_WORDS[kind][0])
+        return Request(text, (("HassTurnOn" if on else "HassTurnOff", {"domain": kind}),), "room")
     if home.here and home.here in rooms and rng.random() < 0.5:
         text = rng.choice(_HERE_ON if on else _HERE_OFF).format(d=word)
         room = home.here
@@ -266,9 +282,11 @@ _COLD_HERE = ["I'm freezing", "it's chilly in here", "I'm a bit cold", "it's col
 _HOT = ["it's boiling in the {r}", "the {r} is too hot", "it's stuffy in the {r}",
         "I'm roasting in the {r}", "it's like a sauna in the {r}", "I'm sweating in the {r}",
         "the {r} is stifling", "it's muggy in the {r}", "it's really stuffy in the {r}",
-        "I could do with some air in the {r}", "it's far too warm in the {r}"]  # fmt: skip
+        "I could do with some air in the {r}", "it's far too warm in the {r}",
+        "the {r} is like an oven", "it's sweltering in the {r}"]  # fmt: skip
 _HOT_HERE = ["I'm too hot", "it's stuffy in here", "it's boiling in here", "I'm sweating",
-             "it's far too warm in here", "I need some air"]  # fmt: skip
+             "it's far too warm in here", "I need some air",
+             "it's like an oven in here"]  # fmt: skip
 _BRIGHT = ["it's too bright in the {r}", "the sun is in my eyes in the {r}",
            "there's a glare in the {r}", "the {r} is far too bright",
            "the sun is glaring into the {r}",
@@ -356,6 +374,8 @@ def indirect_request(home: Home, rng: random.Random) -> Request | None:
         return Request(text, (("HassTurnOff", {"name": fan.name}),), "indirect")
     # Mostly a room that has what the feeling calls for; sometimes one that has not ("none").
     needed = _NEEDED[feeling]
+    if feeling == "bright" and rng.random() < 0.7:
+        needed = ("cover",)  # mostly a room with blinds: what glare calls for first
     fitting = [r for r in home.rooms if home.in_room(r, needed)]
     if not fitting and home.rooms and rng.random() < 0.85:
         place = rng.choice(home.rooms)
