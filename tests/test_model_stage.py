@@ -179,6 +179,24 @@ def test_model_calls_must_be_grounded_in_what_was_said(
     assert grounded(ToolCall(tool, arguments), Utterance.of(text)) is expected
 
 
+@pytest.mark.parametrize(
+    ("tool", "arguments", "text", "expected"),
+    [
+        ("HassClimateSetTemperature", {"temperature": 22}, "set the heating to 22 degrees", True),
+        ("AdjustTemperature", {"change_degrees": 1}, "turn the heating up a bit", True),
+        # No device named, and the kind said is not the one this home has only one of.
+        ("HassLightSet", {"brightness": 30}, "set the lights to 30 percent", False),
+        ("AdjustTemperature", {"change_degrees": 1}, "tell me a joke", False),
+    ],
+)
+def test_a_call_naming_no_device_may_mean_the_homes_only_one_of_the_kind_said(
+    tool: str, arguments: dict[str, object], text: str, expected: bool
+) -> None:
+    sole = {"Hallway thermostat": "climate"}
+    verdict = grounded(ToolCall(tool, arguments), Utterance.of(text), sole_of_kind=sole)
+    assert verdict is expected
+
+
 # --- when the model fails, the rules still answer -------------------------------------------
 
 
@@ -224,6 +242,24 @@ async def test_a_model_that_fails_to_load_is_a_proposal_with_an_error_and_rules_
         assert left_to_the_model.actions == ()
     finally:
         stage.engines.close()
+
+
+async def test_a_named_device_is_covered_by_its_room_when_it_is_the_rooms_only_one_of_its_kind(
+    simulated: tuple[Assembled, Simulator],
+) -> None:
+    assembled, _ = simulated
+    brain = Cascade(assembled.skills.toolbox, assembled.rules, None)
+    said = Utterance.of("turn on the kitchen light and the living room fan")
+    fan = ToolCall("HassTurnOn", {"name": "Living room fan"})
+    kitchen = ToolCall("HassTurnOn", {"area": "Kitchen", "domain": "light"})
+    # The kitchen has one light: its lights are the kitchen light that was named.
+    assert all(brain._trusted(c, said, (kitchen, fan), {}) for c in (kitchen, fan))
+    # The bedroom has two lamps: its lights are more than the one lamp that was named.
+    said = Utterance.of("turn on the bedroom lamp and the living room fan")
+    bedroom = ToolCall("HassTurnOn", {"area": "Bedroom", "domain": "light"})
+    assert not brain._trusted(bedroom, said, (bedroom, fan), {})
+    lamp = ToolCall("HassTurnOn", {"name": "Bedroom lamp"})
+    assert brain._trusted(lamp, said, (lamp, fan), {})
 
 
 @pytest.mark.models

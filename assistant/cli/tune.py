@@ -76,7 +76,7 @@ def run_model_tune(settings: Settings, *, examples: int, wait: bool, back: bool)
                "--work", str(work), "--examples", str(examples)]  # fmt: skip
     log_path = work / "tune.log"
     count = len(home["devices"])
-    print(f"tuning on {count} devices (about 30 minutes on 2 cores) at the lowest CPU "
+    print(f"tuning on {count} devices (about 50 minutes on 2 cores) at the lowest CPU "
           f"priority; progress: {log_path}")  # fmt: skip
     with log_path.open("ab") as log_file:
         if wait:

@@ -141,8 +141,20 @@ class Cascade:
         # device): a garbled sentence, not a request to trust. With several calls, every named
         # device must be among them ("the kitchen light and the fan").
         if len(calls) == 1:
-            return call.arguments.get("name") in named
-        return named <= {c.arguments.get("name") for c in calls}
+            return bool(self._devices_of(call) & named)
+        return named <= {name for c in calls for name in self._devices_of(c)}
+
+    def _devices_of(self, call: ToolCall) -> set[str]:
+        """The device a call names, or, for a room and a kind, the room's only device of that
+        kind ("the kitchen light" as the kitchen's lights when it has just one)."""
+        if name := call.arguments.get("name"):
+            return {str(name)}
+        area, domain = call.arguments.get("area"), call.arguments.get("domain")
+        if not (area and domain):
+            return set()
+        there = [e.name for e in self.toolbox.devices.entities()
+                 if e.area == area and e.kind == domain]  # fmt: skip
+        return set(there) if len(there) == 1 else set()
 
     def _follow_up(self, utterance: Utterance) -> ToolCall | None:
         """The call a follow-up means: "turn it off", "and the bedroom too", "a bit warmer"."""

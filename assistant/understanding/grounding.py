@@ -34,6 +34,12 @@ _ACTUATING = {
     "HassSetPosition",
     "HassClimateSetTemperature",
 }
+# The kind of device a tool acts on when it takes no domain: with no device named, each of these
+# tools acts on the home's only device of that kind ("set the heating to 22").
+_TOOL_KINDS = {
+    "AdjustTemperature": "climate", "HassClimateSetTemperature": "climate",
+    "HassFanSetSpeed": "fan", "HassLightSet": "light", "HassSetPosition": "cover",
+}  # fmt: skip
 
 
 def _mentioned(value: str, words: frozenset[str]) -> bool:
@@ -64,9 +70,11 @@ def grounded(
     if tool not in _ACTUATING:
         return True
     if not (name or area):
-        # Only "all the lights", "every fan": a whole kind, said as such.
-        domain = arguments.get("domain")
-        if not (words & _ALL and _kind_said(str(domain) if domain else None, words)):
+        # Only "all the lights", "every fan": a whole kind, said as such; or the home's one
+        # device of the kind that was said ("turn the heating up a bit" with one thermostat).
+        kind = str(arguments.get("domain") or _TOOL_KINDS.get(tool) or "")
+        whole_kind = bool(words & _ALL)
+        if not ((whole_kind or kind in sole.values()) and _kind_said(kind or None, words)):
             return False
     plain = utterance.normalized.split()
     if words & NOT_A_REQUEST or (plain and plain[0] in QUESTION_OPENERS):
