@@ -37,6 +37,10 @@ SOLE_WORDS = {
 _ENDINGS = {" lock": "", " plug": "", " socket": "", " thermostat": " heating"}
 
 
+def pick(devices: list[HomeDevice], rng: random.Random) -> HomeDevice | None:
+    return rng.choice(devices) if devices else None
+
+
 def spoken_name(device: HomeDevice, home: Home, rng: random.Random) -> str:
     """The name as someone says it: whole, by an alias, without its room when that is clear,
     with the room in front of a name that lacks it, or by its kind when it is the only one."""

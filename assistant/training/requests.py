@@ -1,8 +1,8 @@
 """Requests and the calls they mean, over a home: the mix the training data is drawn from.
 
 The tools' own templates (`tool_templates`) and the bank of how people ask for the device
-tools (`device_requests`), each request then dressed in politeness, fillers and the slips a
-small speech recogniser makes (`phrasing`).
+tools (`device_requests`, `indirect_requests`, `none_requests`), each request then dressed in
+politeness, fillers and the slips a small speech recogniser makes (`phrasing`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from collections.abc import Callable
 from assistant.skill_host.loader import Tool
 from assistant.training.device_requests import (
     compound_request,
-    indirect_request,
-    none_request,
     question_request,
     room_request,
     setting_request,
     switch_request,
 )
 from assistant.training.homes import Home
+from assistant.training.indirect_requests import indirect_request
+from assistant.training.none_requests import none_request
 from assistant.training.phrasing import finish, garble, polite
 from assistant.training.request import Request
 from assistant.training.tool_templates import from_template
