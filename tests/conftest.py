@@ -169,13 +169,16 @@ def simulated_home_env(
 
 @contextlib.asynccontextmanager
 async def assembled_home(
-    broker: PrivateBroker, state_dir: Path, prefix: str
-) -> AsyncIterator[tuple[Assembled, Simulator]]:
-    """The assistant (no models) and the simulated home, in their own discovery namespace
-    `prefix` on `broker`, so tests sharing a broker never see each other's devices."""
+    broker: PrivateBroker, state_dir: Path, prefix: str, *, engines: tuple[str, ...] = (),
+    **sections: dict[str, Any],
+) -> AsyncIterator[tuple[Assembled, Simulator]]:  # fmt: skip
+    """The assistant (with `engines`; none by default) and the simulated home, in their own
+    discovery namespace `prefix` on `broker`, so tests sharing a broker never see each other's
+    devices; `sections` are more settings ("audio", "vad", …)."""
     settings = load_settings(
         mqtt={"host": broker.host, "port": broker.port, "discovery_prefix": prefix},
         storage={"state_dir": state_dir},
+        **sections,
     )
     connection = simulator_connection(settings.mqtt, client_id=f"sim-{prefix}")
     await connection.start()
@@ -184,7 +187,7 @@ async def assembled_home(
                           control_topic=f"{prefix}/control")  # fmt: skip
     await simulator.start()
     try:
-        async with assemble(settings, engines=(), role=prefix) as assembled:
+        async with assemble(settings, engines=engines, role=prefix) as assembled:
             yield assembled, simulator
     finally:
         await simulator.stop(remove=True)

@@ -16,17 +16,17 @@ from pathlib import Path
 import pytest
 
 from assistant.audio.resample import resample
-from assistant.config import Settings, load_settings
+from assistant.config import Settings
 from assistant.devices.broker import PrivateBroker
-from assistant.devices.sim import Simulator, load_home, simulator_connection
+from assistant.devices.sim import Simulator
 from assistant.live.loop import LiveAssistant
 from assistant.live.virtual_card import VirtualSoundCard
-from assistant.pipeline.assembly import Assembled, assemble
+from assistant.pipeline.assembly import Assembled
 from assistant.pipeline.events import Event, TurnFinished, TurnStarted, WakeDetected
 from assistant.service import notify
 from assistant.understanding.result import Understanding
 from assistant.understanding.utterance import Utterance
-from tests.conftest import Speech, word_error_rate
+from tests.conftest import Speech, assembled_home, word_error_rate
 
 pytestmark = pytest.mark.models
 
@@ -46,28 +46,16 @@ def broker() -> Iterator[PrivateBroker]:
 async def home(
     broker: PrivateBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[Assembled, Simulator, Settings]]:
-    prefix = "livehome"
-    settings = load_settings(
-        mqtt={"host": broker.host, "port": broker.port, "discovery_prefix": prefix},
-        storage={"state_dir": tmp_path_factory.mktemp("state")},
+    async with assembled_home(
+        broker, tmp_path_factory.mktemp("state"), "livehome",
+        engines=("wake", "vad", "stt", "tts"),
         understanding={"model": False},
         audio={"follow_up_seconds": 4.0, "stall_seconds": 1.0, "volume": 1.0},
         vad={"no_speech_timeout_seconds": 3.0},
-    )
-    connection = simulator_connection(settings.mqtt, client_id=f"sim-{prefix}")
-    await connection.start()
-    assert await connection.wait_connected(5)
-    simulator = Simulator(connection, load_home(), discovery_prefix=prefix,
-                          control_topic=f"{prefix}/control")  # fmt: skip
-    await simulator.start()
-    try:
-        async with assemble(settings, engines=("wake", "vad", "stt", "tts"), role=prefix) as built:
-            assert built.home is not None and await built.home.ready()
-            await built.home.registry.settle()
-            yield built, simulator, settings
-    finally:
-        await simulator.stop(remove=True)
-        await connection.stop()
+    ) as (built, simulator):  # fmt: skip
+        assert built.home is not None and await built.home.ready()
+        await built.home.registry.settle()
+        yield built, simulator, built.engines.settings
 
 
 async def until(
