@@ -490,14 +490,15 @@ def high_band_fraction(audio: np.ndarray, rate: int, above_hz: float) -> float:
 @pytest.mark.parametrize("rate", [16_000, 48_000])
 def test_tts_honours_the_output_rate(tts: TextToSpeech, rate: int) -> None:
     text = "Good morning, the heating is on."
-    # Piper samples its durations and its noise, so two syntheses differ: their durations by a
-    # few percent and their RMS by up to 25 %. Each sentence is normalised to a peak of 1, so the
-    # peak is what shows that resampling kept the level (a rate-ratio scaling would move it 27 %).
+    # Piper samples its durations and its noise, so two syntheses differ: durations by up to 12 %,
+    # RMS by up to 25 %. Each sentence is normalised to a peak of 1, so the peak is what shows
+    # that resampling kept the level (a rate-ratio scaling would move it 27 %).
     native = tts.speak_all(text, sample_rate_hz=tts.native_sample_rate_hz)
     converted = tts.speak_all(text, sample_rate_hz=rate)
     assert tts.native_sample_rate_hz == 22_050
     assert converted.sample_rate_hz == rate
-    assert converted.duration_seconds == pytest.approx(native.duration_seconds, rel=0.15)
+    # A relabelled rate would be 38 % off at 16 kHz.
+    assert converted.duration_seconds == pytest.approx(native.duration_seconds, rel=0.25)
     assert float(np.abs(converted.audio).max()) == pytest.approx(1.0, abs=0.06)
     if rate > tts.native_sample_rate_hz:
         # Really resampled, not relabelled: nothing above the voice's own Nyquist frequency.
