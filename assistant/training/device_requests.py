@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.training.homes import Home
 from assistant.training.phrasing import say_number
-from assistant.training.request import DOMAIN_WORDS, SWITCHABLE, Request, pick, spoken_name
+from assistant.training.request import DOMAIN_WORDS, Request, pick, spoken_name
 
 # --- how people ask for the device tools ----------------------------------------------------
 
@@ -259,7 +259,8 @@ def question_request(home: Home, rng: random.Random) -> Request | None:
 # --- several calls in one request ------------------------------------------------------------
 
 
-def _single(home: Home, rng: random.Random) -> Request | None:
+def single_request(home: Home, rng: random.Random) -> Request | None:
+    """One request about one device or room: a part of a compound."""
     roll = rng.random()
     if roll < 0.55:
         return switch_request(home, rng)
@@ -274,16 +275,58 @@ def _target(arguments: dict[str, Any]) -> tuple[Any, ...]:
 
 _JOINERS = [" and ", ", and ", " and also ", ", then ", " then ", " and then ", ", ", " plus ",
             ", oh and ", " and after that "]  # fmt: skip
+_ONE_VERB_KINDS = ("light", "fan", "switch")
+"""Kinds that share "turn on/off" (a lock is unbolted, a blind drawn)."""
+# One verb for a list of devices: "switch off the kitchen light, the fan and the lamp".
+_LIST_ON = ["turn on {l}", "switch on {l}", "turn {l} on", "switch {l} on", "put {l} on",
+            "turn on both {l}", "{l} on"]  # fmt: skip
+_LIST_OFF = ["turn off {l}", "switch off {l}", "turn {l} off", "switch {l} off", "kill {l}",
+             "turn off both {l}", "{l} off", "shut off {l}"]  # fmt: skip
+
+
+def joined(parts: list[Request], rng: random.Random) -> Request | None:
+    """Requests said one after another, each call once: the same device twice would have one
+    call undo the other."""
+    targets = [_target(arguments) for part in parts for _, arguments in part.calls]
+    if len(set(targets)) < len(targets):
+        return None
+    text = parts[0].text
+    for part in parts[1:]:
+        text += rng.choice(_JOINERS) + part.text
+    return Request(text, tuple(call for part in parts for call in part.calls), "compound")
+
+
+def _listed(home: Home, rng: random.Random) -> Request | None:
+    """Two or three devices after one verb; "both" only for two."""
+    devices = home.of_kinds(_ONE_VERB_KINDS)
+    count = 3 if rng.random() < 0.3 else 2
+    if len(devices) < count:
+        return None
+    chosen = rng.sample(devices, count)
+    names = [f"the {spoken_name(device, home, rng)}" for device in chosen]
+    listing = ", ".join(names[:-1]) + rng.choice([" and ", ", and "]) + names[-1]
+    on = rng.random() < 0.5
+    phrases = [p for p in (_LIST_ON if on else _LIST_OFF) if count == 2 or "both" not in p]
+    tool = "HassTurnOn" if on else "HassTurnOff"
+    text = rng.choice(phrases).format(l=listing)
+    return Request(text, tuple((tool, {"name": d.name}) for d in chosen), "compound")
 
 
 def compound_request(home: Home, rng: random.Random) -> Request | None:
-    first = _single(home, rng)
+    if rng.random() < 0.3:
+        return _listed(home, rng)
+    first = single_request(home, rng)
     if first is None:
         return None
-    if rng.random() < 0.35 and first.calls[0][0] in ("HassTurnOn", "HassTurnOff"):
-        # "turn off the kitchen light and the fan": the verb said once.
-        tool = first.calls[0][0]
-        others = [d for d in home.of_kinds(SWITCHABLE) if d.name != first.calls[0][1].get("name")]
+    switched = {d.name for d in home.of_kinds(_ONE_VERB_KINDS)}
+    tool, arguments = first.calls[0]
+    if (
+        rng.random() < 0.25
+        and tool in ("HassTurnOn", "HassTurnOff")
+        and (arguments.get("name") in switched)
+    ):
+        # "turn off the kitchen light and the fan": the verb said once (not "unbolt … the fan").
+        others = [d for d in home.of_kinds(_ONE_VERB_KINDS) if d.name != arguments["name"]]
         other = pick(others, rng)
         if other is None:
             return None
@@ -291,12 +334,8 @@ def compound_request(home: Home, rng: random.Random) -> Request | None:
         return Request(text, (*first.calls, (tool, {"name": other.name})), "compound")
     parts = [first]
     for _ in range(2 if rng.random() < 0.12 else 1):
-        part = _single(home, rng)
-        said = {_target(args) for p in parts for _, args in p.calls}
-        if part is None or any(_target(args) in said for _, args in part.calls):
-            return None  # the same device twice: one call would undo the other
+        part = single_request(home, rng)
+        if part is None:
+            return None
         parts.append(part)
-    text = parts[0].text
-    for part in parts[1:]:
-        text += rng.choice(_JOINERS) + part.text
-    return Request(text, tuple(call for part in parts for call in part.calls), "compound")
+    return joined(parts, rng)

@@ -14,14 +14,19 @@ _DARK = ["it's too dark in the {r}", "I can't see a thing in the {r}", "the {r} 
          "it's pitch black in the {r}", "I need more light in the {r}", "it's a bit dim in the {r}",
          "it's getting dark in the {r}", "I can't see what I'm doing in the {r}",
          "it's like a cave in the {r}", "I can't read in the {r}, it's too dark",
-         "could do with some light in the {r}", "the {r} is really dark"]  # fmt: skip
+         "could do with some light in the {r}", "the {r} is really dark",
+         "I can barely see in the {r}", "the {r} needs more light", "brighten up the {r}",
+         "it's too dark to read in the {r}", "I want to read in the {r}",
+         "it's dark as night in the {r}"]  # fmt: skip
 _DARK_HERE = ["it's too dark in here", "I can't see anything", "it's so dark", "I need some light",
               "I can't read in here", "it's getting dark", "it's gloomy in here",
               "I can't see what I'm doing"]  # fmt: skip
 _COLD = ["it's chilly in the {r}", "I'm cold in the {r}", "the {r} is freezing",
          "it's a bit cold in the {r}", "brr, the {r} is chilly", "it's a bit nippy in the {r}",
          "the {r} is like a fridge", "I'm shivering in the {r}", "it's cold in the {r}",
-         "the {r} could be warmer", "the {r} feels cold"]  # fmt: skip
+         "the {r} could be warmer", "the {r} feels cold", "I'm frozen in the {r}",
+         "the {r} is a bit cool", "warm the {r} up a bit", "the {r} needs warming up",
+         "there's a draught in the {r}, I'm cold", "it's perishing in the {r}"]  # fmt: skip
 _COLD_HERE = ["I'm freezing", "it's chilly in here", "I'm a bit cold", "it's cold in here",
               "I'm shivering", "my hands are freezing", "it's nippy in here",
               "brr, it's cold"]  # fmt: skip
@@ -29,7 +34,9 @@ _HOT = ["it's boiling in the {r}", "the {r} is too hot", "it's stuffy in the {r}
         "I'm roasting in the {r}", "it's like a sauna in the {r}", "I'm sweating in the {r}",
         "the {r} is stifling", "it's muggy in the {r}", "it's really stuffy in the {r}",
         "I could do with some air in the {r}", "it's far too warm in the {r}",
-        "the {r} is like an oven", "it's sweltering in the {r}"]  # fmt: skip
+        "the {r} is like an oven", "it's sweltering in the {r}", "it's hot in the {r}",
+        "the {r} is too warm", "it's humid in the {r}", "I'm overheating in the {r}",
+        "it's a bit warm in the {r}", "cool the {r} down a bit"]  # fmt: skip
 _HOT_HERE = ["I'm too hot", "it's stuffy in here", "it's boiling in here", "I'm sweating",
              "it's far too warm in here", "I need some air",
              "it's like an oven in here"]  # fmt: skip
@@ -38,14 +45,17 @@ _BRIGHT = ["it's too bright in the {r}", "the sun is in my eyes in the {r}",
            "the sun is glaring into the {r}",
            "it's far too bright in the {r}, the sun's in my eyes",
            "I can't see the telly for the sun in the {r}", "it's dazzling in the {r}",
-           "the sun's blinding me in the {r}"]  # fmt: skip
+           "the sun's blinding me in the {r}", "the sun's too strong in the {r}",
+           "too much sun in the {r}", "block out the sun in the {r}",
+           "I can't see my screen in the {r}, it's too bright"]  # fmt: skip
 _BRIGHT_HERE = ["it's too bright in here", "the sun's in my eyes", "this glare is awful",
                 "the sun is blinding me",
                 "it's so bright in here I can't see the screen"]  # fmt: skip
 _LEAVING = ["I'm leaving the {r}", "I'm done in the {r}, lights out", "nobody's in the {r} now",
             "no one's in the {r} any more, the lights can go off", "the {r} is empty now",
             "we've finished in the {r}", "everyone's left the {r}",
-            "no need for lights in the {r} now"]  # fmt: skip
+            "no need for lights in the {r} now", "we're done with the {r} for tonight",
+            "I'm out of the {r} now"]  # fmt: skip
 _MORNING = ["let some light into the {r}", "let the daylight into the {r}",
             "it's morning, let the light in the {r}", "I want some daylight in the {r}",
             "the {r} needs some sunlight"]  # fmt: skip

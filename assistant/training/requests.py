@@ -14,9 +14,11 @@ from collections.abc import Callable
 from assistant.skill_host.loader import Tool
 from assistant.training.device_requests import (
     compound_request,
+    joined,
     question_request,
     room_request,
     setting_request,
+    single_request,
     switch_request,
 )
 from assistant.training.homes import Home
@@ -39,10 +41,32 @@ TEMPLATE_SHARE = 0.19
 HOMELESS_SHARE = 0.1
 """Templates of the tools that name no device (timers, the clock, help): the device tools get
 the phrase bank besides their templates, these only their templates."""
+MIXED_SHARE = 0.05
+"""Compounds of a device request with a timer or a feeling ("turn off the oven light and set a
+timer for ten minutes", "it's dark in the hall, and put the fan on")."""
 
 
 def _names_no_device(tool: Tool) -> bool:
     return not any(info.home_choice is not None for info in tool.parameters)
+
+
+def _homeless(homeless: list[Tool], home: Home, rng: random.Random) -> Request | None:
+    # A tool said in more ways gets more examples (a timer is started in a hundred ways).
+    ways = [math.sqrt(len(tool.info.examples)) for tool in homeless]
+    return from_template(rng.choices(homeless, ways)[0], home, rng)
+
+
+def _mixed_compound(homeless: list[Tool], home: Home, rng: random.Random) -> Request | None:
+    device = single_request(home, rng)
+    # Timers go with a device request; asking for help or the date hardly ever does.
+    timers = [tool for tool in homeless if tool.name.endswith("Timer")]
+    if rng.random() < 0.5 or not timers:
+        other = indirect_request(home, rng)
+    else:
+        other = _homeless(timers, home, rng)
+    if device is None or other is None or not other.calls:
+        return None
+    return joined([device, other] if rng.random() < 0.7 else [other, device], rng)
 
 
 def random_request(tools: dict[str, Tool], home: Home, rng: random.Random) -> Request | None:
@@ -52,9 +76,9 @@ def random_request(tools: dict[str, Tool], home: Home, rng: random.Random) -> Re
     if roll < TEMPLATE_SHARE:
         request = from_template(rng.choice(list(tools.values())), home, rng)
     elif roll < TEMPLATE_SHARE + HOMELESS_SHARE and homeless:
-        # A tool said in more ways gets more examples (a timer is started in a hundred ways).
-        ways = [math.sqrt(len(tool.info.examples)) for tool in homeless]
-        request = from_template(rng.choices(homeless, ways)[0], home, rng)
+        request = _homeless(homeless, home, rng)
+    elif roll < TEMPLATE_SHARE + HOMELESS_SHARE + MIXED_SHARE and homeless:
+        request = _mixed_compound(homeless, home, rng)
     else:
         generators, weights = zip(*MIX, strict=True)
         request = rng.choices(generators, weights)[0](home, rng)
