@@ -171,6 +171,28 @@ async def test_a_500_device_home_prompts_about_as_cheaply_as_a_10_device_one(
         ("HassTurnOn", {"area": "Kitchen", "domain": "light"}, "is the kitchen light on", False),
         ("HassTurnOn", {"name": "Bedroom lamp"}, "don't turn on the bedroom lamp", False),
         ("HassTurnOff", {"name": "Bedroom lamp"}, "I turned the bedroom lamp off earlier", False),
+        # A clause that only sets the scene neither negates nor turns a request around …
+        ("HassTurnOn", {"name": "Front door lock"}, "I'm off to bed, lock up the front door", True),
+        (
+            "HassTurnOff",
+            {"area": "Living room", "domain": "fan"},
+            "no one's in the living room any more, the fan can go off",
+            True,
+        ),
+        # … but a clause without a verb of its own shares the sentence's.
+        (
+            "HassTurnOn",
+            {"name": "Bedroom fan"},
+            "don't turn on the lamp, and the bedroom fan",
+            False,
+        ),
+        ("HassTurnOn", {"name": "Bedroom fan"}, "switch off the lamp, and the bedroom fan", False),
+        (
+            "HassTurnOn",
+            {"name": "Bedroom fan"},
+            "never mind the lamp, turn on the bedroom fan",
+            True,
+        ),
     ],
 )
 def test_model_calls_must_be_grounded_in_what_was_said(

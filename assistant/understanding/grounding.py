@@ -25,6 +25,11 @@ _GENERIC = {
 _ALL = {"all", "every", "everything", "each"}
 _OFF_WORDS = {"off", "out", "kill", "shut", "close", "lower", "stop"}
 _ON_WORDS = {"on", "open", "raise", "dark", "start"}
+# Words that make a clause a request of its own rather than the scene it is asked in.
+_ACTION_WORDS = _OFF_WORDS | _ON_WORDS | {
+    "turn", "switch", "put", "set", "make", "lock", "unlock", "dim", "go", "bring", "get",
+    "pull", "draw", "let", "give", "brighten", "need", "want",
+}  # fmt: skip
 _ACTUATING = {
     "HassTurnOn",
     "HassFanSetSpeed",
@@ -77,8 +82,31 @@ def grounded(
         if not ((whole_kind or kind in sole.values()) and _kind_said(kind or None, words)):
             return False
     plain = utterance.normalized.split()
-    if words & NOT_A_REQUEST or (plain and plain[0] in QUESTION_OPENERS):
+    if _requesting(utterance) & NOT_A_REQUEST or (plain and plain[0] in QUESTION_OPENERS):
         return False
-    if tool == "HassTurnOn" and words & _OFF_WORDS and not words & _ON_WORDS:
+    said = _direction_words(str(name or area or ""), utterance)
+    if tool == "HassTurnOn" and said & _OFF_WORDS and not said & _ON_WORDS:
         return False
-    return not (tool == "HassTurnOff" and words & _ON_WORDS and not words & _OFF_WORDS)
+    return not (tool == "HassTurnOff" and said & _ON_WORDS and not said & _OFF_WORDS)
+
+
+def _clause_words(utterance: Utterance) -> list[frozenset[str]]:
+    return [frozenset(clause.split()) for clause in utterance.clauses]
+
+
+def _requesting(utterance: Utterance) -> frozenset[str]:
+    """The words of the clauses that ask for something: "no one's in the living room any more,
+    the fan can go off" is not negated, since "no" is in a clause that only sets the scene.
+    Every clause, when none has a verb of action."""
+    acting = [words for words in _clause_words(utterance) if words & _ACTION_WORDS]
+    return frozenset().union(*acting) if acting else utterance.words
+
+
+def _direction_words(target: str, utterance: Utterance) -> frozenset[str]:
+    """The words that say which way a target goes: those of the one clause that names it and
+    has a verb of its own ("I'm off to bed, lock up the front door" is no turn-off); otherwise
+    the whole sentence's, since a verb is shared ("switch off the lamp, and the fan")."""
+    naming = [w for w in _clause_words(utterance) if target and _mentioned(target, w)]
+    if len(naming) == 1 and naming[0] & _ACTION_WORDS:
+        return naming[0]
+    return utterance.words
