@@ -230,3 +230,53 @@ async def test_one_turn_id_from_the_first_event_to_the_audit_line(
     (turn_id,) = {event.turn_id for event in events}
     audited = [entry for entry in assembled.skills.audit.entries() if entry["tool"] == "HassTurnOn"]
     assert [entry["turn"] for entry in audited] == [turn_id]
+
+
+# --- several requests in one sentence, read by the rules -----------------------------------
+
+
+async def test_one_verb_for_a_list_of_devices(home: tuple[Assembled, Simulator]) -> None:
+    assembled, simulator = home
+    turn = await ask(
+        assembled, "turn on the kitchen light, the bedroom lamp and the living room fan"
+    )
+    assert turn["intent"]["source"] == "rules"
+    assert [action["confirmed"] for action in turn["actions"]] == [True, True, True]
+    for device in ("kitchen_ceiling", "bedroom_lamp", "living_room_fan"):
+        assert simulator.state(device)["state"] == "on"
+    await ask(assembled, "switch off the kitchen light and the fan")
+    assert simulator.state("kitchen_ceiling")["state"] == "off"
+    assert simulator.state("living_room_fan")["state"] == "off"
+    assert simulator.state("bedroom_lamp")["state"] == "on"
+
+
+async def test_requests_of_different_tools_in_one_sentence(
+    home: tuple[Assembled, Simulator],
+) -> None:
+    assembled, simulator = home
+    turn = await ask(assembled, "close the living room blinds, then dim the bedroom lamp to 20%")
+    assert [action["confirmed"] for action in turn["actions"]] == [True, True]
+    assert simulator.state("living_room_blinds")["state"] in ("closing", "closed")
+    assert simulator.state("bedroom_lamp")["brightness"] == 20
+    turn = await ask(assembled, "turn off the bedroom lamp and set a timer for 10 minutes")
+    assert simulator.state("bedroom_lamp")["state"] == "off"
+    assert "10 minutes" in turn["response"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the kitchen light and the fan in five minutes",  # a part no rule reads whole
+        "don't turn on the kitchen light and the fan",
+        "turn on the kitchen light and then off",
+        "the kitchen light, the fan",  # no verb anywhere
+    ],
+)
+async def test_a_sentence_the_rules_cannot_read_in_full_switches_nothing(
+    home: tuple[Assembled, Simulator], text: str
+) -> None:
+    assembled, simulator = home
+    turn = await ask(assembled, text)
+    assert turn["actions"] == []
+    assert simulator.commands("kitchen_ceiling") == []
+    assert simulator.commands("living_room_fan") == []

@@ -1,5 +1,5 @@
-"""The understanding cascade, in order: a question waiting for its answer, the rules, a
-follow-up to the last request, and the language model last.
+"""The understanding cascade, in order: a question waiting for its answer, the rules (several
+requests in one sentence too), a follow-up to the last request, and the language model last.
 
 A high-risk action waits for the person's answer; "yes" (with the PIN when one is set) carries
 it out, "no" drops it, and any other request drops it too, so a stale question can never be
@@ -18,6 +18,7 @@ from assistant.devices.registry import Entity
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.toolbox import Toolbox
 from assistant.skills.result import ToolResult
+from assistant.understanding.compound import Part, parts, retarget
 from assistant.understanding.dialogue import Dialogue, LastRequest
 from assistant.understanding.grounding import grounded
 from assistant.understanding.model_stage import ModelStage
@@ -88,6 +89,9 @@ class Cascade:
         clarification = self.dialogue.take_clarification()
         if clarification is not None and (chosen := clarification.pick(utterance)):
             return await self._act(clarification.calls(chosen), "dialogue", turn_id)
+        pieces = parts(utterance) if self.use_rules else []
+        if len(pieces) > 1 and (calls := self._compound(pieces)):
+            return await self._act(calls, "rules", turn_id)
         match = self.rules.match(utterance) if self.use_rules else None
         if match is not None and self.model is not None and utterance.words & JOINERS:
             # "close the drapes and put the lamp on": a rule reads one of the requests; the
@@ -171,17 +175,39 @@ class Cascade:
         target = self.rules.target(phrase) if phrase else None
         if target is None:
             return None
-        slot, value = target
-        tool = self.toolbox.tools.get(last.call.tool)
-        parameters = {info.name for info in tool.parameters} if tool else set()
-        if slot not in parameters:
-            return None
-        kept = ("name", "area", "domain") if slot == "name" else ("name", "area")
-        arguments = {k: v for k, v in last.call.arguments.items() if k not in kept} | {slot: value}
-        one_kind = len(set(last.kinds)) == 1
-        if slot == "area" and "domain" in parameters and "domain" not in arguments and one_kind:
-            arguments["domain"] = last.kinds[0]  # "the kitchen light … and the bedroom"
-        return ToolCall(last.call.tool, arguments)
+        return retarget(last.call, *target, self._parameters(last.call), last.kinds)
+
+    def _compound(self, pieces: list[Part]) -> list[ToolCall] | None:
+        """The calls of several requests the rules read in full (see `compound`)."""
+        calls: list[ToolCall] = []
+        listing = pieces[-1].joined  # "the lamp, the fan and the plug": pauses list devices too
+        for piece in pieces:
+            match = self.rules.match(Utterance.of(piece.text))
+            if match is not None and match.confidence == 1.0:
+                calls.append(match.call)
+                continue
+            target = self.rules.target(piece.text) if piece.joined or listing else None
+            if not calls or target is None:
+                return None
+            last = calls[-1]
+            call = retarget(last, *target, self._parameters(last), self._kinds_of(last))
+            if call is None:
+                return None
+            calls.append(call)
+        targets = [tuple(map(call.arguments.get, ("name", "area", "domain"))) for call in calls]
+        if len(set(targets)) < len(targets):
+            return None  # one thing said twice ("it's too warm in here, bring it down to 18")
+        return calls if len(calls) > 1 else None
+
+    def _parameters(self, call: ToolCall) -> list[str]:
+        tool = self.toolbox.tools.get(call.tool)
+        return [info.name for info in tool.parameters] if tool else []
+
+    def _kinds_of(self, call: ToolCall) -> list[str]:
+        if (name := call.arguments.get("name")) and (entity := self._entity(str(name))):
+            return [entity.kind]
+        domain = call.arguments.get("domain")
+        return [str(domain)] if domain else []
 
     def _stepped(self, last: LastRequest, setting: str, delta: float) -> ToolCall | None:
         """One step from the last device's current value: +1 degree, +20 percent brightness."""
