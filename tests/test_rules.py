@@ -234,6 +234,8 @@ async def test_held_out_phrasings_reach_the_right_tool_and_devices(
         "is it ok to open the blinds",
         "the kitchen light is broken",
         "never turn off the bedroom lamp",
+        "my daughter turned the bedroom lamp on",  # "turned" is no slip for "turn"
+        "I'll turn the bedroom lamp off myself",
     ],
 )
 async def test_negations_reports_conditions_and_questions_do_not_become_commands(
@@ -281,3 +283,38 @@ async def test_a_tool_and_a_sentence_with_nothing_in_common(matcher: RuleMatcher
     )
     assert matcher.shares_words_with("HassCancelTimer", Utterance.of("scrap that timer"))
     assert matcher.shares_words_with("HassTurnOn", Utterance.of("heat the hallway thermo stat"))
+
+
+async def test_a_run_of_words_that_leaves_out_a_room_is_not_the_request(
+    matcher: RuleMatcher,
+) -> None:
+    assert matcher.match(Utterance.of("I'm done in the kitchen, lights out")) is None
+    # Scene-setting words without a room may still be left out.
+    match = matcher.match(Utterance.of("I'm off to bed so turn off the bedroom lamp"))
+    assert match is not None and match.call.arguments == {"name": "Bedroom lamp"}
+
+
+@pytest.mark.parametrize(
+    ("utterance", "expected"),
+    [
+        ("open the front door lock", ("HassTurnOff", {"name": "Front door lock"})),  # unlocks
+        ("open the front door", ("HassTurnOff", {"name": "Front door lock"})),
+        ("lock the front door", ("HassTurnOn", {"name": "Front door lock"})),
+        ("open the living room blinds", ("HassTurnOn", {"name": "Living room blinds"})),
+        ("lock the kitchen light", None),
+        ("open the kitchen light", None),
+    ],
+)
+async def test_a_verb_fits_only_the_kinds_of_device_it_is_said_of(
+    tmp_path: Path, utterance: str, expected: tuple[str, dict[str, str]] | None
+) -> None:
+    matcher = await matcher_for(
+        [
+            ("light", "kitchen", "Kitchen ceiling light", "Kitchen"),
+            ("cover", "blinds", "Living room blinds", "Living room"),
+            ("lock", "front_door", "Front door lock", "Entrance"),
+        ],
+        tmp_path,
+    )
+    match = matcher.match(Utterance.of(utterance))
+    assert (match and (match.call.tool, match.call.arguments)) == expected

@@ -59,12 +59,18 @@ def _switched(state: str) -> list[str]:
     ]
 
 
+# Opening a lock unlocks it: the verbs of covers are said of covers only.
+_COVERS = (
+    "(blind|blinds|shade|shades|curtain|curtains|drapes|shutter|shutters|covers){domain=cover}"
+)
+
+
 def _moved(verbs: str) -> list[str]:
-    """Opening (or closing) a cover by name, every cover of a kind, or a room's covers."""
+    """Opening (or closing) a cover by name, every cover, or a room's covers."""
     return [
-        f"{verbs} [the] {{name}}",
-        f"{verbs} [all] [the] {{domain}} [in [the] {{area}}]",
-        f"{verbs} [the] {{area}} {{domain}}",
+        f"{verbs} [the] {{name}}{{domain=cover}}",
+        f"{verbs} [all] [the] {_COVERS} [in [the] {{area}}]",
+        f"{verbs} [the] {{area}} {_COVERS}",
     ]
 
 
@@ -145,7 +151,7 @@ class DeviceControl(Skill):
             "(power up|start|start up|fire up|activate) [the] {name}",
             "start [the] {domain} in [the] {area}",
             *_moved("(open|raise|pull up)"),
-            "lock [up] [the] {name}",
+            "lock [up] [the] {name}{domain=lock}",
             "lock [all] [the] (locks|doors){domain=lock}",
             # Indirect requests: the room says where, the complaint says which kind of device.
             "it is [(too|very|really|so|quite|pitch|far too|way too)] (dark|dim|black) "
@@ -189,8 +195,8 @@ class DeviceControl(Skill):
             "[the] {name}",
             "stop [the] {domain} in [the] {area}",
             *_moved("(close|lower|shut|pull down)"),
-            "(unlock|disengage) [the] {name}",
-            "i need [the] {name} unlocked",
+            "(unlock|disengage|open) [the] {name}{domain=lock}",
+            "i need [the] {name} unlocked{domain=lock}",
             "unlock [the] {area} [door]{domain=lock}",
             "unlock [all] [the] (locks|doors){domain=lock}",
             # Indirect: sun and glare mean the blinds, leaving means the lights.

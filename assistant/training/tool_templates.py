@@ -103,19 +103,10 @@ def from_template(tool: Tool, home: Home, rng: random.Random) -> Request | None:
         spoken["domain"] = rng.choice(DOMAIN_WORDS.get(domain, [domain]))
         values["domain"] = domain
     for info in tool.parameters:
-        marker = info.home_choice
-        if isinstance(marker, Areas):
-            kinds = (domain,) if domain else SWITCHABLE
-            rooms = [r for r in home.rooms if home.in_room(r, kinds)]
-            if rooms:
-                room = rng.choice(rooms)
-                spoken[info.name], values[info.name] = room.lower(), room
-        elif isinstance(marker, Entities):
-            devices = home.of_kinds(marker.kinds) if marker.kinds else list(home.devices)
-            if devices:
-                device = rng.choice(devices)
-                spoken[info.name] = spoken_name(device, home, rng)
-                values[info.name] = device.name
+        if info.home_choice is not None:
+            chosen = _from_home(info.home_choice, domain, home, rng)
+            if chosen is not None:
+                spoken[info.name], values[info.name] = chosen
         elif info.name not in values:
             value = _value_for(info.name, types.get(info.name, {}), rng)
             if value is not None:
@@ -131,8 +122,26 @@ def from_template(tool: Tool, home: Home, rng: random.Random) -> Request | None:
     arguments = {name: values[name] for name in used} | {
         name: _typed(value, types.get(name, {})) for name, value in fixed.items()
     }
+    if "name" in used:
+        arguments.pop("domain", None)  # the name says the kind
     text = " ".join(words).replace(" ,", ",")
     return Request(text, ((tool.name, arguments),), "template")
+
+
+def _from_home(
+    marker: Entities | Areas, domain: str | None, home: Home, rng: random.Random
+) -> tuple[str, str] | None:
+    """(as said, value) of a room or a device: one that has a device of `domain`, or is one.
+    Beside a name, a kind the template fixes is a requirement (see the rules)."""
+    if isinstance(marker, Areas):
+        kinds = (domain,) if domain else SWITCHABLE
+        rooms = [r for r in home.rooms if home.in_room(r, kinds)]
+        room = rng.choice(rooms) if rooms else None
+        return (room.lower(), room) if room else None
+    devices = home.of_kinds(marker.kinds) if marker.kinds else list(home.devices)
+    devices = [d for d in devices if domain is None or d.kind == domain]
+    device = rng.choice(devices) if devices else None
+    return (spoken_name(device, home, rng), device.name) if device else None
 
 
 def _typed(value: str, schema: dict[str, Any]) -> Any:

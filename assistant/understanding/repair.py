@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from assistant.understanding.normalize import NOT_A_REQUEST
+
 # Short words that are words in their own right; a "slip" between them is a different request.
+# So are the words that make a sentence no request: "turned" mended to "turn" would make
+# "my daughter turned the lamp on" an order.
 _PROTECTED = {
     "a", "an", "and", "as", "at", "be", "by", "do", "for", "go", "i", "if", "in", "is", "it",
     "me", "my", "no", "not", "of", "off", "on", "or", "out", "so", "the", "them", "then", "to",
     "too", "up", "us", "we", "you",
-}  # fmt: skip
+} | NOT_A_REQUEST  # fmt: skip
 _MIN_SPLIT_PART = 2
 
 

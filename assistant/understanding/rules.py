@@ -53,7 +53,9 @@ _MAX_PARTIAL_NAME_WORDS = 6
 _NOT_DISTINCTIVE = {"the", "of", "and", "room", "s"}
 # Words left out around a contained match that change what it means: a negation, a report of
 # the past, a condition. "If the light is on, turn it off" is not "turn it off".
-_BLOCKERS = NOT_A_REQUEST | {"if", "whether", "unless", "when", "after", "before", "should"}
+_BLOCKERS = NOT_A_REQUEST | {
+    "if", "whether", "unless", "when", "after", "before", "should", "myself",
+}  # fmt: skip
 # Words that join a second request on ("… and the fan", "… then lock the door").
 JOINERS = frozenset({"and", "then", "also", "plus"})
 _MIN_SPAN_WORDS = 3
@@ -131,6 +133,9 @@ class RuleMatcher:
         """Per tool: the words of its templates and of the values its slots take."""
         self._names = SlotPattern(values={})
         self._areas = SlotPattern(values={})
+        self._room_words: set[str] = set()
+        """The words of this home's rooms: a run of words that leaves one out is not the
+        request ("I'm done in the kitchen" is no "I'm done")."""
         self.compile_ms = 0.0
         devices.registry.subscribe_changes(self._on_change)
 
@@ -223,6 +228,9 @@ class RuleMatcher:
             self._vocabulary = Vocabulary(known)
             self._names = self._entity_pattern(())
             self._areas = self._area_pattern()
+            self._room_words = {
+                word for area in self._areas.values or () for word in area.split()
+            } - _NOT_DISTINCTIVE
             self.compile_ms = (time.perf_counter() - started) * 1000
         return self._compiled
 
@@ -283,6 +291,19 @@ class RuleMatcher:
         return {name for phrase, name in whole
                 if phrase not in self._names.partial and f" {phrase} " in spoken}  # fmt: skip
 
+    def _fits_kind(self, arguments: dict[str, str], template: CompiledTemplate) -> bool:
+        """Beside a device's name, a kind the template fixes is a requirement, not an argument:
+        "open [the] {name}{domain=cover}" fits blinds, never a lock ("open the front door lock"
+        is no locking). The name says the kind, so the call carries the name alone."""
+        kind = template.fixed.get("domain")
+        if kind is None or "name" not in arguments:
+            return True
+        found = self.devices.find(name=arguments["name"])
+        if not found or any(entity.kind != kind for entity in found):
+            return False
+        del arguments["domain"]
+        return True
+
     @staticmethod
     def _result(found: tuple[tuple[float, ...], RuleMatch], level: str) -> RuleMatch:
         match = found[1]
@@ -297,13 +318,15 @@ class RuleMatcher:
         # A later clause wins over an earlier one: people set the scene first and ask last
         # ("it's too warm in here, bring it down to eighteen").
         for position, reading in enumerate(readings):
-            spans = _spans(reading) if contained else [(reading, 0)]
+            spans = _spans(reading, self._room_words) if contained else [(reading, 0)]
             for span, skipped in spans:
                 for tool, template, patterns in compiled:
                     found = template.match_spoken(span, patterns)
                     if found is None:
                         continue
                     arguments, spoken = found
+                    if not self._fits_kind(arguments, template):
+                        continue
                     score = (position, _score(tool, arguments, spoken, patterns), -skipped)
                     if best is None or score > best[0]:
                         call = ToolCall(tool.name, arguments)
@@ -311,9 +334,10 @@ class RuleMatcher:
         return best
 
 
-def _spans(reading: str) -> list[tuple[str, int]]:
+def _spans(reading: str, room_words: set[str]) -> list[tuple[str, int]]:
     """Runs of three or more words inside a clause, with how many words each leaves out; runs
-    whose left-out words negate, report or condition them are not offered. Two words are too
+    whose left-out words negate, report or condition them, or name one of the home's rooms
+    (`room_words`), are not offered. Two words are too
     little to stand for the clause: "help me" is not "help me with my homework". A question keeps
     its opening word: only words after it may be left out ("is the nursery warm enough for
     the baby"), never the question itself ("is it ok to turn on the light")."""
@@ -325,6 +349,8 @@ def _spans(reading: str) -> list[tuple[str, int]]:
             break  # every later start leaves this blocker out too
         for end in range(len(words), start + _MIN_SPAN_WORDS - 1, -1):
             if (start, end) == (0, len(words)) or _BLOCKERS.intersection(words[end:]):
+                continue
+            if room_words.intersection(words[:start] + words[end:]):
                 continue
             if len(words) - end >= _MIN_SPAN_WORDS - 1 and words[end] in JOINERS:
                 continue  # "… and the living room fan": a second request, the model's to read
