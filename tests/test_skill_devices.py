@@ -244,10 +244,14 @@ async def test_one_verb_for_a_list_of_devices(home: tuple[Assembled, Simulator])
     assert [action["confirmed"] for action in turn["actions"]] == [True, True, True]
     for device in ("kitchen_ceiling", "bedroom_lamp", "living_room_fan"):
         assert simulator.state(device)["state"] == "on"
-    await ask(assembled, "switch off the kitchen light and the fan")
+    await ask(assembled, "switch the kitchen light and the fan off")  # the particle said last
     assert simulator.state("kitchen_ceiling")["state"] == "off"
     assert simulator.state("living_room_fan")["state"] == "off"
     assert simulator.state("bedroom_lamp")["state"] == "on"
+    turn = await ask(assembled, "switch off the bedroom lamp and the living room plug")
+    assert turn["intent"]["slots"] == {"name": "Bedroom lamp"}
+    assert simulator.state("bedroom_lamp")["state"] == "off"
+    assert [action["confirmed"] for action in turn["actions"]] == [True, True]
 
 
 async def test_requests_of_different_tools_in_one_sentence(

@@ -18,7 +18,7 @@ from assistant.devices.registry import Entity
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.toolbox import Toolbox
 from assistant.skills.result import ToolResult
-from assistant.understanding.compound import Part, parts, retarget
+from assistant.understanding.compound import Part, parts, retarget, sharing_the_particle
 from assistant.understanding.dialogue import Dialogue, LastRequest
 from assistant.understanding.grounding import grounded
 from assistant.understanding.model_stage import ModelStage
@@ -180,6 +180,7 @@ class Cascade:
     def _compound(self, pieces: list[Part]) -> list[ToolCall] | None:
         """The calls of several requests the rules read in full (see `compound`)."""
         calls: list[ToolCall] = []
+        pieces = sharing_the_particle(pieces)
         listing = pieces[-1].joined  # "the lamp, the fan and the plug": pauses list devices too
         for piece in pieces:
             match = self.rules.match(Utterance.of(piece.text))

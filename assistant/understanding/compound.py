@@ -40,6 +40,18 @@ def parts(utterance: Utterance) -> list[Part]:
     return found
 
 
+_PARTICLES = frozenset({"on", "off", "up", "down"})
+
+
+def sharing_the_particle(pieces: list[Part]) -> list[Part]:
+    """ "turn the kitchen light and the fan off": the particle said last belongs to the first
+    verb too, when that verb has none of its own."""
+    first, last = pieces[0], pieces[-1].text.split()
+    if len(pieces) < 2 or last[-1] not in _PARTICLES or _PARTICLES & set(first.text.split()):
+        return pieces
+    return [Part(f"{first.text} {last[-1]}", first.joined), *pieces[1:]]
+
+
 def retarget(
     call: ToolCall, slot: Literal["name", "area"], value: str, parameters: Iterable[str],
     kinds: list[str],
