@@ -265,6 +265,10 @@ async def test_requests_of_different_tools_in_one_sentence(
     turn = await ask(assembled, "turn off the bedroom lamp and set a timer for 10 minutes")
     assert simulator.state("bedroom_lamp")["state"] == "off"
     assert "10 minutes" in turn["response"]
+    await ask(assembled, "turn on the living room fan")
+    await ask(assembled, "kill the fan then turn the bedroom lamp on")  # the last "on" is its own
+    assert simulator.state("living_room_fan")["state"] == "off"
+    assert simulator.state("bedroom_lamp")["state"] == "on"
 
 
 @pytest.mark.parametrize(

@@ -178,9 +178,13 @@ class Cascade:
         return retarget(last.call, *target, self._parameters(last.call), last.kinds)
 
     def _compound(self, pieces: list[Part]) -> list[ToolCall] | None:
-        """The calls of several requests the rules read in full (see `compound`)."""
+        """The calls of several requests the rules read in full (see `compound`), as said or
+        with the last particle shared ("switch the lamp and the fan off")."""
+        shared = sharing_the_particle(pieces)
+        return self._calls_of(pieces) or (self._calls_of(shared) if shared != pieces else None)
+
+    def _calls_of(self, pieces: list[Part]) -> list[ToolCall] | None:
         calls: list[ToolCall] = []
-        pieces = sharing_the_particle(pieces)
         listing = pieces[-1].joined  # "the lamp, the fan and the plug": pauses list devices too
         for piece in pieces:
             match = self.rules.match(Utterance.of(piece.text))
