@@ -19,7 +19,7 @@ from assistant.pipeline.assembly import Assembled, assemble
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.host import SkillHost
 from assistant.understanding.cascade import NOT_UNDERSTOOD, Cascade
-from assistant.understanding.grounding import grounded
+from assistant.understanding.grounding import durations_taken, grounded
 from assistant.understanding.model_format import ToolShape
 from assistant.understanding.model_stage import ModelStage
 from assistant.understanding.retrieval import MAX_DEVICES, MAX_ROOMS
@@ -193,12 +193,23 @@ async def test_a_500_device_home_prompts_about_as_cheaply_as_a_10_device_one(
             "never mind the lamp, turn on the bedroom fan",
             True,
         ),
+        ("HassTurnOn", {"name": "Bedroom fan"}, "if it gets hot, turn on the bedroom fan", False),
     ],
 )
 def test_model_calls_must_be_grounded_in_what_was_said(
     tool: str, arguments: dict[str, object], text: str, expected: bool
 ) -> None:
     assert grounded(ToolCall(tool, arguments), Utterance.of(text)) is expected
+
+
+def test_a_duration_said_must_be_taken_by_a_call() -> None:
+    light_off = ToolCall("HassTurnOff", {"name": "Bedroom lamp"})
+    timer = ToolCall("HassStartTimer", {"minutes": 5})
+    later = Utterance.of("turn off the bedroom lamp in 5 minutes")
+    assert not durations_taken([light_off], later)
+    both = Utterance.of("turn off the bedroom lamp and set a timer for 1 minute")
+    assert durations_taken([light_off, timer], both)
+    assert durations_taken([light_off], Utterance.of("turn off the bedroom lamp"))
 
 
 @pytest.mark.parametrize(

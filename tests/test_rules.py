@@ -236,6 +236,11 @@ async def test_held_out_phrasings_reach_the_right_tool_and_devices(
         "never turn off the bedroom lamp",
         "my daughter turned the bedroom lamp on",  # "turned" is no slip for "turn"
         "I'll turn the bedroom lamp off myself",
+        # Put off to later, or waiting on a condition, in the same clause or another.
+        "if it gets dark, turn on the kitchen light",
+        "in ten minutes, turn off the kitchen light",
+        "turn off the kitchen light in five minutes",
+        "switch the bedroom lamp on tomorrow",
     ],
 )
 async def test_negations_reports_conditions_and_questions_do_not_become_commands(

@@ -20,7 +20,7 @@ from assistant.skill_host.toolbox import Toolbox
 from assistant.skills.result import ToolResult
 from assistant.understanding.compound import Part, parts, retarget, sharing_the_particle
 from assistant.understanding.dialogue import Dialogue, LastRequest
-from assistant.understanding.grounding import grounded
+from assistant.understanding.grounding import durations_taken, grounded
 from assistant.understanding.model_stage import ModelStage
 from assistant.understanding.result import Intent, IntentSource, Understanding
 from assistant.understanding.rules import JOINERS, RuleMatcher
@@ -122,6 +122,8 @@ class Cascade:
             kinds.setdefault(entity.kind, []).append(entity.name)
         sole = {names[0]: kind for kind, names in kinds.items() if len(names) == 1}
         untrusted = [c for c in calls if not self._trusted(c, utterance, calls, sole)]
+        if not durations_taken(calls, utterance):
+            untrusted = list(calls)
         if untrusted:
             self.model_vetoes += 1
             log.info("the model's %s vetoed for %r", untrusted[0], utterance.text)

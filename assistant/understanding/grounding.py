@@ -9,11 +9,16 @@ that they were not understood instead of a lamp switching for no reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from assistant.skill_host.call import ToolCall
 from assistant.text import fold
-from assistant.understanding.normalize import NOT_A_REQUEST, QUESTION_OPENERS
+from assistant.understanding.normalize import (
+    CONDITIONS,
+    DURATIONS,
+    NOT_A_REQUEST,
+    QUESTION_OPENERS,
+)
 from assistant.understanding.retrieval import KIND_WORDS, serves
 from assistant.understanding.utterance import Utterance
 
@@ -84,10 +89,19 @@ def grounded(
     plain = utterance.normalized.split()
     if _requesting(utterance) & NOT_A_REQUEST or (plain and plain[0] in QUESTION_OPENERS):
         return False
+    if utterance.words & CONDITIONS:  # "if it gets dark, …": not now
+        return False
     said = _direction_words(str(name or area or ""), utterance)
     if tool == "HassTurnOn" and said & _OFF_WORDS and not said & _ON_WORDS:
         return False
     return not (tool == "HassTurnOff" and said & _ON_WORDS and not said & _OFF_WORDS)
+
+
+def durations_taken(calls: Sequence[ToolCall], utterance: Utterance) -> bool:
+    """Whether every duration said is some call's argument: "turn off the light in 5 minutes"
+    is no "turn off the light" now, while "… and set a timer for 5 minutes" takes its minutes."""
+    said = {word.rstrip("s") for word in utterance.words & DURATIONS}
+    return not said - {name.rstrip("s") for call in calls for name in call.arguments}
 
 
 def _clause_words(utterance: Utterance) -> list[frozenset[str]]:

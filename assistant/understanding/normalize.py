@@ -41,6 +41,15 @@ NOT_A_REQUEST = frozenset({
     "not", "never", "no", "nobody", "turned", "switched", "was", "were", "did", "had", "earlier",
     "yesterday", "already",
 })  # fmt: skip
+# Words that make a request wait on a condition or a time: "if it gets dark, turn on the
+# light" is not "turn on the light" now. ("Before I forget, …" is no condition.)
+CONDITIONS = frozenset({
+    "if", "whether", "unless", "when", "until", "till", "tomorrow", "tonight", "later", "pm",
+    "clock",
+})  # fmt: skip
+# A duration said puts a request off ("turn off the light in 5 minutes"), unless a call takes
+# it ("… and set a timer for 5 minutes").
+DURATIONS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hours"})
 # First words of a question: "is the kitchen light on" asks, it does not switch.
 QUESTION_OPENERS = frozenset({
     "is", "are", "was", "were", "do", "does", "did", "have", "has", "what", "which", "why",

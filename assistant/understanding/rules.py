@@ -32,6 +32,8 @@ from assistant.skill_host.schema import ParameterInfo
 from assistant.skills.parameters import Areas, Entities
 from assistant.text import fold
 from assistant.understanding.normalize import (
+    CONDITIONS,
+    DURATIONS,
     NOT_A_REQUEST,
     QUESTION_OPENERS,
     normalize_utterance,
@@ -51,11 +53,10 @@ _NUMBER = r"\d+(?:\.\d+)?"
 _MAX_PARTIAL_NAME_WORDS = 6
 # Words that cannot on their own pick out a device from its name.
 _NOT_DISTINCTIVE = {"the", "of", "and", "room", "s"}
+_DEFERRING = CONDITIONS | DURATIONS
 # Words left out around a contained match that change what it means: a negation, a report of
 # the past, a condition. "If the light is on, turn it off" is not "turn it off".
-_BLOCKERS = NOT_A_REQUEST | {
-    "if", "whether", "unless", "when", "after", "before", "should", "myself",
-}  # fmt: skip
+_BLOCKERS = NOT_A_REQUEST | _DEFERRING | {"should", "myself", "after", "before"}
 # Words that join a second request on ("… and the fan", "… then lock the door").
 JOINERS = frozenset({"and", "then", "also", "plus"})
 _MIN_SPAN_WORDS = 3
@@ -241,7 +242,12 @@ class RuleMatcher:
         """
         compiled = self.compiled()
         whole = utterance.normalized
-        parts = [part for part in utterance.clauses if part != whole]
+        clauses = [part for part in utterance.clauses if part != whole]
+        # A clause is read alone only when no other clause defers it ("if it gets dark, …").
+        parts = [
+            part for part in clauses
+            if not any(_DEFERRING.intersection(other.split()) for other in clauses if other != part)
+        ]  # fmt: skip
         found = self._best(compiled, [whole], contained=False) or self._best(
             compiled, parts, contained=False
         )
