@@ -59,7 +59,10 @@ _CONDITIONS = ["if it gets dark, turn on the {n}", "when I get home turn on the 
                "why is the {n} on", "who turned off the {n}", "when did the {n} go off",
                "can you turn the {n} on at sunset", "turn on the {n} tomorrow morning",
                "what if the {n} stays on all night", "is it safe to leave the {n} on",
-               "tell me how to dim the {n}"]  # fmt: skip
+               "tell me how to dim the {n}", "turn off the {n} in ten minutes",
+               "switch the {n} off in half an hour", "in five minutes turn the {n} on",
+               "turn the {n} on at seven", "switch on the {n} at 6 pm",
+               "turn off the {n} in an hour", "later on, switch the {n} off"]  # fmt: skip
 _ABSENT_ROOMS = ["swimming pool", "wine cellar", "cinema room", "tower", "barn", "caravan",
                  "boathouse", "greenhouse", "ballroom", "annex"]  # fmt: skip
 _ABSENT = ["sprinkler", "hot tub", "sauna heater", "pool pump", "doorbell camera", "robot vacuum",
