@@ -33,6 +33,8 @@ from assistant.understanding.utterance import Utterance
         ("Don't unlock it", "do not unlock it"),
         ("set it to 21,5 degrees", "set it to 21.5 degrees"),
         ("five six", "5 6"),
+        # Thanks for the last answer is no part of the timer's name.
+        ("Thanks. Set a timer for ten minutes", "set a timer for 10 minutes"),
     ],
 )
 def test_normalisation(spoken: str, normalised: str) -> None:

@@ -26,7 +26,10 @@ _LEADING = re.compile(
 )
 _TRAILING = re.compile(r"(?: (?:please|for me|thanks|thank you|now|again|then))+$")
 # Discourse markers that open a request without changing it: "actually just turn it off".
-_OPENERS = re.compile(r"^(?:(?:actually|now|so|ok|okay|well|oh|alright|just|um|uh) )+")
+# Thanks for the last answer opens the next request: "thanks, set a timer for 10 minutes".
+_OPENERS = re.compile(
+    r"^(?:(?:actually|now|so|ok|okay|well|oh|alright|right|just|um|uh|thanks|thank you|cheers) )+"
+)
 # Hesitations as Whisper writes them; they are never part of a request.
 _FILLERS = re.compile(r"\b(?:uh|um|umm|uhm|er|erm|hmm|mm)\b")
 _GERUNDS = {
