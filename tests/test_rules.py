@@ -325,3 +325,18 @@ async def test_a_verb_fits_only_the_kinds_of_device_it_is_said_of(
     )
     match = matcher.match(Utterance.of(utterance))
     assert (match and (match.call.tool, match.call.arguments)) == expected
+
+
+async def test_a_part_of_several_names_is_narrowed_by_the_room_said(tmp_path: Path) -> None:
+    matcher = await matcher_for(
+        [
+            ("fan", "study", "Study fan", "Study"),
+            ("fan", "bathroom", "Bathroom extractor fan", "Bathroom"),
+        ],
+        tmp_path,
+    )
+    match = matcher.match(Utterance.of("the bathroom smells, get the fan on"))
+    assert match is not None
+    assert match.call.arguments == {"name": "Bathroom extractor fan"}
+    match = matcher.match(Utterance.of("turn on the fan"))  # no room said: the skill asks
+    assert match is not None and match.call.arguments == {"name": "fan"}

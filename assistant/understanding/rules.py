@@ -239,7 +239,29 @@ class RuleMatcher:
         """The best-fitting template at the strictest level where any fits (see the module
         docstring); within a level, the one that recognises the most, with whole device names
         above parts of names and known values above free text; ties go to the earlier example.
+        A part of several names is narrowed by a room said elsewhere in the sentence.
         """
+        found = self._match(utterance)
+        if found is None:
+            return None
+        narrowed = self._in_room_said(found.call, utterance)
+        return found if narrowed is None else RuleMatch(narrowed, found.template, found.confidence)
+
+    def _in_room_said(self, call: ToolCall, utterance: Utterance) -> ToolCall | None:
+        """ "The bathroom smells, get the fan on": of the fans, the one in the room said."""
+        name = call.arguments.get("name")
+        if name is None or "area" in call.arguments or name not in (self._names.partial or ()):
+            return None
+        spoken = f" {utterance.normalized} "
+        rooms = [room for said, room in (self._areas.values or {}).items() if f" {said} " in spoken]
+        if len(rooms) != 1:
+            return None
+        there = [e for e in self.devices.find(name=name) if e.area == rooms[0]]
+        if len(there) != 1:
+            return None
+        return ToolCall(call.tool, {**call.arguments, "name": there[0].name})
+
+    def _match(self, utterance: Utterance) -> RuleMatch | None:
         compiled = self.compiled()
         whole = utterance.normalized
         clauses = [part for part in utterance.clauses if part != whole]
