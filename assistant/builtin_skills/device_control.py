@@ -151,7 +151,7 @@ class DeviceControl(Skill):
             "(power up|start|start up|fire up|activate) [the] {name}",
             "start [the] {domain} in [the] {area}",
             *_moved("(open|raise|pull up)"),
-            "lock [up] [the] {name}{domain=lock}",
+            "(lock|bolt) [up] [the] {name}{domain=lock}",
             "lock [all] [the] (locks|doors){domain=lock}",
             # Indirect requests: the room says where, the complaint says which kind of device.
             "it is [(too|very|really|so|quite|pitch|far too|way too)] (dark|dim|black) "
@@ -195,7 +195,7 @@ class DeviceControl(Skill):
             "[the] {name}",
             "stop [the] {domain} in [the] {area}",
             *_moved("(close|lower|shut|pull down)"),
-            "(unlock|disengage|open) [the] {name}{domain=lock}",
+            "(unlock|disengage|open|unbolt) [the] {name}{domain=lock}",
             "i need [the] {name} unlocked{domain=lock}",
             "unlock [the] {area} [door]{domain=lock}",
             "unlock [all] [the] (locks|doors){domain=lock}",
