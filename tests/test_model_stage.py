@@ -202,6 +202,21 @@ def test_model_calls_must_be_grounded_in_what_was_said(
     assert grounded(ToolCall(tool, arguments), Utterance.of(text)) is expected
 
 
+@pytest.mark.parametrize(
+    ("tool", "text", "expected"),
+    [
+        ("HassTurnOff", "open the front door", True),  # unlocks (and asks first)
+        ("HassTurnOn", "open the front door", False),
+        ("HassTurnOn", "close the front door", True),  # locks
+        ("HassTurnOff", "shut the front door", False),
+    ],
+)
+def test_a_lock_opens_when_it_is_turned_off(tool: str, text: str, expected: bool) -> None:
+    kinds = {"Front door lock": "lock"}
+    call = ToolCall(tool, {"name": "Front door lock"})
+    assert grounded(call, Utterance.of(text), kind_of=kinds) is expected
+
+
 def test_a_duration_said_must_be_taken_by_a_call() -> None:
     light_off = ToolCall("HassTurnOff", {"name": "Bedroom lamp"})
     timer = ToolCall("HassStartTimer", {"minutes": 5})

@@ -306,6 +306,7 @@ async def test_a_run_of_words_that_leaves_out_a_room_is_not_the_request(
     [
         ("open the front door lock", ("HassTurnOff", {"name": "Front door lock"})),  # unlocks
         ("open the front door", ("HassTurnOff", {"name": "Front door lock"})),
+        ("shut the front door", ("HassTurnOn", {"name": "Front door lock"})),  # locks it
         ("lock the front door", ("HassTurnOn", {"name": "Front door lock"})),
         ("open the living room blinds", ("HassTurnOn", {"name": "Living room blinds"})),
         ("lock the kitchen light", None),

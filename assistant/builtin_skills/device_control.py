@@ -152,6 +152,7 @@ class DeviceControl(Skill):
             "start [the] {domain} in [the] {area}",
             *_moved("(open|raise|pull up)"),
             "(lock|bolt) [up] [the] {name}{domain=lock}",
+            "(close|shut) [the] {name}{domain=lock}",  # never the opposite of what was said
             "lock [all] [the] (locks|doors){domain=lock}",
             # Indirect requests: the room says where, the complaint says which kind of device.
             "it is [(too|very|really|so|quite|pitch|far too|way too)] (dark|dim|black) "

@@ -43,7 +43,7 @@ _CLOSE = ["close the {n}", "lower the {n}", "shut the {n}", "pull the {n}", "dra
           "draw the {n} closed", "pull the {n} shut", "shut the {n} for the night",
           "close the {n} all the way"]  # fmt: skip
 _LOCK = ["lock the {n}", "lock up the {n}", "secure the {n}", "bolt the {n}", "make sure the {n}"
-         " is locked", "lock the {n} please"]  # fmt: skip
+         " is locked", "lock the {n} please", "close the {n}", "shut the {n}"]  # fmt: skip
 _UNLOCK = ["unlock the {n}", "let me in, unlock the {n}", "open the {n} lock", "unbolt the {n}",
            "unlock the {n} so {w} can come in", "let {w} in, unlock the {n}",
            "{w} is here, unlock the {n}", "can you unlock the {n} for {w}",

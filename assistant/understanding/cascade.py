@@ -117,11 +117,10 @@ class Cascade:
         self.model_answers += proposal.error is None
         if len(calls) < at_least:
             return None
-        kinds: dict[str, list[str]] = {}
-        for entity in self.toolbox.devices.entities():
-            kinds.setdefault(entity.kind, []).append(entity.name)
-        sole = {names[0]: kind for kind, names in kinds.items() if len(names) == 1}
-        untrusted = [c for c in calls if not self._trusted(c, utterance, calls, sole)]
+        kind_of = {entity.name: entity.kind for entity in self.toolbox.devices.entities()}
+        kinds = list(kind_of.values())
+        sole = {name: kind for name, kind in kind_of.items() if kinds.count(kind) == 1}
+        untrusted = [c for c in calls if not self._trusted(c, utterance, calls, sole, kind_of)]
         if not durations_taken(calls, utterance):
             untrusted = list(calls)
         if untrusted:
@@ -132,10 +131,10 @@ class Cascade:
 
     def _trusted(
         self, call: ToolCall, utterance: Utterance, calls: tuple[ToolCall, ...],
-        sole_of_kind: dict[str, str],
+        sole_of_kind: dict[str, str], kind_of: dict[str, str],
     ) -> bool:  # fmt: skip
         """Whether a call the model proposed is about what was said."""
-        if not grounded(call, utterance, sole_of_kind=sole_of_kind):
+        if not grounded(call, utterance, sole_of_kind=sole_of_kind, kind_of=kind_of):
             return False
         targeted = call.arguments.get("name") or call.arguments.get("area")
         if not targeted and not self.rules.shares_words_with(call.tool, utterance):

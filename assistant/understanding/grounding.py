@@ -30,8 +30,11 @@ _GENERIC = {
 _ALL = {"all", "every", "everything", "each"}
 _OFF_WORDS = {"off", "out", "kill", "shut", "close", "lower", "stop"}
 _ON_WORDS = {"on", "open", "raise", "dark", "start"}
+# A lock is "on" when locked: opening a door unlocks it, closing it locks it.
+_LOCK_ON = {"lock", "bolt", "close", "shut", "secure"}
+_LOCK_OFF = {"unlock", "unbolt", "open"}
 # Words that make a clause a request of its own rather than the scene it is asked in.
-_ACTION_WORDS = _OFF_WORDS | _ON_WORDS | {
+_ACTION_WORDS = _OFF_WORDS | _ON_WORDS | _LOCK_ON | _LOCK_OFF | {
     "turn", "switch", "put", "set", "make", "lock", "unlock", "dim", "go", "bring", "get",
     "pull", "draw", "let", "give", "brighten", "need", "want",
 }  # fmt: skip
@@ -66,10 +69,12 @@ def _kind_said(kind: str | None, words: frozenset[str]) -> bool:
 
 
 def grounded(
-    call: ToolCall, utterance: Utterance, *, sole_of_kind: Mapping[str, str] | None = None
-) -> bool:
+    call: ToolCall, utterance: Utterance, *, sole_of_kind: Mapping[str, str] | None = None,
+    kind_of: Mapping[str, str] | None = None,
+) -> bool:  # fmt: skip
     """`sole_of_kind` maps each device that is the only one of its kind in the home to that
-    kind: "turn on the fan" may mean the one fan, though its name was not said."""
+    kind: "turn on the fan" may mean the one fan, though its name was not said. `kind_of` maps
+    every device to its kind, for the words that mean opposite things for a lock."""
     tool, arguments, words = call.tool, call.arguments, utterance.words
     sole = sole_of_kind or {}
     name, area = arguments.get("name"), arguments.get("area")
@@ -92,9 +97,11 @@ def grounded(
     if utterance.words & CONDITIONS:  # "if it gets dark, …": not now
         return False
     said = _direction_words(str(name or area or ""), utterance)
-    if tool == "HassTurnOn" and said & _OFF_WORDS and not said & _ON_WORDS:
+    device_kind = (kind_of or {}).get(str(name)) if name else arguments.get("domain")
+    on, off = (_LOCK_ON, _LOCK_OFF) if device_kind == "lock" else (_ON_WORDS, _OFF_WORDS)
+    if tool == "HassTurnOn" and said & off and not said & on:
         return False
-    return not (tool == "HassTurnOff" and said & _ON_WORDS and not said & _OFF_WORDS)
+    return not (tool == "HassTurnOff" and said & on and not said & off)
 
 
 def durations_taken(calls: Sequence[ToolCall], utterance: Utterance) -> bool:
