@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import Counter
 from typing import Literal
 
 from assistant.devices.registry import Entity
@@ -118,8 +119,8 @@ class Cascade:
         if len(calls) < at_least:
             return None
         kind_of = {entity.name: entity.kind for entity in self.toolbox.devices.entities()}
-        kinds = list(kind_of.values())
-        sole = {name: kind for name, kind in kind_of.items() if kinds.count(kind) == 1}
+        counts = Counter(kind_of.values())
+        sole = {name: kind for name, kind in kind_of.items() if counts[kind] == 1}
         untrusted = [c for c in calls if not self._trusted(c, utterance, calls, sole, kind_of)]
         if not durations_taken(calls, utterance):
             untrusted = list(calls)
