@@ -194,6 +194,10 @@ async def test_a_500_device_home_prompts_about_as_cheaply_as_a_10_device_one(
             True,
         ),
         ("HassTurnOn", {"name": "Bedroom fan"}, "if it gets hot, turn on the bedroom fan", False),
+        # Saying it already is so is no request to make it so.
+        ("HassTurnOn", {"name": "Bedroom lamp"}, "the bedroom lamp is on", False),
+        ("HassTurnOff", {"name": "Bedroom lamp"}, "the bedroom lamp is off", False),
+        ("HassTurnOn", {"name": "Front door lock"}, "make sure the front door is locked", True),
     ],
 )
 def test_model_calls_must_be_grounded_in_what_was_said(

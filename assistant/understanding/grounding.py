@@ -9,6 +9,7 @@ that they were not understood instead of a lamp switching for no reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from assistant.skill_host.call import ToolCall
@@ -33,6 +34,10 @@ _ON_WORDS = {"on", "open", "raise", "dark", "start"}
 # A lock is "on" when locked: opening a door unlocks it, closing it locks it.
 _LOCK_ON = {"lock", "bolt", "close", "shut", "secure"}
 _LOCK_OFF = {"unlock", "unbolt", "open"}
+_ALREADY = {
+    "HassTurnOn": re.compile(r"\b(?:is|are) (?:still |already |now )?(?:on|open|locked)\b"),
+    "HassTurnOff": re.compile(r"\b(?:is|are) (?:still |already |now )?(?:off|closed|unlocked)\b"),
+}
 # Words that make a clause a request of its own rather than the scene it is asked in.
 _ACTION_WORDS = _OFF_WORDS | _ON_WORDS | _LOCK_ON | _LOCK_OFF | {
     "turn", "switch", "put", "set", "make", "lock", "unlock", "dim", "go", "bring", "get",
@@ -96,12 +101,23 @@ def grounded(
         return False
     if utterance.words & CONDITIONS:  # "if it gets dark, …": not now
         return False
+    if _already(tool, utterance):
+        return False
     said = _direction_words(str(name or area or ""), utterance)
     device_kind = (kind_of or {}).get(str(name)) if name else arguments.get("domain")
     on, off = (_LOCK_ON, _LOCK_OFF) if device_kind == "lock" else (_ON_WORDS, _OFF_WORDS)
     if tool == "HassTurnOn" and said & off and not said & on:
         return False
     return not (tool == "HassTurnOff" and said & on and not said & off)
+
+
+def _already(tool: str, utterance: Utterance) -> bool:
+    """Whether the sentence says things already are as the call would make them: "the porch
+    light is on" states, it does not ask to switch it on ("make sure it is on" still asks)."""
+    state = _ALREADY.get(tool)
+    if state is None or utterance.words & {"sure", "ensure"}:
+        return False
+    return state.search(utterance.normalized) is not None
 
 
 def durations_taken(calls: Sequence[ToolCall], utterance: Utterance) -> bool:
