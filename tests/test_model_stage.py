@@ -305,13 +305,13 @@ async def test_a_named_device_is_covered_by_its_room_when_it_is_the_rooms_only_o
     fan = ToolCall("HassTurnOn", {"name": "Living room fan"})
     kitchen = ToolCall("HassTurnOn", {"area": "Kitchen", "domain": "light"})
     # The kitchen has one light: its lights are the kitchen light that was named.
-    assert all(brain._trusted(c, said, (kitchen, fan), {}) for c in (kitchen, fan))
+    assert all(brain._trusted(c, said, (kitchen, fan), {}, {}) for c in (kitchen, fan))
     # The bedroom has two lamps: its lights are more than the one lamp that was named.
     said = Utterance.of("turn on the bedroom lamp and the living room fan")
     bedroom = ToolCall("HassTurnOn", {"area": "Bedroom", "domain": "light"})
-    assert not brain._trusted(bedroom, said, (bedroom, fan), {})
+    assert not brain._trusted(bedroom, said, (bedroom, fan), {}, {})
     lamp = ToolCall("HassTurnOn", {"name": "Bedroom lamp"})
-    assert brain._trusted(lamp, said, (lamp, fan), {})
+    assert brain._trusted(lamp, said, (lamp, fan), {}, {})
 
 
 @pytest.mark.models

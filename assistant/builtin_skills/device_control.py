@@ -60,17 +60,15 @@ def _switched(state: str) -> list[str]:
 
 
 # Opening a lock unlocks it: the verbs of covers are said of covers only.
-_COVERS = (
-    "(blind|blinds|shade|shades|curtain|curtains|drapes|shutter|shutters|covers){domain=cover}"
-)
+_COVERS = "(blind|blinds|shade|shades|curtain|curtains|drapes|shutter|shutters|covers)"
 
 
 def _moved(verbs: str) -> list[str]:
     """Opening (or closing) a cover by name, every cover, or a room's covers."""
     return [
         f"{verbs} [the] {{name}}{{domain=cover}}",
-        f"{verbs} [all] [the] {_COVERS} [in [the] {{area}}]",
-        f"{verbs} [the] {{area}} {_COVERS}",
+        f"{verbs} [all] [the] {_COVERS}{{domain=cover}} [in [the] {{area}}]",
+        f"{verbs} [the] {{area}} {_COVERS}{{domain=cover}}",
     ]
 
 

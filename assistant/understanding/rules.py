@@ -16,13 +16,11 @@ Each level has a lower confidence than the one before.
 
 from __future__ import annotations
 
-import enum
 import logging
 import re
 import time
-import typing
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from assistant.devices.registry import Change
 from assistant.skill_host.call import ToolCall
@@ -39,6 +37,7 @@ from assistant.understanding.normalize import (
     normalize_utterance,
 )
 from assistant.understanding.repair import Vocabulary
+from assistant.understanding.slot_types import allowed_values, is_number
 from assistant.understanding.templates import (
     CompiledTemplate,
     SlotPattern,
@@ -82,32 +81,6 @@ class RuleMatch:
     """The example template that matched."""
     confidence: float
     """1.0 for the whole utterance, lower for a mended one or a run of words inside it."""
-
-
-def _allowed_values(annotation: Any) -> list[str] | None:
-    origin = typing.get_origin(annotation)
-    if origin is Literal:
-        return [str(value) for value in typing.get_args(annotation)]
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return [str(member.value) for member in annotation]
-    if origin is Annotated:
-        return _allowed_values(typing.get_args(annotation)[0])
-    for inner in typing.get_args(annotation):
-        if inner is not type(None):
-            found = _allowed_values(inner)
-            if found is not None:
-                return found
-    return None
-
-
-def _is_number(annotation: Any) -> bool:
-    if annotation in (int, float):
-        return True
-    if typing.get_origin(annotation) is Annotated:
-        return _is_number(typing.get_args(annotation)[0])
-    return any(
-        _is_number(inner) for inner in typing.get_args(annotation) if inner is not type(None)
-    )
 
 
 Compiled = list[tuple[Tool, CompiledTemplate, dict[str, SlotPattern]]]
@@ -175,7 +148,7 @@ class RuleMatcher:
             return self._entity_pattern(marker.kinds)
         if isinstance(marker, Areas):
             return self._area_pattern()
-        allowed = _allowed_values(info.annotation)
+        allowed = allowed_values(info.annotation)
         if allowed is not None:
             values = {fold(value): value for value in allowed}
             values |= {
@@ -185,7 +158,7 @@ class RuleMatcher:
             # for them: "blinds" for cover, "plugs" for switch, "heating" for climate.
             values |= {word: kind for kind in allowed for word in _KIND_WORDS.get(kind, ())}
             return SlotPattern(values=values)
-        if _is_number(info.annotation):
+        if is_number(info.annotation):
             return SlotPattern(pattern=_NUMBER)
         return SlotPattern()
 
