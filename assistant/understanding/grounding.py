@@ -3,8 +3,11 @@
 A small model sometimes answers with a plausible call that has nothing to do with the request
 ("tell me a joke" → turn on the bedroom lamp). Before anything is actuated on the model's word,
 the device or room it names must be mentioned, and the direction must not contradict the
-words ("lights off" is never a turn_on). Ungrounded proposals are dropped: the person hears
-that they were not understood instead of a lamp switching for no reason.
+words ("lights off" is never a turn_on); nor may the sentence negate, report, question, defer
+or make conditional the request, or say things already are so. Only the clauses that ask are
+read for that: "I'm off to bed, lock up the front door" is a request to lock. Ungrounded
+proposals are dropped: the person hears that they were not understood instead of a lamp
+switching for no reason.
 """
 
 from __future__ import annotations
