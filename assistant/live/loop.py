@@ -213,11 +213,11 @@ class LiveAssistant:
             announcement = await queue.get()
             while self.busy or self.speaker.playing:
                 await asyncio.sleep(0.1)  # queued behind the turn or reply under way
-            self.stats.announcements += 1
             if announcement.sound:
                 self.reply.sound("alert")
             if announcement.text:
                 await self.reply.say(announcement.text)
+            self.stats.announcements += 1  # counted once it is on its way to the speaker
 
     # --- supervision -------------------------------------------------------------------------
 
