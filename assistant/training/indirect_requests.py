@@ -25,7 +25,6 @@ _COLD = ["it's chilly in the {r}", "I'm cold in the {r}", "the {r} is freezing",
          "it's a bit cold in the {r}", "brr, the {r} is chilly", "it's a bit nippy in the {r}",
          "the {r} is like a fridge", "I'm shivering in the {r}", "it's cold in the {r}",
          "the {r} could be warmer", "the {r} feels cold", "I'm frozen in the {r}",
-         "it's freezing in the {r}", "it's so cold in the {r}",
          "the {r} is a bit cool", "warm the {r} up a bit", "the {r} needs warming up",
          "there's a draught in the {r}, I'm cold", "it's perishing in the {r}"]  # fmt: skip
 _COLD_HERE = ["I'm freezing", "it's chilly in here", "I'm a bit cold", "it's cold in here",
@@ -63,8 +62,7 @@ _MORNING = ["let some light into the {r}", "let the daylight into the {r}",
 _NOISY = ["the {n} is too noisy", "that {n} is driving me mad", "the {n} is making a racket",
           "I can't hear myself think with the {n} going", "the {n} is so loud"]  # fmt: skip
 _STEAMY = ["it's all steamed up in the {r}", "the {r} is steamy", "it smells in the {r}",
-           "the {r} needs airing", "there's a lot of condensation in the {r}",
-           "the {r} is all steamed up", "the mirror in the {r} is all steamed up"]  # fmt: skip
+           "the {r} needs airing", "there's a lot of condensation in the {r}"]  # fmt: skip
 _TEA = ["I fancy a cup of tea", "I'd love a cuppa", "time for a brew", "I could murder a tea",
         "let's have some tea", "I'm dying for a cup of tea", "put the kettle on",
         "who wants a tea", "I need a tea"]  # fmt: skip

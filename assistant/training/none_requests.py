@@ -50,11 +50,7 @@ _REPORTS = ["I turned off the {n} earlier", "I switched the {n} on an hour ago",
             "I love the {n}", "the {n} was really bright last night", "mum switched the {n} on",
             "the {n} came on by itself yesterday", "I remember turning off the {n}",
             "we had the {n} on all evening", "the {n} needs a new bulb",
-            "my neighbour has the same {n}", "I'm thinking of moving the {n}",
-            # The present: how things are is no request to change them.
-            "the {n} is on", "the {n} is off", "the {n} takes ages to warm up",
-            "the {n} is brand new", "the {n} is a bit noisy but it's fine",
-            "the {n} looks nice", "the {n} is working again"]  # fmt: skip
+            "my neighbour has the same {n}", "I'm thinking of moving the {n}"]  # fmt: skip
 _CONDITIONS = ["if it gets dark, turn on the {n}", "when I get home turn on the {n}",
                "turn on the {n} if it gets cold later", "maybe turn the {n} off later",
                "should I turn off the {n}", "what would happen if I turned off the {n}",

@@ -35,8 +35,6 @@ SOLE_WORDS = {
 # Kind words left off the end of a name ("the front door" for "Front door lock"), or said
 # otherwise ("the hallway heating" for "Hallway thermostat").
 _ENDINGS = {" lock": "", " plug": "", " socket": "", " thermostat": " heating"}
-# What people call a thing whatever its name says ("the telly" for "TV plug").
-_NICKNAMES = {"tv plug": ["telly", "television", "tv"], "tv": ["telly", "television"]}
 
 
 def pick(devices: list[HomeDevice], rng: random.Random) -> HomeDevice | None:
@@ -50,8 +48,6 @@ def spoken_name(device: HomeDevice, home: Home, rng: random.Random) -> str:
     if device.aliases and roll < 0.3:
         return rng.choice(device.aliases)
     name = device.name.lower()
-    if name in _NICKNAMES and roll < 0.45:
-        return rng.choice(_NICKNAMES[name])
     same_kind = home.of_kinds((device.kind,))
     if device.kind in SOLE_WORDS and len(same_kind) == 1 and roll > 0.8:
         return rng.choice(SOLE_WORDS[device.kind])

@@ -32,8 +32,8 @@ Generator = Callable[[Home, random.Random], Request | None]
 
 # How often each kind of request is drawn; the tools' own templates are drawn per tool below.
 MIX: list[tuple[Generator, float]] = [
-    (switch_request, 0.11), (room_request, 0.07), (setting_request, 0.13),
-    (question_request, 0.06), (indirect_request, 0.19), (compound_request, 0.12),
+    (switch_request, 0.13), (room_request, 0.07), (setting_request, 0.13),
+    (question_request, 0.06), (indirect_request, 0.17), (compound_request, 0.12),
     (none_request, 0.13),
 ]  # fmt: skip
 TEMPLATE_SHARE = 0.19
