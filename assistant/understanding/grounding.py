@@ -43,7 +43,7 @@ _ALREADY = {
 }
 # Words that make a clause a request of its own rather than the scene it is asked in.
 _ACTION_WORDS = _OFF_WORDS | _ON_WORDS | _LOCK_ON | _LOCK_OFF | {
-    "turn", "switch", "put", "set", "make", "lock", "unlock", "dim", "go", "bring", "get",
+    "turn", "switch", "put", "set", "make", "dim", "go", "bring", "get",
     "pull", "draw", "let", "give", "brighten", "need", "want",
 }  # fmt: skip
 _ACTUATING = {

@@ -292,18 +292,20 @@ class RuleMatcher:
         return {name for phrase, name in whole
                 if phrase not in self._names.partial and f" {phrase} " in spoken}  # fmt: skip
 
-    def _fits_kind(self, arguments: dict[str, str], template: CompiledTemplate) -> bool:
-        """Beside a device's name, a kind the template fixes is a requirement, not an argument:
-        "open [the] {name}{domain=cover}" fits blinds, never a lock ("open the front door lock"
-        is no locking). The name says the kind, so the call carries the name alone."""
+    def _of_fitting_kind(
+        self, arguments: dict[str, str], template: CompiledTemplate
+    ) -> dict[str, str] | None:
+        """The call's arguments, or None when the template does not fit the device. Beside a
+        device's name, a kind the template fixes is a requirement, not an argument: "open [the]
+        {name}{domain=cover}" fits blinds, never a lock ("open the front door lock" is no
+        locking). The name says the kind, so the call carries the name alone."""
         kind = template.fixed.get("domain")
         if kind is None or "name" not in arguments:
-            return True
+            return arguments
         found = self.devices.find(name=arguments["name"])
         if not found or any(entity.kind != kind for entity in found):
-            return False
-        del arguments["domain"]
-        return True
+            return None
+        return {slot: value for slot, value in arguments.items() if slot != "domain"}
 
     @staticmethod
     def _result(found: tuple[tuple[float, ...], RuleMatch], level: str) -> RuleMatch:
@@ -325,8 +327,9 @@ class RuleMatcher:
                     found = template.match_spoken(span, patterns)
                     if found is None:
                         continue
-                    arguments, spoken = found
-                    if not self._fits_kind(arguments, template):
+                    fitting, spoken = found
+                    arguments = self._of_fitting_kind(fitting, template)
+                    if arguments is None:
                         continue
                     score = (position, _score(tool, arguments, spoken, patterns), -skipped)
                     if best is None or score > best[0]:
@@ -338,8 +341,8 @@ class RuleMatcher:
 def _spans(reading: str, room_words: set[str]) -> list[tuple[str, int]]:
     """Runs of three or more words inside a clause, with how many words each leaves out; runs
     whose left-out words negate, report or condition them, or name one of the home's rooms
-    (`room_words`), are not offered. Two words are too
-    little to stand for the clause: "help me" is not "help me with my homework". A question keeps
+    (`room_words`), are not offered. Two words are too little to stand for the clause: "help
+    me" is not "help me with my homework". A question keeps
     its opening word: only words after it may be left out ("is the nursery warm enough for
     the baby"), never the question itself ("is it ok to turn on the light")."""
     words = reading.split()
