@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
+from assistant.audio.format import SAMPLE_RATE_HZ
 from assistant.audio.resample import resample
 from assistant.audio.stream_resample import StreamResampler
+from assistant.config import AudioSettings
 from assistant.live.backend import AudioDeviceError, DeviceInfo, choose_device
 from assistant.live.earcons import EARCONS, RATE_HZ, earcon
 from assistant.live.echo import EchoGuard, echo_likeness
+from assistant.live.playback import Speaker
+from assistant.live.virtual_card import VirtualSoundCard
 
 RNG = np.random.default_rng(3)
 
@@ -53,6 +59,30 @@ def test_the_guard_mutes_echo_frames_only() -> None:
     voice = (RNG.standard_normal(16_000) * 0.3 * 32767).astype(np.int16)
     passed = [talker.filter(voice[s : s + 1_280], played) for s in range(0, 16_000 - 1_279, 1_280)]
     assert talker.muted_frames == 0 and np.array_equal(np.concatenate(passed), voice[:15_360])
+
+
+def test_the_first_words_after_the_speaker_opened_are_recognised_as_echo() -> None:
+    # The speaker has played less than the window and the delays searched: it was silent
+    # before, so the echo of its first words is still compared (they were let through).
+    played = (RNG.standard_normal(7_200) * 0.1).astype(np.float32)
+    heard = 0.5 * np.concatenate([np.zeros(1_600, dtype=np.float32), played])[: len(played)]
+    assert echo_likeness(heard, played) > 0.95
+
+
+def test_a_frame_taken_late_is_compared_with_what_played_before_it_was_captured() -> None:
+    speaker = Speaker(VirtualSoundCard(), AudioSettings(volume=1.0))
+    speaker.rate_hz = SAMPLE_RATE_HZ  # as if opened on a 16 kHz card; its callback is called here
+    before = np.full((320, 1), 0.5, dtype=np.float32)
+    speaker.play(before[:, 0], SAMPLE_RATE_HZ)
+    speaker._fill(np.zeros((320, 1), dtype=np.float32))  # the card's callback
+    captured = time.monotonic()
+    speaker.play(before[:, 0] * 2, SAMPLE_RATE_HZ)
+    speaker._fill(np.zeros((320, 1), dtype=np.float32))
+    assert np.max(speaker.reference(captured)) == pytest.approx(0.5, abs=0.01)
+    assert np.max(speaker.reference(time.monotonic())) == pytest.approx(1.0, abs=0.01)
+    # A frame captured during the reply is still guarded after the reply's tail has passed.
+    speaker.stop()
+    assert speaker.recently_played(0.2, captured) and not speaker.recently_played(0.2, 1e9)
 
 
 DEVICES = [

@@ -4,6 +4,8 @@ The sound card's callback runs on PortAudio's thread and must never wait, so it 
 and hands the frame to the event loop. The queue is bounded: when the loop falls behind, the
 oldest frames are dropped and counted rather than memory growing. A microphone that stops
 delivering (USB unplugged, device taken) is noticed by `stalled()` and reopened by the loop.
+Each frame carries the time it was captured, so that a loop running behind still compares it
+with what the speaker was playing then (the echo guard).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -23,11 +26,17 @@ from assistant.live.backend import AudioBackend, Stream, choose_device
 log = logging.getLogger(__name__)
 
 
+class Captured(NamedTuple):
+    audio: Audio
+    at_monotonic: float
+    """When the frame's last sample was captured."""
+
+
 class Microphone:
     def __init__(self, backend: AudioBackend, settings: AudioSettings) -> None:
         self.backend = backend
         self.settings = settings
-        self.frames: asyncio.Queue[Audio] = asyncio.Queue(maxsize=settings.queue_blocks)
+        self.frames: asyncio.Queue[Captured] = asyncio.Queue(maxsize=settings.queue_blocks)
         self.dropped_frames = 0
         self.reopened = 0
         self.device_name = ""
@@ -72,16 +81,18 @@ class Microphone:
 
     def _on_block(self, block: npt.NDArray[np.float32]) -> None:
         """PortAudio's thread: convert, cut into frames, hand over; never block."""
-        self._last_block_monotonic = time.monotonic()
+        now = time.monotonic()
+        self._last_block_monotonic = now
         assert self._resampler is not None and self._loop is not None
         mono = block.mean(axis=1) if block.ndim == 2 else block
         converted = self._resampler.process(np.asarray(mono, dtype=np.float32))
         self._pending = np.concatenate([self._pending, converted])
         while len(self._pending) >= FRAME_SAMPLES:
             frame, self._pending = self._pending[:FRAME_SAMPLES], self._pending[FRAME_SAMPLES:]
-            self._loop.call_soon_threadsafe(self._put, frame)
+            captured = Captured(frame, now - len(self._pending) / SAMPLE_RATE_HZ)
+            self._loop.call_soon_threadsafe(self._put, captured)
 
-    def _put(self, frame: Audio) -> None:
+    def _put(self, frame: Captured) -> None:
         if self.frames.full():
             self.frames.get_nowait()
             self.dropped_frames += 1

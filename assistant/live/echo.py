@@ -25,14 +25,16 @@ _SILENT_RMS = 1e-3
 def echo_likeness(microphone: npt.NDArray[np.float32], reference: npt.NDArray[np.float32]) -> float:
     """The best normalised correlation (0–1) of the microphone window with the reference at
     any delay up to `_MAX_DELAY_SECONDS`; 0 when either is silent or too short."""
-    # The window must fit in the reference at every delay searched; at the start of playback
-    # there is little reference, so the window is shorter.
     delay = int(_MAX_DELAY_SECONDS * SAMPLE_RATE_HZ)
-    length = min(int(_WINDOW_SECONDS * SAMPLE_RATE_HZ), len(microphone), len(reference) - delay)
+    length = min(int(_WINDOW_SECONDS * SAMPLE_RATE_HZ), len(microphone))
     if length < SAMPLE_RATE_HZ // 10:
         return 0.0
     window = microphone[len(microphone) - length :].astype(np.float64)
+    # The window must fit in the reference at every delay searched. Before the speaker opened
+    # it played nothing, so a short reference (a reply right after start) is silence before:
+    # its first words, the ones most like a wake word, are compared in full.
     ref = reference[-(length + delay) :].astype(np.float64)
+    ref = np.concatenate([np.zeros(length + delay - len(ref)), ref])
     if np.sqrt(np.mean(window**2)) < _SILENT_RMS or np.sqrt(np.mean(ref**2)) < _SILENT_RMS:
         return 0.0
     size = 1 << int(np.ceil(np.log2(len(ref) + len(window))))

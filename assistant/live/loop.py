@@ -145,11 +145,12 @@ class LiveAssistant:
         """The microphone's frames, for as long as the consumer wants them. For the wake word
         the assistant's own voice is muted while it speaks and for `echo_tail_seconds`."""
         while True:
-            frame = await self.microphone.frames.get()
+            frame, captured_monotonic = await self.microphone.frames.get()
             self._captured_frames += 1
             self._progress_monotonic = time.monotonic()
-            if guard_echo and self.speaker.recently_played(self.settings.audio.echo_tail_seconds):
-                frame = self.echo.filter(frame, self.speaker.reference())
+            tail_seconds = self.settings.audio.echo_tail_seconds
+            if guard_echo and self.speaker.recently_played(tail_seconds, captured_monotonic):
+                frame = self.echo.filter(frame, self.speaker.reference(captured_monotonic))
             yield frame
 
     @property

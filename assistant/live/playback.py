@@ -2,7 +2,8 @@
 
 Speech is queued sentence by sentence as Piper produces it, so the first sentence plays while
 the next is synthesized. `stop()` empties the queue at once (barge-in). Everything played is
-also kept, briefly and at 16 kHz, as the reference the echo guard compares the microphone with.
+also kept, briefly and at 16 kHz with the time it was played, as the reference the echo guard
+compares the microphone with.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from assistant.live.backend import AudioBackend, Stream, choose_device
 
 log = logging.getLogger(__name__)
 
-_REFERENCE_SECONDS = 4.0
+# Enough for the echo guard to look back over a microphone queue the loop is behind on.
+_REFERENCE_SECONDS = 6.0
 _MAX_QUEUED_SECONDS = 120.0
 
 
@@ -37,7 +39,9 @@ class Speaker:
         self._lock = threading.Lock()
         self._chunks: collections.deque[npt.NDArray[np.float32]] = collections.deque()
         self._queued_samples = 0
-        self._reference: collections.deque[npt.NDArray[np.float32]] = collections.deque()
+        self._reference: collections.deque[tuple[float, npt.NDArray[np.float32]]] = (
+            collections.deque()
+        )
         self._reference_samples = 0
         self._last_sound_monotonic = 0.0
         self._to_model_rate = StreamResampler(SAMPLE_RATE_HZ, SAMPLE_RATE_HZ)
@@ -68,9 +72,10 @@ class Speaker:
     def playing(self) -> bool:
         return not self._drained.is_set()
 
-    def recently_played(self, tail_seconds: float) -> bool:
-        """Playing now, or stopped so recently that the room may still carry the sound."""
-        return self.playing or time.monotonic() - self._last_sound_monotonic < tail_seconds
+    def recently_played(self, tail_seconds: float, at_monotonic: float) -> bool:
+        """Playing now, or stopped so shortly before `at_monotonic` that the room may still
+        have carried the sound then."""
+        return self.playing or at_monotonic - self._last_sound_monotonic < tail_seconds
 
     def play(self, audio: npt.NDArray[np.float32], rate_hz: int) -> None:
         """Queue audio (any rate) behind what is already playing."""
@@ -95,12 +100,13 @@ class Speaker:
     async def drained(self) -> None:
         await self._drained.wait()
 
-    def reference(self) -> npt.NDArray[np.float32]:
-        """The last few seconds that were played, at 16 kHz, for the echo guard."""
+    def reference(self, until_monotonic: float) -> npt.NDArray[np.float32]:
+        """What was played in the few seconds up to `until_monotonic`, at 16 kHz, for the echo
+        guard. A frame the loop takes late is compared with what played before it was
+        captured, not with what plays now."""
         with self._lock:
-            if not self._reference:
-                return np.zeros(0, dtype=np.float32)
-            return np.concatenate(list(self._reference))
+            played = [chunk for at, chunk in self._reference if at <= until_monotonic]
+        return np.concatenate(played) if played else np.zeros(0, dtype=np.float32)
 
     def _fill(self, out: npt.NDArray[np.float32]) -> None:
         """PortAudio's thread: copy queued audio into the block, silence after it."""
@@ -123,7 +129,7 @@ class Speaker:
             self._last_sound_monotonic = time.monotonic()
         # Silence is remembered too, so that the reference keeps the timing of what the
         # microphone hears: a reply's first words are compared with the quiet before them.
-        self._remember(out[:, 0].copy())
+        self._remember(out[:, 0].copy(), time.monotonic())
         if empty and self._loop is not None and not self._drained.is_set():
             # Decided again on the loop's thread: a reply queued since this block was filled
             # must not be reported as finished.
@@ -135,12 +141,12 @@ class Speaker:
         if empty:
             self._drained.set()
 
-    def _remember(self, played: npt.NDArray[np.float32]) -> None:
+    def _remember(self, played: npt.NDArray[np.float32], at_monotonic: float) -> None:
         # A streaming resampler: the reference is one continuous signal, without an edge
         # effect at every 20 ms block that would lower its likeness to the microphone.
         at_model_rate = self._to_model_rate.process(played)
         with self._lock:
-            self._reference.append(at_model_rate)
+            self._reference.append((at_monotonic, at_model_rate))
             self._reference_samples += len(at_model_rate)
             while self._reference_samples > _REFERENCE_SECONDS * SAMPLE_RATE_HZ:
-                self._reference_samples -= len(self._reference.popleft())
+                self._reference_samples -= len(self._reference.popleft()[1])
