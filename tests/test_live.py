@@ -191,7 +191,10 @@ async def test_an_answer_is_taken_without_wake_word_inside_the_window_only(
     live: Running, home: tuple[Assembled, Simulator, Settings], speech: Speech
 ) -> None:
     _, simulator, _ = home
-    live.card.say(speech.audio("Hey Jarvis, turn off the lamp.", trail_seconds=1), SAY_RATE_HZ)
+    # "Please" keeps the imperative: on some CPUs Whisper tiny hears "turn off the lamp" said
+    # straight after the wake word as "Turned off the lamp", which rightly asks for nothing.
+    asked = speech.audio("Hey Jarvis, please turn off the lamp.", trail_seconds=1)
+    live.card.say(asked, SAY_RATE_HZ)
     await until(lambda: live.assistant.stats.turns == 1, "the question asked")
     # The follow-up turn starts listening once the question has been said and has died away.
     await until(lambda: live.count(TurnStarted) == 2, "listening for the answer")

@@ -198,6 +198,18 @@ async def test_a_500_device_home_prompts_about_as_cheaply_as_a_10_device_one(
         ("HassTurnOn", {"name": "Bedroom lamp"}, "the bedroom lamp is on", False),
         ("HassTurnOff", {"name": "Bedroom lamp"}, "the bedroom lamp is off", False),
         ("HassTurnOn", {"name": "Front door lock"}, "make sure the front door is locked", True),
+        # A statement asks for nothing unless it says a feeling or a wish …
+        ("HassTurnOn", {"name": "Kettle plug"}, "the kettle takes ages to boil", False),
+        ("HassTurnOff", {"name": "Lounge curtains"}, "the lounge curtains are new", False),
+        ("HassTurnOn", {"name": "Kettle plug"}, "I fancy a cup of tea", True),
+        (
+            "AdjustTemperature",
+            {"change_degrees": 1, "area": "Study"},
+            "it's freezing in the study",
+            True,
+        ),
+        # … and a request that opens with its verb is no statement.
+        ("HassFanSetSpeed", {"name": "Study fan"}, "crank the study fan up to full", True),
     ],
 )
 def test_model_calls_must_be_grounded_in_what_was_said(

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.skill_host.call import ToolCall
 from assistant.text import fold
+from assistant.understanding.needs import says_a_need
 from assistant.understanding.normalize import (
     CONDITIONS,
     DURATIONS,
@@ -45,6 +46,14 @@ _ALREADY = {
 _ACTION_WORDS = _OFF_WORDS | _ON_WORDS | _LOCK_ON | _LOCK_OFF | {
     "turn", "switch", "put", "set", "make", "dim", "go", "bring", "get",
     "pull", "draw", "let", "give", "brighten", "need", "want",
+}  # fmt: skip
+# A sentence asks for something when it has a verb of action or a word of asking.
+_ASKING = _ACTION_WORDS | {"please", "can", "could", "would", "will", "let", "lets"}
+# A clause that opens with its subject states rather than asks ("the kettle takes ages to
+# boil"); a request opens with its verb ("crank the fan up").
+_SUBJECTS = {
+    "the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "that", "these",
+    "those", "it", "its", "there", "i", "we", "you", "he", "she", "they",
 }  # fmt: skip
 _ACTUATING = {
     "HassTurnOn",
@@ -99,6 +108,18 @@ def grounded(
         whole_kind = bool(words & _ALL)
         if not ((whole_kind or kind in sole.values()) and _kind_said(kind or None, words)):
             return False
+    if _states(utterance) and not says_a_need(utterance):
+        return False  # "the curtains in the lounge are new" asks for nothing
+    return _asks_now(call, utterance, kind_of=kind_of)
+
+
+def _asks_now(
+    call: ToolCall, utterance: Utterance, *, kind_of: Mapping[str, str] | None = None
+) -> bool:
+    """Whether the sentence asks for the call now and in its direction: it does not negate,
+    report, question, defer or make it conditional, nor say things already are so."""
+    tool, arguments = call.tool, call.arguments
+    name, area = arguments.get("name"), arguments.get("area")
     plain = utterance.normalized.split()
     if _requesting(utterance) & NOT_A_REQUEST or (plain and plain[0] in QUESTION_OPENERS):
         return False
@@ -112,6 +133,14 @@ def grounded(
     if tool == "HassTurnOn" and said & off and not said & on:
         return False
     return not (tool == "HassTurnOff" and said & on and not said & off)
+
+
+def _states(utterance: Utterance) -> bool:
+    """Whether every clause states something and none asks."""
+    clauses = [clause.split() for clause in utterance.clauses]
+    return all(
+        words and words[0] in _SUBJECTS and not _ASKING.intersection(words) for words in clauses
+    )
 
 
 def _already(tool: str, utterance: Utterance) -> bool:
