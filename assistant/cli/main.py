@@ -165,6 +165,13 @@ def _build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement 
         "bench", parents=[common], help="time the live loop on spoken commands, stage by stage"
     )
     bench.add_argument("--turns", type=int, default=20, help="how many spoken commands")
+    bench.add_argument(
+        "--idle-seconds", type=float, default=60.0,
+        help="how long to measure CPU while only listening for the wake word",
+    )  # fmt: skip
+    bench.add_argument(
+        "--json", action="store_true", help="end with one JSON object on the last line"
+    )
     bench.set_defaults(handler=_cmd_bench)
     audio = commands.add_parser("audio", parents=[common], help="sound cards")
     audio_commands = audio.add_subparsers(dest="audio_command", required=True)
@@ -196,7 +203,9 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.bench import run_bench
 
-    return asyncio.run(run_bench(settings, args.turns))
+    return asyncio.run(
+        run_bench(settings, args.turns, idle_seconds=args.idle_seconds, as_json=args.json)
+    )
 
 
 def _cmd_audio_devices(args: argparse.Namespace, settings: Settings) -> int:

@@ -39,6 +39,7 @@ from assistant.live.playback import Speaker
 from assistant.live.reply import SpokenReply
 from assistant.pipeline.assembly import Assembled
 from assistant.pipeline.result import Turn
+from assistant.understanding.utterance import Utterance
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +121,13 @@ class LiveAssistant:
             self.speaker.close()
 
     async def _warm(self) -> None:
-        """One pass through transcription and synthesis: their first call is about twice as
-        slow (allocations, caches), and that should not be the first person's wait."""
+        """One pass through transcription, synthesis and the rules: their first call is much
+        slower (allocations, caches, the rules compiled from the skills' templates: 0.4–1.1 s),
+        and that should not be the first person's wait. Judging a sentence acts on nothing."""
         silence = np.zeros(SAMPLE_RATE_HZ, dtype=np.float32)
         await self.engines.run("stt", self.engines.stt.transcribe, silence)
         await self.engines.run("tts", self.engines.tts.speak_all, "Ready.")
+        self.turns.brain.settled(Utterance.of("turn on the light"))
 
     async def _open_until(self, stop: asyncio.Event, opener: Callable[[], None], what: str) -> None:
         while not stop.is_set():

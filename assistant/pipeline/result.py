@@ -37,7 +37,12 @@ class AudioSpan:
     speech_start_seconds: float | None = None
     speech_end_seconds: float | None = None
     endpoint_seconds: float | None = None
-    """When the end of speech was decided: the speech's end plus the trailing silence."""
+    """When the end of speech was decided: the speech's end plus the trailing silence, or
+    the short pause at which the command was committed early."""
+    end_reason: str | None = None
+    """Why capture ended (`CapturedSpeech.reason`): "early" for an early commit."""
+    cut_off: bool = False
+    """Committed early while the speaker had more to say (the rest of the file shows it)."""
 
 
 @dataclass

@@ -35,6 +35,7 @@ from assistant.pipeline.events import (
 )
 from assistant.pipeline.listen import (
     CapturedSpeech,
+    EarlyTranscript,
     WakeOutcome,
     capture_utterance,
     frames_from_audio,
@@ -69,6 +70,8 @@ class TurnEngine:
         self.bus = bus or EventBus()
         self.vocabulary = vocabulary or Vocabulary
         """Asked at every turn: the home's names change while the assistant runs."""
+        self.early_commit = engines.settings.vad.early_commit
+        """Act at a short pause when the brain says the request is settled (`listen`)."""
 
     # --- the sources -------------------------------------------------------------------------
 
@@ -84,7 +87,9 @@ class TurnEngine:
         if not use_wake:
             turn.result.wake = WakeReport(detected=False, skipped=True)
         output = WavReply(self.engines, out_dir, Path(path).stem)
-        return await self.run(turn, frames_from_audio(audio), output, wait_for_wake=use_wake)
+        return await self.run(
+            turn, frames_from_audio(audio), output, wait_for_wake=use_wake, real_time=False
+        )
 
     async def from_text(self, text: str) -> TurnResult:
         """Typed text: understood and acted on; the reply is words only."""
@@ -113,10 +118,11 @@ class TurnEngine:
         *,
         wait_for_wake: bool = False,
         listen_seconds: float | None = None,
+        real_time: bool = True,
     ) -> TurnResult:
         """The turn on these frames: [wake word →] end of speech → transcript → understanding
         → reply. `listen_seconds` is how long to wait for speech (the configured no-speech
-        timeout unless given)."""
+        timeout unless given); `real_time` frames come from a microphone, not a file."""
         try:
             offset_seconds = 0.0
             if wait_for_wake:
@@ -124,7 +130,9 @@ class TurnEngine:
                 if position is None:
                     return self.finish(turn)  # nobody said the wake word: nobody to answer
                 offset_seconds = position
-            captured = await self.capture(turn, frames, listen_seconds, offset_seconds)
+            captured = await self.capture(
+                turn, frames, listen_seconds, offset_seconds, real_time=real_time
+            )
             text = await self.transcribe(turn, captured)
             await self.understand(turn, text)
         except NoSpeech as error:
@@ -163,13 +171,16 @@ class TurnEngine:
         frames: AsyncIterator[Audio],
         listen_seconds: float | None = None,
         offset_seconds: float = 0.0,
+        *,
+        real_time: bool = True,
     ) -> CapturedSpeech:
         vad = self.engines.settings.vad
         if listen_seconds is not None:
             vad = vad.model_copy(update={"no_speech_timeout_seconds": listen_seconds})
         captured = await capture_utterance(
-            frames, self.engines, vad, stream_offset_seconds=offset_seconds
-        )
+            frames, self.engines, vad, stream_offset_seconds=offset_seconds,
+            early=self._look_early if self.early_commit else None, real_time=real_time,
+        )  # fmt: skip
         turn.speech_ended_monotonic = time.monotonic() - (
             captured.endpoint_seconds - captured.speech_end_seconds
         )
@@ -178,18 +189,34 @@ class TurnEngine:
             turn.result.audio.speech_start_seconds = captured.speech_start_seconds
             turn.result.audio.speech_end_seconds = captured.speech_end_seconds
             turn.result.audio.endpoint_seconds = captured.endpoint_seconds
+            turn.result.audio.end_reason = captured.reason
+            turn.result.audio.cut_off = captured.cut_off
         self.bus.publish(
             SpeechEnded(turn.id, captured.speech_start_seconds, captured.speech_end_seconds,
                         captured.endpoint_seconds, captured.reason, captured.elapsed_ms)
         )  # fmt: skip
         return captured
 
-    async def transcribe(self, turn: Turn, captured: CapturedSpeech) -> str:
+    async def _look_early(self, audio: Audio) -> EarlyTranscript:
+        """At a short pause: the speech so far, and whether the turn may act on it now."""
         started = time.perf_counter()
         transcript = await self.engines.run(
-            "stt", self.engines.stt.transcribe, captured.audio, self.vocabulary()
+            "stt", self.engines.stt.transcribe, audio, self.vocabulary()
         )
-        turn.result.timings.stt_ms = (time.perf_counter() - started) * 1000
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        act_now = bool(transcript.text) and self.brain.settled(Utterance.of(transcript.text))
+        return EarlyTranscript(transcript, elapsed_ms, act_now)
+
+    async def transcribe(self, turn: Turn, captured: CapturedSpeech) -> str:
+        if captured.early is not None:
+            transcript, elapsed_ms = captured.early.transcription, captured.early.elapsed_ms
+        else:
+            started = time.perf_counter()
+            transcript = await self.engines.run(
+                "stt", self.engines.stt.transcribe, captured.audio, self.vocabulary()
+            )
+            elapsed_ms = (time.perf_counter() - started) * 1000
+        turn.result.timings.stt_ms = elapsed_ms
         turn.result.transcript = transcript.text
         self.bus.publish(Transcript(turn.id, transcript.text, turn.result.timings.stt_ms))
         if not transcript.text:

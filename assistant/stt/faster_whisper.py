@@ -1,4 +1,8 @@
-"""Speech to text with faster-whisper (CTranslate2, int8) on a model folder from the store."""
+"""Speech to text with faster-whisper (CTranslate2, int8) on a model folder from the store.
+
+A command is encoded as the audio there is (`unpadded`), unless `stt.pad_to_30_seconds` asks
+for faster-whisper's own 30-second window or the audio is too long for one window.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from assistant.config import SttSettings
 from assistant.errors import ModelError, ModelLoadError, SttError
 from assistant.modelstore.store import ModelStore
 from assistant.stt.protocol import NO_VOCABULARY, Transcription, Vocabulary
+from assistant.stt.unpadded import fits, transcribe_unpadded
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +46,32 @@ class FasterWhisper:
         except Exception as error:
             raise ModelLoadError(f"faster-whisper could not load {path}: {error}") from error
         self._settings = settings
+        self.pad_to_30_seconds = settings.pad_to_30_seconds
+        self.padded_again = 0
+        """Utterances whose unpadded transcript was not trusted (see `unpadded`)."""
         self.english_only = path.name.endswith(".en") or self._model.model.is_multilingual is False
 
     def transcribe(self, audio: Audio, vocabulary: Vocabulary = NO_VOCABULARY) -> Transcription:
         """Transcribe 16 kHz mono float audio of one utterance."""
         initial_prompt, hotwords = vocabulary.merged_with(self._settings)
+        audio = audio.astype(np.float32, copy=False)
+        language = None if self.english_only else self._settings.language
+        if not self.pad_to_30_seconds and fits(audio):
+            try:
+                unpadded = transcribe_unpadded(
+                    self._model, audio, language=language, beam_size=self._settings.beam_size,
+                    initial_prompt=initial_prompt, hotwords=hotwords,
+                )  # fmt: skip
+            except Exception as error:
+                raise SttError(f"transcription failed: {error}") from error
+            if unpadded is not None:
+                return unpadded
+            self.padded_again += 1
+            log.debug("the unpadded transcript looked restarted; transcribing it padded")
         try:
             segments_iter, _ = self._model.transcribe(
-                audio.astype(np.float32, copy=False),
-                language=None if self.english_only else self._settings.language,
+                audio,
+                language=language,
                 beam_size=self._settings.beam_size,
                 initial_prompt=initial_prompt or None,
                 hotwords=hotwords or None,

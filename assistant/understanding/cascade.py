@@ -17,6 +17,7 @@ from typing import Literal
 
 from assistant.devices.registry import Entity
 from assistant.skill_host.call import ToolCall
+from assistant.skill_host.safety import hidden_by_default
 from assistant.skill_host.toolbox import Toolbox
 from assistant.skills.result import ToolResult
 from assistant.understanding.compound import Part, parts, retarget, sharing_the_particle
@@ -35,6 +36,9 @@ _YES = re.compile(
 _NO = re.compile(r"^(?:no|nope|nah|don t|do not|cancel|never mind|stop|abort)\b")
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+# Never acted on at a short pause: the words after it may matter ("I've fallen … in the
+# bathroom"), or may extend the request ("set a timer for five minutes … and thirty seconds").
+_WAITS_FOR_THE_END = {"CallForAssistance", "HassStartTimer"}
 
 
 def classify_answer(answer: Utterance) -> tuple[Literal["yes", "no"] | None, str | None]:
@@ -78,6 +82,25 @@ class Cascade:
         """Forget the conversation: no question waiting, no last request."""
         self.dialogue.reset()
         self.toolbox.drop_pending()
+
+    def settled(self, utterance: Utterance) -> bool:
+        """Whether the request heard so far may be acted on at a short pause (see
+        `pipeline.listen`): nothing waits for an answer, the rules read the whole sentence as
+        one request, nothing in it asks for more ("… and the fan"), and it touches no device
+        that is hidden by default (locks, alarms, garage doors), whatever it asks of it."""
+        if not self.use_rules or self.asking or utterance.words & JOINERS:
+            return False
+        match = self.rules.match(utterance)
+        if match is None or match.confidence < 1.0 or match.call.tool in _WAITS_FOR_THE_END:
+            return False
+        arguments = match.call.arguments
+        name, area, domain = arguments.get("name"), arguments.get("area"), arguments.get("domain")
+        if name is None and area is None:
+            return domain is None  # the clock, a timer's status; "all the lights" waits
+        targets = self.toolbox.devices.find(
+            name=name, area=area, kinds=(domain,) if isinstance(domain, str) else ()
+        )
+        return bool(targets) and not any(hidden_by_default(entity) for entity in targets)
 
     async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
         pending = self.toolbox.pending

@@ -37,3 +37,7 @@ class Understanding:
 class Brain(Protocol):
     async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
         """Understand and act on one utterance of the turn `turn_id`."""
+
+    def settled(self, utterance: Utterance) -> bool:
+        """Whether the utterance, heard at a short pause, may be acted on without waiting for
+        the full end of speech: complete, unambiguous and low-risk."""

@@ -46,6 +46,11 @@ class Endpointer:
     _speech_run_seconds: float = 0.0
     _silence_run_seconds: float = 0.0
 
+    @property
+    def pause_seconds(self) -> float:
+        """How long the speaker has been silent since their last word (0 while speaking)."""
+        return self._silence_run_seconds if self.state is Endpoint.SPEAKING else 0.0
+
     def process(self, window_seconds: float, probability: float) -> Endpoint:
         """Account for one window of audio with the given speech probability."""
         if self.state.finished:

@@ -1,0 +1,109 @@
+"""Whisper on the audio there is, not on 30 seconds of it.
+
+faster-whisper pads every input to 30 s of features (3000 frames) and the encoder pays for all
+of them: 227 ms for tiny.en on two cores, whatever the command's length. CTranslate2's encoder
+also takes shorter inputs (28 ms for 1000 frames), but a decoder that sees the end of its input
+this soon may start the sentence again ("Set the kitchen light to 100%. Set the kitchen light
+to one hundred percent. Set"), as whisper.cpp's `audio_ctx` users know. Measured on the
+spoken development set, those restarts were the whole of the accuracy lost. So:
+
+- a margin of silence follows the speech, the same zero features faster-whisper pads with;
+- the length is capped from the audio's duration (nobody says more than
+  `_TOKENS_PER_SECOND`), and `no_repeat_ngram_size` stops a loop;
+- a transcript that still looks restarted (its first two words come again later) or that
+  reached the cap is not trusted: the caller transcribes that utterance
+  again the padded way. That costs a second pass on a few commands ("turn on the lamp, turn
+  on the fan" among them) and keeps the padded accuracy.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.audio.format import SAMPLE_RATE_HZ, Audio
+from assistant.stt.protocol import Transcription
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+MARGIN_SECONDS = 5.0
+"""Silence after the speech, in seconds of features."""
+_FRAMES_PER_SECOND = 100  # Whisper's 10 ms hop
+_MAX_FRAMES = 3000
+_TOKENS_PER_SECOND = 8
+_MIN_TOKENS = 12
+_NO_REPEAT_NGRAM = 6
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def fits(audio: Audio) -> bool:
+    """Whether the audio and its margin fit in one encoder window."""
+    frames = (len(audio) / SAMPLE_RATE_HZ + MARGIN_SECONDS) * _FRAMES_PER_SECOND
+    return frames <= _MAX_FRAMES
+
+
+def restarted(text: str) -> bool:
+    """Whether the first two words come again later, as a decoder that starts the sentence
+    over writes them (with or without punctuation between)."""
+    words = _WORD.findall(text.lower())
+    return any(words[i : i + 2] == words[:2] for i in range(2, len(words) - 1))
+
+
+def transcribe_unpadded(
+    model: WhisperModel,
+    audio: Audio,
+    *,
+    language: str | None,
+    beam_size: int,
+    initial_prompt: str,
+    hotwords: str,
+) -> Transcription | None:
+    """One utterance that `fits`, decoded from features cut to its length plus the margin;
+    None when the transcript is not to be trusted (see the module's docstring)."""
+    from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    features = model.feature_extractor(audio)
+    content_frames = features.shape[-1] - 1  # the extractor's own convention
+    frames = content_frames + int(MARGIN_SECONDS * _FRAMES_PER_SECOND)
+    frames += frames % 2  # the encoder's convolution halves the frames
+    window = np.zeros((features.shape[0], min(frames, _MAX_FRAMES)), dtype=np.float32)
+    window[:, :content_frames] = features[:, :content_frames]
+    encoded = model.encode(window)
+
+    multilingual = bool(model.model.is_multilingual)
+    tokenizer = Tokenizer(
+        model.hf_tokenizer, multilingual, task="transcribe",
+        language=language if multilingual else "en",
+    )  # fmt: skip
+    previous = tokenizer.encode(" " + initial_prompt.strip()) if initial_prompt.strip() else []
+    prompt = model.get_prompt(tokenizer, previous, without_timestamps=True,
+                              hotwords=hotwords or None)  # fmt: skip
+    duration_seconds = len(audio) / SAMPLE_RATE_HZ
+    cap = _MIN_TOKENS + int(_TOKENS_PER_SECOND * duration_seconds)
+    result = model.model.generate(
+        encoded,
+        [prompt],
+        beam_size=beam_size,
+        max_length=min(len(prompt) + cap, model.max_length),
+        no_repeat_ngram_size=_NO_REPEAT_NGRAM,
+        return_scores=True,
+        return_no_speech_prob=True,
+        suppress_blank=True,
+        suppress_tokens=get_suppressed_tokens(tokenizer, (-1,)),
+    )[0]
+    tokens = result.sequences_ids[0]
+    text = tokenizer.decode(tokens).strip()
+    if len(tokens) >= cap or restarted(text):
+        return None
+    # The same average as faster-whisper's: the summed log probability over the tokens + 1.
+    average_log_probability = result.scores[0] * len(tokens) / (len(tokens) + 1)
+    return Transcription(
+        text=text,
+        no_speech_probability=result.no_speech_prob,
+        average_log_probability=average_log_probability,
+        segments=(text,) if text else (),
+    )
