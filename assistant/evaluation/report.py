@@ -173,4 +173,11 @@ def format_overview(levels: dict[str, tuple[list[ItemScore], float]]) -> str:
             f"{row['sources_pct']['rules']:>6.0f}%{row['sources_pct']['model']:>6.0f}%"
             f"{total['p50']:>8.0f}{total['p95']:>8.0f}{seconds:>6.0f}s"
         )
+    for name, (scores, _) in levels.items():
+        if name.startswith("audio"):
+            early = sum(score.committed_early for score in scores)
+            cut_off = sum(score.cut_off for score in scores)
+            lines.append(f"{name}: {early} of {len(scores)} acted on at their first short "
+                         f"pause (early commit), {cut_off} of them before the speaker had "
+                         "finished (false cut-offs)")  # fmt: skip
     return "\n".join(lines)

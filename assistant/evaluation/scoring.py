@@ -80,6 +80,10 @@ class ItemScore:
     timings_ms: dict[str, float]
     error: str | None = None
     voice: str | None = None
+    committed_early: bool = False
+    """Spoken, and acted on at its first short pause (`pipeline.listen`)."""
+    cut_off: bool = False
+    """Committed early while the speaker had more to say: a false cut-off."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,6 +177,8 @@ def score_item(
         correct=exact and intent_ok and question_ok and response_ok,
         model_consulted=final.model_ms is not None,
         timings_ms=timings,
+        committed_early=(result.get("audio") or {}).get("end_reason") == "early",
+        cut_off=bool((result.get("audio") or {}).get("cut_off")),
         error=error.get("code") if isinstance(error, dict) else None,
         voice=voice,
     )

@@ -66,10 +66,14 @@ def timings_json(timings: StageTimings) -> dict[str, float]:
     return {key: round(getattr(timings, f"{key}_ms"), 1) for key in TIMING_KEYS}
 
 
-def audio_json(span: AudioSpan) -> dict[str, float]:
-    data = {"duration_seconds": round(span.duration_seconds, 3)}
+def audio_json(span: AudioSpan) -> dict[str, float | str | bool]:
+    data: dict[str, float | str | bool] = {"duration_seconds": round(span.duration_seconds, 3)}
     for key in ("speech_start_seconds", "speech_end_seconds", "endpoint_seconds"):
         value = getattr(span, key)
         if value is not None:
             data[key] = round(value, 3)
+    if span.end_reason is not None:
+        data["end_reason"] = span.end_reason
+    if span.cut_off:
+        data["cut_off"] = True
     return data
