@@ -550,3 +550,13 @@ def test_models_load_once_and_are_timed(engines: Engines) -> None:
     first = engines.stt
     assert engines.stt is first
     assert engines.load_seconds["stt"] > 0
+
+
+def test_a_reply_said_again_is_played_from_memory(engines: Engines) -> None:
+    tts = engines.tts
+    text = "Turned on the Porch light."
+    first = tts.speak_all(text, sample_rate_hz=SAMPLE_RATE_HZ).audio
+    again = tts.speak_all(text, sample_rate_hz=SAMPLE_RATE_HZ).audio
+    assert np.array_equal(first, again)  # Piper's own noise would make a new one differ
+    other = tts.speak_all("Turned off the Porch light.", sample_rate_hz=SAMPLE_RATE_HZ).audio
+    assert len(other) and not np.array_equal(first[: len(other)], other[: len(first)])
