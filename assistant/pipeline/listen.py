@@ -179,14 +179,24 @@ class _Capture:
 
 
 class _Look:
-    """One early look at the speech up to `speech_end_seconds`."""
+    """One early look at the speech up to `speech_end_seconds`. A look that fails (the
+    transcription raised) is as good as none: the full endpoint transcribes again."""
 
-    def __init__(self, task: asyncio.Task[EarlyTranscript], speech_end_seconds: float) -> None:
+    def __init__(self, task: asyncio.Future[EarlyTranscript], speech_end_seconds: float) -> None:
         self.task = task
         self.speech_end_seconds = speech_end_seconds
+        # A dropped look still finishes on the transcription thread; its failure is no news.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     def acts_now(self) -> bool:
-        return self.task.done() and not self.task.cancelled() and self.task.result().act_now
+        result = self.result()
+        return result is not None and result.act_now
+
+    def result(self) -> EarlyTranscript | None:
+        task = self.task
+        if not task.done() or task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()
 
 
 async def capture_utterance(
@@ -217,7 +227,8 @@ async def capture_utterance(
     endpoint_seconds = endpointer.elapsed_seconds
     early_transcript = None
     if look is not None and look.speech_end_seconds == speech_end:
-        early_transcript = await look.task  # the same audio: not transcribed twice
+        await asyncio.wait({look.task})
+        early_transcript = look.result()  # the same audio: not transcribed twice
     audio = capture.speech()
     # From a file, the rest of it says whether the speaker had finished.
     cut_off = committed and not real_time and await _went_on(capture, iterator)
