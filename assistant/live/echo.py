@@ -12,6 +12,8 @@ is mixed with it, and a very reverberant room lowers the correlation of pure ech
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import numpy.typing as npt
 
@@ -58,6 +60,8 @@ class EchoGuard:
         self.threshold = threshold
         self._recent = np.zeros(0, dtype=np.float32)
         self.muted_frames = 0
+        self.passed: collections.deque[float] = collections.deque(maxlen=64)
+        """The likeness of the latest frames compared and let through (for diagnosis)."""
 
     def reset(self) -> None:
         self._recent = np.zeros(0, dtype=np.float32)
@@ -66,7 +70,9 @@ class EchoGuard:
         """The frame, or silence when it is the assistant's own voice coming back."""
         keep = int(_WINDOW_SECONDS * SAMPLE_RATE_HZ)
         self._recent = np.concatenate([self._recent, frame])[-keep:]
-        if reference is None or echo_likeness(self._recent, reference) < self.threshold:
+        likeness = 0.0 if reference is None else echo_likeness(self._recent, reference)
+        if likeness < self.threshold:
+            self.passed.append(round(likeness, 2))
             return frame
         self.muted_frames += 1
         return np.zeros_like(frame)

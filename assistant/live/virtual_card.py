@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.audio.resample import resample
+from assistant.audio.stream_resample import StreamResampler
 from assistant.live.backend import AudioDeviceError, DeviceInfo, InputCallback, OutputCallback
 
 Audio = npt.NDArray[np.float32]
@@ -156,16 +157,19 @@ class VirtualSoundCard:
         self, device: int | None, rate_hz: int, block_frames: int, latency: str | float,
         callback: OutputCallback,
     ) -> _Clocked:  # fmt: skip
+        # The room carries the sound continuously: the loopback is resampled as one stream, not
+        # block by block (whose edges and rounding would make the echo unlike what was played).
+        to_input_rate = StreamResampler(self.output_rate_hz, self.input_rate_hz)
+
         def tick() -> None:
             out = np.zeros((block_frames, 1), dtype=np.float32)
             callback(out)
             block = out[:, 0].copy()
             with self._lock:
                 self.played.append((time.monotonic(), block))
+            heard = to_input_rate.process(block)
             if self.loopback_gain:
                 with self._lock:
-                    self._echo = np.concatenate(
-                        [self._echo, resample(block, self.output_rate_hz, self.input_rate_hz)]
-                    )
+                    self._echo = np.concatenate([self._echo, heard])
 
         return _Clocked(block_frames / rate_hz, tick)

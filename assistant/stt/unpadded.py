@@ -11,9 +11,9 @@ spoken development set, those restarts were the whole of the accuracy lost. So:
 - the length is capped from the audio's duration (nobody says more than
   `_TOKENS_PER_SECOND`), and `no_repeat_ngram_size` stops a loop;
 - a transcript that still looks restarted (its first two words come again later) or that
-  reached the cap is not trusted: the caller transcribes that utterance
-  again the padded way. That costs a second pass on a few commands ("turn on the lamp, turn
-  on the fan" among them) and keeps the padded accuracy.
+  reached the cap is not trusted: the caller transcribes that utterance again the padded way.
+  That costs a second pass on about one command in ten ("turn on the lamp, turn on the fan"
+  among them) and keeps the padded accuracy.
 """
 
 from __future__ import annotations
