@@ -20,10 +20,7 @@ import numpy.typing as npt
 from assistant.audio.format import SAMPLE_RATE_HZ, Audio
 
 _WINDOW_SECONDS = 1.0
-# Up to a second between playing a sample and hearing it back: Bluetooth speakers buffer a few
-# hundred milliseconds, and a busy machine runs its audio threads late (a lag the guard must
-# ride out rather than let its own voice through).
-_MAX_DELAY_SECONDS = 1.0
+_MAX_DELAY_SECONDS = 0.4
 _SILENT_RMS = 1e-3
 
 
