@@ -167,8 +167,8 @@ class VirtualSoundCard:
             block = out[:, 0].copy()
             with self._lock:
                 self.played.append((time.monotonic(), block))
-            heard = to_input_rate.process(block)
-            if self.loopback_gain:
+            if self.loopback_gain:  # only then: the benchmark's idle CPU is not the card's
+                heard = to_input_rate.process(block)
                 with self._lock:
                     self._echo = np.concatenate([self._echo, heard])
 
