@@ -85,6 +85,25 @@ def test_a_frame_taken_late_is_compared_with_what_played_before_it_was_captured(
     assert speaker.recently_played(0.2, captured) and not speaker.recently_played(0.2, 1e9)
 
 
+def test_long_silence_is_counted_not_resampled_and_the_reference_keeps_its_timing() -> None:
+    rate = 44_100
+    speaker = Speaker(VirtualSoundCard(), AudioSettings(volume=1.0))
+    speaker.rate_hz = rate  # as if opened on a 44.1 kHz card; its callback is called here
+    speaker._to_model_rate = StreamResampler(rate, SAMPLE_RATE_HZ)
+    block = rate * 20 // 1000
+    tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(10 * block) / rate)).astype(np.float32)
+    for _ in range(50):  # a second of silence, most of it counted rather than resampled
+        speaker._fill(np.zeros((block, 1), dtype=np.float32))
+    speaker.play(tone, rate)
+    for _ in range(12):
+        speaker._fill(np.zeros((block, 1), dtype=np.float32))
+    played = np.concatenate([np.zeros(50 * block), tone, np.zeros(2 * block)])
+    whole = resample(played.astype(np.float32), rate, SAMPLE_RATE_HZ)
+    reference = speaker.reference(time.monotonic())
+    assert abs(len(reference) - len(whole)) <= 40  # the same timing, within the filter's reach
+    assert echo_likeness(whole[-SAMPLE_RATE_HZ:], reference) > 0.95
+
+
 DEVICES = [
     DeviceInfo(0, "HDA Intel PCH: ALC3246 Analog", 2, 2, 44_100, True, True),
     DeviceInfo(1, "Jabra SPEAK 410 USB", 1, 2, 48_000),

@@ -45,6 +45,10 @@ class Speaker:
         self._reference_samples = 0
         self._last_sound_monotonic = 0.0
         self._to_model_rate = StreamResampler(SAMPLE_RATE_HZ, SAMPLE_RATE_HZ)
+        self._silent_blocks = 0
+        """Silent blocks played in a row (the reference counts silence once it is long)."""
+        self._carry = 0
+        """Input samples × the model rate not yet made into a whole reference sample."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._drained = asyncio.Event()
         self._drained.set()
@@ -55,6 +59,8 @@ class Speaker:
                                direction="output")  # fmt: skip
         self.rate_hz = device.default_rate_hz
         self._to_model_rate = StreamResampler(self.rate_hz, SAMPLE_RATE_HZ)
+        self._silent_blocks = 0
+        self._carry = 0
         block = max(1, self.rate_hz * 20 // 1000)
         self._stream = self.backend.open_output(
             device.index, self.rate_hz, block, self.settings.output_latency, self._fill
@@ -143,8 +149,19 @@ class Speaker:
 
     def _remember(self, played: npt.NDArray[np.float32], at_monotonic: float) -> None:
         # A streaming resampler: the reference is one continuous signal, without an edge
-        # effect at every 20 ms block that would lower its likeness to the microphone.
-        at_model_rate = self._to_model_rate.process(played)
+        # effect at every 20 ms block that would lower its likeness to the microphone. Once
+        # the resampler has passed on the end of the last sound, silence is counted, not
+        # resampled: that was about 5 % of a core while idle at 44.1 kHz.
+        silent = not played.any()
+        if silent and self._silent_blocks >= 2:
+            count, self._carry = divmod(self._carry + len(played) * SAMPLE_RATE_HZ, self.rate_hz)
+            at_model_rate = np.zeros(count, dtype=np.float32)
+        else:
+            if self._silent_blocks >= 2:  # sound again: a new stream that starts from silence
+                self._to_model_rate = StreamResampler(self.rate_hz, SAMPLE_RATE_HZ)
+                self._carry = 0
+            at_model_rate = self._to_model_rate.process(played)
+        self._silent_blocks = self._silent_blocks + 1 if silent else 0
         with self._lock:
             self._reference.append((at_monotonic, at_model_rate))
             self._reference_samples += len(at_model_rate)
