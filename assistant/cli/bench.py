@@ -102,7 +102,6 @@ class StageTimes:
 class Mode:
     """One way of running the loop: as configured, or the baseline."""
 
-    label: str
     latencies_ms: list[float] = field(default_factory=list)
     stages: StageTimes = field(default_factory=StageTimes)
     early_commits: int = 0
@@ -154,7 +153,7 @@ async def _idle_cpu_percent(seconds: float) -> float:
 
 
 async def run_bench(settings: Settings, turns: int, *, idle_seconds: float, as_json: bool) -> int:
-    modes = {False: Mode("as configured"), True: Mode("baseline")}
+    modes = {False: Mode(), True: Mode()}  # keyed by "is the baseline"
     engines: tuple[EngineName, ...] = ("wake", "vad", "stt", "tts")
     if settings.understanding.model:
         engines += ("llm",)
@@ -169,7 +168,6 @@ async def run_bench(settings: Settings, turns: int, *, idle_seconds: float, as_j
         task = asyncio.create_task(assistant.run(stop))
         while not assistant.listening_for_wake.is_set():
             await asyncio.sleep(0.05)
-        resident_mb = [_resident_mb()]
         print(f"{'turn':>6} {'ms':>7} {'baseline':>9} {'ratio':>6} {'MB':>6}  command")
         for index in range(turns):
             command = COMMANDS[index % len(COMMANDS)]
@@ -187,12 +185,11 @@ async def run_bench(settings: Settings, turns: int, *, idle_seconds: float, as_j
                 if (latency_ms := measured[baseline]) is not None:
                     mode.latencies_ms.append(latency_ms)
             _switch(assembled, baseline=False, settings=settings)
-            resident_mb.append(_resident_mb())
             now, then = measured[False], measured[True]
             if now is not None and then is not None:
                 pairs.append((now, then))
             ratio = f"{then / now:5.1f}x" if now and then else "     –"
-            print(f"{index + 1:6d} {_ms(now)} {_ms(then):>9} {ratio} {resident_mb[-1]:6.0f}  "
+            print(f"{index + 1:6d} {_ms(now)} {_ms(then):>9} {ratio} {_resident_mb():6.0f}  "
                   f"{command}")  # fmt: skip
         print(f"\nlistening only for the wake word for {idle_seconds:.0f} s …")
         idle_cpu = await _idle_cpu_percent(idle_seconds)

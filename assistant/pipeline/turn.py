@@ -43,7 +43,7 @@ from assistant.pipeline.listen import (
 )
 from assistant.pipeline.reply import ReplyOutput, WavReply
 from assistant.pipeline.result import AudioSpan, Turn, TurnResult, WakeReport, new_turn_id
-from assistant.stt.protocol import Vocabulary
+from assistant.stt.protocol import Transcription, Vocabulary
 from assistant.understanding.result import Brain
 from assistant.understanding.utterance import Utterance
 
@@ -199,23 +199,23 @@ class TurnEngine:
 
     async def _look_early(self, audio: Audio) -> EarlyTranscript:
         """At a short pause: the speech so far, and whether the turn may act on it now."""
+        transcript, elapsed_ms = await self._transcribed(audio)
+        act_now = bool(transcript.text) and self.brain.settled(Utterance.of(transcript.text))
+        return EarlyTranscript(transcript, elapsed_ms, act_now)
+
+    async def _transcribed(self, audio: Audio) -> tuple[Transcription, float]:
+        """The audio's transcript, biased toward the home's words, and the milliseconds taken."""
         started = time.perf_counter()
         transcript = await self.engines.run(
             "stt", self.engines.stt.transcribe, audio, self.vocabulary()
         )
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        act_now = bool(transcript.text) and self.brain.settled(Utterance.of(transcript.text))
-        return EarlyTranscript(transcript, elapsed_ms, act_now)
+        return transcript, (time.perf_counter() - started) * 1000
 
     async def transcribe(self, turn: Turn, captured: CapturedSpeech) -> str:
-        if captured.early is not None:
+        if captured.early is not None:  # the early look already made it, of this very audio
             transcript, elapsed_ms = captured.early.transcription, captured.early.elapsed_ms
         else:
-            started = time.perf_counter()
-            transcript = await self.engines.run(
-                "stt", self.engines.stt.transcribe, captured.audio, self.vocabulary()
-            )
-            elapsed_ms = (time.perf_counter() - started) * 1000
+            transcript, elapsed_ms = await self._transcribed(captured.audio)
         turn.result.timings.stt_ms = elapsed_ms
         turn.result.transcript = transcript.text
         self.bus.publish(Transcript(turn.id, transcript.text, turn.result.timings.stt_ms))
