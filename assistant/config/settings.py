@@ -20,6 +20,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -105,9 +106,27 @@ class VadSettings(Section):
         "at once if the rules read it whole as one low-risk request; anything else waits for "
         "`silence_seconds` of silence.",
     )
-    early_pause_seconds: float = Field(
-        default=0.2, gt=0.0, description="Silence after speech that counts as a short pause."
+    early_look_seconds: float = Field(
+        default=0.1,
+        gt=0.0,
+        description="Silence after speech at which the early look starts transcribing, so its "
+        "transcript is ready when the pause is long enough to act on.",
     )
+    early_pause_seconds: float = Field(
+        default=0.2,
+        gt=0.0,
+        description="Silence after speech that counts as a short pause: the soonest an early "
+        "commit acts.",
+    )
+
+    @model_validator(mode="after")
+    def _look_before_acting(self) -> VadSettings:
+        if self.early_look_seconds > self.early_pause_seconds:
+            raise ValueError(
+                f"early_look_seconds ({self.early_look_seconds}) must not be longer than "
+                f"early_pause_seconds ({self.early_pause_seconds}): the look is taken first"
+            )
+        return self
 
 
 class SttSettings(Section):

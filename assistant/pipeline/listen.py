@@ -4,14 +4,15 @@ Both consume one shared async iterator of 80 ms frames in the audio format of
 `assistant.audio.format`, the same whether the frames come from a file or a microphone, so
 `assistant once` exercises exactly the live code path.
 
-Early commit: at the first short pause (`vad.early_pause_seconds`) the speech so far is handed
-to an `EarlyLook`, which transcribes it and says whether the turn may act on it now. If it may,
-and the person has not started speaking again meanwhile, capture ends there instead of waiting
-out `vad.silence_seconds`. If they speak again, the look is dropped (nothing has been done); if
-the full endpoint comes with no more speech, its transcript is used rather than made twice.
-From a file the look is awaited where the pause began, as if it took no time, so a file gives
-the same result on any machine; after an early commit the rest of the file is still scored, to
-count a commit the speaker had not finished (a false cut-off).
+Early commit: as a pause begins (`vad.early_look_seconds` of silence) the speech so far is
+handed to an `EarlyLook`, which transcribes it and says whether the turn may act on it. If it
+may, capture ends as soon as the pause is long enough to act on (`vad.early_pause_seconds`)
+instead of waiting out `vad.silence_seconds`; the look starts before that so its transcript is
+ready by then. If the person speaks again, the look is dropped (nothing has been done); if the
+full endpoint comes with no more speech, its transcript is used rather than made twice. From a
+file the look is awaited where it starts, as if it took no time, so a file gives the same
+result on any machine; after an early commit the rest of the file is still scored, to count a
+commit the speaker had not finished (a false cut-off).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class CapturedSpeech:
     elapsed_ms: float
     """Processing time spent scoring windows."""
     early: EarlyTranscript | None = None
-    """The early look's transcript, made of exactly this audio."""
+    """The early look's transcript, made of this speech (its tail cut where the look began)."""
     cut_off: bool = False
     """Committed early, and the speaker went on (known only when reading from a file)."""
 
@@ -146,25 +147,30 @@ class _Capture:
                 break
         return state
 
-    async def look_at_pause(self, early: EarlyLook, real_time: bool) -> bool:
-        """At a new pause, start an early look at the speech so far. From a file it is awaited
-        at once, as if it took no time: True when it says act now."""
-        if self.look is not None or not self.paused:
-            return False
+    async def look_at_pause(self, early: EarlyLook, real_time: bool) -> None:
+        """As a pause begins, start an early look at the speech so far. From a file it is
+        awaited at once, as if it took no time."""
+        if self.look is not None or not self._paused(self.settings.early_look_seconds):
+            return
         speech_end_seconds = self.endpointer.speech_end_seconds or 0.0
         self.look = _Look(asyncio.ensure_future(early(self.speech())), speech_end_seconds)
-        if real_time:
-            return False
-        await asyncio.wait({self.look.task})
-        return self.look.acts_now()
+        if not real_time:
+            await asyncio.wait({self.look.task})
+
+    def commits(self) -> bool:
+        """The look says act now, and the pause is long enough to act on."""
+        return (
+            self.look is not None
+            and self.look.acts_now()
+            and self._paused(self.settings.early_pause_seconds)
+        )
 
     @property
     def full(self) -> bool:
         return self.captured_samples >= self.limit_samples
 
-    @property
-    def paused(self) -> bool:
-        return self.endpointer.pause_seconds >= self.settings.early_pause_seconds - 1e-9
+    def _paused(self, seconds: float) -> bool:
+        return self.endpointer.pause_seconds >= seconds - 1e-9
 
     def speech(self) -> Audio:
         """The speech so far, from the pre-roll to a little after its last confident window."""
@@ -228,7 +234,7 @@ async def capture_utterance(
     early_transcript = None
     if look is not None and look.speech_end_seconds == speech_end:
         await asyncio.wait({look.task})
-        early_transcript = look.result()  # the same audio: not transcribed twice
+        early_transcript = look.result()  # the same speech: not transcribed twice
     audio = capture.speech()
     # From a file, the rest of it says whether the speaker had finished.
     cut_off = committed and not real_time and await _went_on(capture, iterator)
@@ -260,7 +266,7 @@ async def _listen(
             if look is not None and not look.task.done():
                 waiting.add(look.task)
             await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if look is not None and look.acts_now():
+            if capture.commits():
                 return True
             if not next_frame.done():
                 continue
@@ -274,7 +280,9 @@ async def _listen(
                 capture.look = None  # they went on speaking: nothing was done
             if state.finished or capture.full:
                 return False
-            if early is not None and await capture.look_at_pause(early, real_time):
+            if early is not None:
+                await capture.look_at_pause(early, real_time)
+            if capture.commits():
                 return True
     finally:
         if next_frame is not None and not next_frame.done():

@@ -67,7 +67,7 @@ class FasterWhisper:
             if unpadded is not None:
                 return unpadded
             self.padded_again += 1
-            log.debug("the unpadded transcript looked restarted; transcribing it padded")
+            log.debug("the unpadded transcript was not trusted; transcribing it padded")
         try:
             segments_iter, _ = self._model.transcribe(
                 audio,

@@ -10,10 +10,13 @@ spoken development set, those restarts were the whole of the accuracy lost. So:
 - a margin of silence follows the speech, the same zero features faster-whisper pads with;
 - the length is capped from the audio's duration (nobody says more than
   `_TOKENS_PER_SECOND`), and `no_repeat_ngram_size` stops a loop;
-- a transcript that still looks restarted (its first two words come again later) or that
-  reached the cap is not trusted: the caller transcribes that utterance again the padded way.
-  That costs a second pass on about one command in ten ("turn on the lamp, turn on the fan"
-  among them) and keeps the padded accuracy.
+- a transcript that starts over (its first two words come again later) is cut where it does
+  when every new start only repeats the first sentence or part of it ("What time is it? What
+  time is it?", "… in the nursery? What's the temperature in"): that is the decoder's loop,
+  and the first sentence is what was said;
+- one that starts over with different words, or that reached the cap without starting over,
+  is not trusted: the caller transcribes that utterance again the padded way. That keeps
+  "turn on the lamp, turn on the fan" whole and the padded accuracy.
 """
 
 from __future__ import annotations
@@ -45,11 +48,21 @@ def fits(audio: Audio) -> bool:
     return frames <= _MAX_FRAMES
 
 
-def restarted(text: str) -> bool:
-    """Whether the first two words come again later, as a decoder that starts the sentence
-    over writes them (with or without punctuation between)."""
-    words = _WORD.findall(text.lower())
-    return any(words[i : i + 2] == words[:2] for i in range(2, len(words) - 1))
+def first_telling(text: str) -> str | None:
+    """The transcript as said once: unchanged if it never starts over, cut before the first
+    new start if every new start repeats (a prefix of) the first sentence, None if a new start
+    says something else, which a person may have said ("turn on the lamp, turn on the fan")."""
+    words = list(_WORD.finditer(text.lower()))
+    spoken = [word.group() for word in words]
+    starts = [i for i in range(2, len(spoken) - 1) if spoken[i : i + 2] == spoken[:2]]
+    if not starts:
+        return text
+    first = spoken[: starts[0]]
+    for start, end in zip(starts, [*starts[1:], len(spoken)], strict=True):
+        again = spoken[start:end]
+        if again != first[: len(again)]:
+            return None
+    return text[: words[starts[0]].start()].rstrip(" ,;-")
 
 
 def transcribe_unpadded(
@@ -96,8 +109,9 @@ def transcribe_unpadded(
         suppress_tokens=get_suppressed_tokens(tokenizer, (-1,)),
     )[0]
     tokens = result.sequences_ids[0]
-    text = tokenizer.decode(tokens).strip()
-    if len(tokens) >= cap or restarted(text):
+    decoded = tokenizer.decode(tokens).strip().lstrip(",; ")  # ", Set the …" at a cut start
+    text = first_telling(decoded)
+    if text is None or (len(tokens) >= cap and text == decoded):
         return None
     # The same average as faster-whisper's: the summed log probability over the tokens + 1.
     average_log_probability = result.scores[0] * len(tokens) / (len(tokens) + 1)

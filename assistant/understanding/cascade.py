@@ -39,6 +39,8 @@ NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 # Never acted on at a short pause: the words after it may matter ("I've fallen … in the
 # bathroom"), or may extend the request ("set a timer for five minutes … and thirty seconds").
 _WAITS_FOR_THE_END = {"CallForAssistance", "HassStartTimer"}
+# Asking how a device is changes nothing, so it may be answered early even about a lock.
+_ONLY_READS = {"HassGetState", "HassClimateGetTemperature"}
 
 
 def classify_answer(answer: Utterance) -> tuple[Literal["yes", "no"] | None, str | None]:
@@ -86,8 +88,8 @@ class Cascade:
     def settled(self, utterance: Utterance) -> bool:
         """Whether the request heard so far may be acted on at a short pause (see
         `pipeline.listen`): nothing waits for an answer, the rules read the whole sentence as
-        one request, nothing in it asks for more ("… and the fan"), and it touches no device
-        that is hidden by default (locks, alarms, garage doors), whatever it asks of it."""
+        one request, nothing in it asks for more ("… and the fan"), and it changes no device
+        that is hidden by default (locks, alarms, garage doors)."""
         if not self.use_rules or self.asking or utterance.words & JOINERS:
             return False
         match = self.rules.match(utterance)
@@ -100,6 +102,8 @@ class Cascade:
         targets = self.toolbox.devices.find(
             name=name, area=area, kinds=(domain,) if isinstance(domain, str) else ()
         )
+        if match.call.tool in _ONLY_READS:
+            return bool(targets)
         return bool(targets) and not any(hidden_by_default(entity) for entity in targets)
 
     async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
