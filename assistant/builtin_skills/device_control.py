@@ -117,9 +117,10 @@ class DeviceControl(Skill):
         targets = self._targets(name, area, domain, device_class, tuple(services))
         if isinstance(targets, ToolResult):
             return targets
+        done = f"{_DONE[services[targets[0].kind]]} {_names(targets)}."
+        self.context.expect_reply(done)
         outcomes = [await self.context.devices.call(e, services[e.kind]) for e in targets]
-        verb = _DONE[services[targets[0].kind]]
-        return ToolResult.from_outcomes(outcomes, f"{verb} {_names(targets)}.")
+        return ToolResult.from_outcomes(outcomes, done)
 
     def _thermostats(self, name: str | None, area: str | None) -> list[Entity] | ToolResult:
         """The thermostats meant: by name or room, or the only one when neither is said."""
@@ -139,8 +140,10 @@ class DeviceControl(Skill):
         targets = self._targets(name, area, kind, None, (kind,))
         if isinstance(targets, ToolResult):
             return targets
+        done = reply.format(names=_names(targets))
+        self.context.expect_reply(done)
         outcomes = [await self.context.devices.call(e, service, data) for e in targets]
-        return ToolResult.from_outcomes(outcomes, reply.format(names=_names(targets)))
+        return ToolResult.from_outcomes(outcomes, done)
 
     @tool(
         "HassTurnOn",
@@ -322,12 +325,13 @@ class DeviceControl(Skill):
         targets = self._thermostats(name, area)
         if isinstance(targets, ToolResult):
             return targets
+        done = f"Set {_names(targets)} to {temperature:g} degrees."
+        self.context.expect_reply(done)
         outcomes = [
             await self.context.devices.call(e, "set_temperature", {"temperature": temperature})
             for e in targets
         ]
-        spoken = f"{temperature:g}"
-        return ToolResult.from_outcomes(outcomes, f"Set {_names(targets)} to {spoken} degrees.")
+        return ToolResult.from_outcomes(outcomes, done)
 
     @tool(
         "HassFanSetSpeed",
@@ -389,12 +393,12 @@ class DeviceControl(Skill):
                     "unknown-state", f"I don't know what the {entity.name} is set to."
                 )
             settings.append(round((current + change_degrees) * 2) / 2)  # half-degree steps
+        direction = "up" if change_degrees > 0 else "down"
+        where = f"to {settings[0]:g}" if len(settings) == 1 else f"by {abs(change_degrees):g}"
+        done = f"Turned {_names(targets)} {direction} {where} degrees."
+        self.context.expect_reply(done)
         outcomes = [
             await self.context.devices.call(e, "set_temperature", {"temperature": t})
             for e, t in zip(targets, settings, strict=True)
         ]
-        direction = "up" if change_degrees > 0 else "down"
-        where = f"to {settings[0]:g}" if len(settings) == 1 else f"by {abs(change_degrees):g}"
-        return ToolResult.from_outcomes(
-            outcomes, f"Turned {_names(targets)} {direction} {where} degrees."
-        )
+        return ToolResult.from_outcomes(outcomes, done)

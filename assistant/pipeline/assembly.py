@@ -13,6 +13,7 @@ from assistant.devices.registry import DeviceRegistry
 from assistant.engines import EngineName, Engines
 from assistant.errors import AssistantError
 from assistant.pipeline.events import EventBus
+from assistant.pipeline.reply import speak_ahead
 from assistant.pipeline.turn import TurnEngine
 from assistant.skill_host.host import SkillHost
 from assistant.stt.protocol import Vocabulary
@@ -60,7 +61,10 @@ async def assemble(
                         settings.mqtt.port,
                     )
             registry = home.registry if home else DeviceRegistry(None)
-            skills = await SkillHost(settings, registry, home.commander if home else None).start()
+            skills = await SkillHost(
+                settings, registry, home.commander if home else None,
+                reply_ahead=speak_ahead(loaded) if "tts" in engines else None,
+            ).start()  # fmt: skip
             stack.push_async_callback(skills.stop)
             rules = RuleMatcher(skills.toolbox.tools, skills.devices)
             model = None

@@ -7,9 +7,10 @@ sentence can play while the next one is made.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +35,26 @@ async def synthesized(engines: Engines, text: str) -> AsyncIterator[SpeechChunk]
     sentences = iter(engines.tts.synthesize(text))
     while (chunk := await engines.run("tts", next, sentences, None)) is not None:
         yield chunk
+
+
+def speak_ahead(engines: Engines) -> Callable[[str], None]:
+    """Make a reply's speech before it is given, while the devices confirm. The speech model
+    keeps what it made by its text, so the reply, if it is these words, finds it made; if the
+    devices said otherwise, the reply differs and the guess is only forgotten."""
+    making: set[asyncio.Future[None]] = set()  # held, so a task is not collected while it runs
+
+    def made(text: str) -> None:
+        for _ in engines.tts.synthesize(text):
+            pass
+
+    def start(text: str) -> None:
+        task = asyncio.ensure_future(engines.run("tts", made, text))
+        making.add(task)
+        task.add_done_callback(making.discard)
+        # A guess that failed is no news: the reply itself says what went wrong, if anything.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+    return start
 
 
 class WavReply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from assistant.config import Settings
@@ -26,12 +27,16 @@ class SkillHost:
         registry: DeviceRegistry,
         commander: DeviceCommander | None,
         announcer: Announcer | None = None,
+        reply_ahead: Callable[[str], None] | None = None,
     ) -> None:
+        """`reply_ahead` makes a reply's speech before it is given
+        (`SkillContext.expect_reply`); None where replies are not spoken."""
         self.settings = settings
         state_dir = settings.storage.state_dir
         self.policy = SafetyPolicy(settings.safety)
         self.audit = AuditLog(state_dir / "audit.jsonl" if settings.safety.audit_log else None)
         self.devices = DeviceGate(registry, commander, self.policy)
+        self.reply_ahead = reply_ahead or (lambda text: None)
         self.broker = commander.connection if commander is not None else None
         self.announcer = announcer or Announcer()
         self.scheduler = Scheduler()
@@ -54,6 +59,7 @@ class SkillHost:
             log=logging.getLogger(f"assistant.skill.{name}"),
             broker=self.broker,
             assistant_name=default_client_id(self.settings.mqtt),
+            reply_ahead=self.reply_ahead,
             describe_tools=lambda: [
                 (tool.name, tool.description, tool.info.examples)
                 for tool in self.toolbox.tools.values()

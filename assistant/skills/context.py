@@ -110,6 +110,14 @@ class SkillContext:
     assistant_name: str = ""
     """This assistant's name on the network (its MQTT client id), for messages that say which
     assistant sent them."""
+    reply_ahead: Callable[[str], None] = lambda text: None
+    """The host's: starts making speech for a reply before it is given (`expect_reply`)."""
+
+    def expect_reply(self, text: str) -> None:
+        """Say which reply this tool will give if the devices confirm, before commanding them:
+        its speech is made while they answer, and played only if the reply is these very words
+        (a device that fails changes the reply, and the guess is dropped)."""
+        self.reply_ahead(text)
 
     async def speak(self, text: str) -> None:
         await self.announcer.announce(text)
