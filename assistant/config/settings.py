@@ -148,7 +148,7 @@ class SttSettings(Section):
     pad_to_30_seconds: bool = Field(
         default=False,
         description="Encode every utterance as 30 s of audio, as faster-whisper does. Off, the "
-        "encoder pays only for the audio there is plus 5 s of silence, about 4x faster for a "
+        "encoder pays only for the audio there is plus 10 s of silence, about 2.5x faster for a "
         "short command; kept for comparison (`assistant bench` measures both).",
     )
 
