@@ -107,7 +107,7 @@ class VadSettings(Section):
         "`silence_seconds` of silence.",
     )
     early_look_seconds: float = Field(
-        default=0.1,
+        default=0.05,
         gt=0.0,
         description="Silence after speech at which the early look starts transcribing, so its "
         "transcript is ready when the pause is long enough to act on.",

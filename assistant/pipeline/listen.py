@@ -8,11 +8,13 @@ Early commit: as a pause begins (`vad.early_look_seconds` of silence) the speech
 handed to an `EarlyLook`, which transcribes it and says whether the turn may act on it. If it
 may, capture ends as soon as the pause is long enough to act on (`vad.early_pause_seconds`)
 instead of waiting out `vad.silence_seconds`; the look starts before that so its transcript is
-ready by then. If the person speaks again, the look is dropped (nothing has been done); if the
-full endpoint comes with no more speech, its transcript is used rather than made twice. From a
-file the look is awaited where it starts, as if it took no time, so a file gives the same
-result on any machine; after an early commit the rest of the file is still scored, to count a
-commit the speaker had not finished (a false cut-off).
+ready by then. A look that does not settle is taken again once the pause holds the speech's
+whole tail, which the first look may have cut. If the person speaks again, the look is dropped
+(nothing has been done); if the full endpoint comes with no more speech, the whole look's
+transcript is used rather than made again. From a file a look is awaited where it starts, as
+if it took no time, so a file gives the same result on any machine; after an early commit the
+rest of the file is still scored, to count a commit the speaker had not finished (a false
+cut-off).
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ class CapturedSpeech:
     elapsed_ms: float
     """Processing time spent scoring windows."""
     early: EarlyTranscript | None = None
-    """The early look's transcript, made of this speech (its tail cut where the look began)."""
+    """The early look's transcript of this speech (after an early commit, its tail cut where
+    the look began), if there is one to use."""
     cut_off: bool = False
     """Committed early, and the speaker went on (known only when reading from a file)."""
 
@@ -148,14 +151,21 @@ class _Capture:
         return state
 
     async def look_at_pause(self, early: EarlyLook, real_time: bool) -> None:
-        """As a pause begins, start an early look at the speech so far. From a file it is
-        awaited at once, as if it took no time."""
-        if self.look is not None or not self._paused(self.settings.early_look_seconds):
+        """As a pause begins, start an early look at the speech so far. A look that did not
+        settle is taken again once the pause holds the whole tail: its last sound may have
+        been cut ("is the front door lock…"). From a file a look is awaited at once, as if it
+        took no time."""
+        look, whole = self.look, self._paused(_TAIL_SECONDS)
+        if look is None:
+            if not self._paused(self.settings.early_look_seconds):
+                return
+        elif look.whole or not look.task.done() or look.acts_now() or not whole:
             return
         speech_end_seconds = self.endpointer.speech_end_seconds or 0.0
-        self.look = _Look(asyncio.ensure_future(early(self.speech())), speech_end_seconds)
+        task = asyncio.ensure_future(early(self.speech()))
+        self.look = _Look(task, speech_end_seconds, whole=whole)
         if not real_time:
-            await asyncio.wait({self.look.task})
+            await asyncio.wait({task})
 
     def commits(self) -> bool:
         """The look says act now, and the pause is long enough to act on."""
@@ -185,12 +195,16 @@ class _Capture:
 
 
 class _Look:
-    """One early look at the speech up to `speech_end_seconds`. A look that fails (the
-    transcription raised) is as good as none: the full endpoint transcribes again."""
+    """One early look at the speech up to `speech_end_seconds`; `whole` when its audio holds
+    the speech's whole tail, as the full endpoint's does. A look that fails (the transcription
+    raised) is as good as none: the full endpoint transcribes again."""
 
-    def __init__(self, task: asyncio.Future[EarlyTranscript], speech_end_seconds: float) -> None:
+    def __init__(
+        self, task: asyncio.Future[EarlyTranscript], speech_end_seconds: float, *, whole: bool
+    ) -> None:
         self.task = task
         self.speech_end_seconds = speech_end_seconds
+        self.whole = whole
         # A dropped look still finishes on the transcription thread; its failure is no news.
         task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
@@ -232,7 +246,7 @@ async def capture_utterance(
     speech_start, speech_end = endpointer.speech_start_seconds, endpointer.speech_end_seconds
     endpoint_seconds = endpointer.elapsed_seconds
     early_transcript = None
-    if look is not None and look.speech_end_seconds == speech_end:
+    if look is not None and look.speech_end_seconds == speech_end and (committed or look.whole):
         await asyncio.wait({look.task})
         early_transcript = look.result()  # the same speech: not transcribed twice
     audio = capture.speech()
