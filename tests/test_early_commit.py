@@ -19,7 +19,7 @@ from assistant.devices.broker import PrivateBroker
 from assistant.devices.sim import Simulator
 from assistant.engines import Engines
 from assistant.pipeline.assembly import Assembled
-from assistant.pipeline.events import ActionsTaken, SpeakingStarted
+from assistant.pipeline.events import ActionsTaken, Event, SpeakingStarted
 from assistant.pipeline.listen import EarlyTranscript, capture_utterance
 from assistant.stt import unpadded
 from assistant.stt.faster_whisper import FasterWhisper
@@ -261,41 +261,35 @@ def _log_syntheses(tts: object, log: list[str], monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(voice, "synthesize", synthesize)
 
 
-async def test_the_reply_is_made_while_the_device_confirms(
+@pytest.mark.parametrize("confirms", [True, False])
+async def test_the_reply_is_made_while_the_device_confirms_and_played_only_if_it_did(
     home: tuple[Assembled, Simulator], speech: Speech, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, confirms: bool,
 ) -> None:  # fmt: skip
     assembled, simulator = home
     wav = speech.wav("Hey Jarvis, turn on the bedroom lamp.", tmp_path / "lamp.wav")
     happened: list[str] = []
     _log_syntheses(assembled.engines.tts, happened, monkeypatch)
-    assembled.turns.bus.subscribe(
-        lambda event: isinstance(event, ActionsTaken) and happened.append("confirmed")
-    )
-    simulator.set_fault("bedroom_lamp", confirm_delay_seconds=1.0)
-    result = await assembled.turns.from_wav(wav, use_wake=True, out_dir=tmp_path)
-    assert result.confirmed and result.response == "Turned on the Bedroom lamp."
-    # Made once, before the lamp confirmed; the reply played what was made.
-    assert happened == ["made: Turned on the Bedroom lamp.", "confirmed"]
-    assert result.reply_wav is not None and result.reply_wav.is_file()
-
-
-async def test_a_reply_made_ahead_is_not_played_when_the_device_does_not_confirm(
-    home: tuple[Assembled, Simulator], speech: Speech, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    assembled, simulator = home
-    wav = speech.wav("Hey Jarvis, turn on the bedroom lamp.", tmp_path / "lamp.wav")
-    happened: list[str] = []
-    _log_syntheses(assembled.engines.tts, happened, monkeypatch)
-    simulator.set_fault("bedroom_lamp", lose_confirmations=True)
     spoken: list[str] = []
-    assembled.turns.bus.subscribe(
-        lambda event: isinstance(event, SpeakingStarted) and spoken.append(event.text)
-    )
+
+    def note(event: Event) -> None:
+        if isinstance(event, ActionsTaken):
+            happened.append("the lamp answered")
+        elif isinstance(event, SpeakingStarted):
+            spoken.append(event.text)
+
+    assembled.turns.bus.subscribe(note)
+    if confirms:
+        simulator.set_fault("bedroom_lamp", confirm_delay_seconds=1.0)
+    else:
+        simulator.set_fault("bedroom_lamp", lose_confirmations=True)
     result = await assembled.turns.from_wav(wav, use_wake=True, out_dir=tmp_path)
-    assert not result.confirmed
-    assert result.response is not None and "Turned on" not in result.response
-    # The guess was made, and dropped: what was spoken is what the lamp's silence called for.
-    assert happened == ["made: Turned on the Bedroom lamp.", f"made: {result.response}"]
+    guess = "Turned on the Bedroom lamp."
+    assert result.confirmed is confirms
     assert spoken == [result.response]
+    if confirms:  # made once, before the lamp confirmed, and that is what was played
+        assert result.response == guess
+        assert happened == [f"made: {guess}", "the lamp answered"]
+    else:  # the guess was dropped: what was spoken is what the lamp's silence called for
+        assert result.response is not None and "Turned on" not in result.response
+        assert happened == [f"made: {guess}", "the lamp answered", f"made: {result.response}"]

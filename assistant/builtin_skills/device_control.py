@@ -6,7 +6,7 @@ that ecosystem recognise them. Replies say only what the devices confirmed.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -42,6 +42,7 @@ _DONE = {
     "lock": "Locked", "unlock": "Unlocked",
 }  # fmt: skip
 _EVERYTHING = ("light", "switch", "fan")
+_Call = tuple[Entity, str, dict[str, Any]]  # a device, a service, its data
 
 
 def _switched(state: str) -> list[str]:
@@ -118,8 +119,12 @@ class DeviceControl(Skill):
         if isinstance(targets, ToolResult):
             return targets
         done = f"{_DONE[services[targets[0].kind]]} {_names(targets)}."
+        return await self._command(done, [(e, services[e.kind], {}) for e in targets])
+
+    async def _command(self, done: str, calls: list[_Call]) -> ToolResult:
+        """`done` if every device confirms; said ahead, to be spoken sooner (`expect_reply`)."""
         self.context.expect_reply(done)
-        outcomes = [await self.context.devices.call(e, services[e.kind]) for e in targets]
+        outcomes = [await self.context.devices.call(*call) for call in calls]
         return ToolResult.from_outcomes(outcomes, done)
 
     def _thermostats(self, name: str | None, area: str | None) -> list[Entity] | ToolResult:
@@ -141,9 +146,7 @@ class DeviceControl(Skill):
         if isinstance(targets, ToolResult):
             return targets
         done = reply.format(names=_names(targets))
-        self.context.expect_reply(done)
-        outcomes = [await self.context.devices.call(e, service, data) for e in targets]
-        return ToolResult.from_outcomes(outcomes, done)
+        return await self._command(done, [(e, service, data) for e in targets])
 
     @tool(
         "HassTurnOn",
@@ -326,12 +329,8 @@ class DeviceControl(Skill):
         if isinstance(targets, ToolResult):
             return targets
         done = f"Set {_names(targets)} to {temperature:g} degrees."
-        self.context.expect_reply(done)
-        outcomes = [
-            await self.context.devices.call(e, "set_temperature", {"temperature": temperature})
-            for e in targets
-        ]
-        return ToolResult.from_outcomes(outcomes, done)
+        setting = {"temperature": temperature}
+        return await self._command(done, [(e, "set_temperature", setting) for e in targets])
 
     @tool(
         "HassFanSetSpeed",
@@ -396,9 +395,6 @@ class DeviceControl(Skill):
         direction = "up" if change_degrees > 0 else "down"
         where = f"to {settings[0]:g}" if len(settings) == 1 else f"by {abs(change_degrees):g}"
         done = f"Turned {_names(targets)} {direction} {where} degrees."
-        self.context.expect_reply(done)
-        outcomes = [
-            await self.context.devices.call(e, "set_temperature", {"temperature": t})
-            for e, t in zip(targets, settings, strict=True)
-        ]
-        return ToolResult.from_outcomes(outcomes, done)
+        setting = [{"temperature": t} for t in settings]
+        calls = [(e, "set_temperature", s) for e, s in zip(targets, setting, strict=True)]
+        return await self._command(done, calls)

@@ -69,9 +69,9 @@ def _resident_mb() -> float:
 
 class PeakMemory:
     """The process's peak resident memory over chosen spans, not over its whole life: the
-    baseline's padded encoder briefly holds 30 s of features (about 40 MB) that the configured
-    runtime never needs. Linux resets the peak when 5 is written to /proc/self/clear_refs;
-    where that is refused, the peak is the process's lifetime one."""
+    baseline's padded encoder briefly holds activations for 30 s of audio (about 60 MB more)
+    that the configured runtime never needs. Linux resets the peak when 5 is written to
+    /proc/self/clear_refs; where that is refused, the peak is the process's lifetime one."""
 
     def __init__(self) -> None:
         self.resettable = True
