@@ -14,3 +14,11 @@ pointing down this list):
 - `pipeline`: the turn, from audio or text to a reply;
 - `live`, `evaluation`, `doctor`, `cli`: what people run.
 """
+
+import os
+
+# Nothing leaves the house. onnxruntime (1.2x and later) starts Microsoft's telemetry when it is
+# first imported: a device id and an event queue under ~/.cache/Microsoft and lookups of its
+# collector. Its opt-out is read once, at that import, so it is set here, before any module of
+# this package can import onnxruntime (wake word, voice activity, speech synthesis).
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
