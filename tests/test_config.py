@@ -243,3 +243,55 @@ def test_config_show_with_missing_file_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [f"assistant: config file {tmp_path / 'absent.toml'} does not exist"]
+
+
+# --- ASSISTANT_* variables that are not settings --------------------------------------------
+
+
+def test_a_list_variable_that_is_not_json_says_how_to_write_it(tmp_path: Path) -> None:
+    result = run_config_show(tmp_path, ASSISTANT_WAKE__MODELS="hey_jarvis,alexa")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "assistant: invalid configuration: ASSISTANT_WAKE__MODELS = 'hey_jarvis,alexa': config "
+        'wake.models must be a JSON list, e.g. ASSISTANT_WAKE__MODELS=\'["hey_jarvis", '
+        '"alexa"]\' (quote it for the shell)'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "closest"),
+    [("ASSISTANT_MQTT_HOST", "ASSISTANT_MQTT__HOST"),
+     ("ASSISTANT_STT__THREAD", "ASSISTANT_STT__THREADS"),
+     ("ASSISTANT_MQTT__TLS__ENABLD", "ASSISTANT_MQTT__TLS__ENABLED"),
+     ("ASSISTANT_STT__THREADS__MAX", "ASSISTANT_STT__THREADS")],
+)  # fmt: skip
+def test_unknown_variable_is_rejected_naming_the_closest_setting(
+    tmp_path: Path, name: str, closest: str
+) -> None:
+    result = run_config_show(tmp_path, **{name: "1.2.3.4"})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"assistant: invalid configuration: unknown environment variable {name} (config "
+        f"{name[len('ASSISTANT_') :].lower().replace('__', '.')}): did you mean {closest}?"
+    ]
+
+
+def test_unknown_section_variable_lists_the_sections(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_FOO__BAR", "1")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "unknown environment variable ASSISTANT_FOO__BAR" in caught.value.message
+    assert "sections: hardware, models, wake" in caught.value.message
+
+
+def test_variables_that_are_not_settings_and_tables_still_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ASSISTANT_RECORD_CONTRACT", "0")  # read by tests/test_json_contract.py
+    monkeypatch.setenv("ASSISTANT_SKILLS__OPTIONS__TIMERS__LIMIT", "3")
+    monkeypatch.setenv("ASSISTANT_MQTT", '{"host": "broker.local"}')
+    settings = load_settings()
+    assert settings.skills.options == {"timers": {"limit": "3"}}
+    assert settings.mqtt.host == "broker.local"

@@ -8,6 +8,7 @@ environment variables `ASSISTANT_<SECTION>__<KEY>`, then keyword overrides (test
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,10 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConfigSettingsSource
 
-from assistant.config import hardware
+from assistant.config import environment, hardware
 from assistant.config.hardware import HardwareChoice
 from assistant.config.messages import describe_validation_error
-from assistant.config.settings import HardwareSettings, Settings
+from assistant.config.settings import ENV_PREFIX, HardwareSettings, Settings
 from assistant.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"config file {config_file} does not exist")
+    environment.check_environment(os.environ)
     profile = _HardwareProfileSource(Settings)
 
     class _FromFile(Settings):
@@ -107,6 +109,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             from_profile = (profile.choice.profile, profile.values)
         raise ConfigError(describe_validation_error(error, from_profile)) from None
     except ValueError as error:  # e.g. TOML syntax errors surface as ValueError subclasses
+        if "EnvSettingsSource" in str(error):  # check_environment catches the usual cases
+            raise ConfigError(f"{ENV_PREFIX}* variables: {error}") from None
         raise ConfigError(f"config file {config_file}: {error}") from None
     settings = Settings.model_validate(loaded.model_dump())
     settings._hardware = profile.choice
