@@ -56,6 +56,7 @@ class ModelStore:
         """Report whether every file of a model is present and matches its sha256."""
         directory = self.model_dir(spec)
         record = self._read_record(directory)
+        recorded = dict(record)
         problems: list[str] = []
         bad_files: set[str] = set()
         present = 0
@@ -91,8 +92,8 @@ class ModelStore:
                     "size": stat.st_size,
                     "mtime_ns": stat.st_mtime_ns,
                 }
-        if present:
-            self._write_record(directory, record)
+        if present and record != recorded:
+            self._write_record(directory, record)  # only when it changed: a start writes nothing
         return ModelStatus(
             spec=spec,
             directory=directory,
