@@ -39,6 +39,7 @@ from assistant.live.playback import Speaker
 from assistant.live.reply import SpokenReply
 from assistant.pipeline.assembly import Assembled
 from assistant.pipeline.result import Turn
+from assistant.pipeline.turn_log import TurnLog
 from assistant.understanding.utterance import Utterance
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class LiveAssistant:
         self.settings = settings
         self.engines = assembled.engines
         self.turns = assembled.turns
+        self.turns.bus.subscribe(TurnLog())  # one line per turn; no words said or heard
         self.microphone = Microphone(backend, settings.audio)
         self.speaker = Speaker(backend, settings.audio)
         self.stats = LiveStats()
