@@ -191,6 +191,27 @@ def test_config_update_keeps_id_and_empty_payload_removes() -> None:
             "not supported",
         ),
         ("homeassistant/switch/bad/config", json.dumps({"cmd_t": "x/+/set"}).encode(), "wildcard"),
+        # Every topic a command can go to, not only command_topic (defect 25).
+        (
+            "homeassistant/light/bad/config",
+            json.dumps({"cmd_t": "l/set", "bri_cmd_t": "l/+/bri"}).encode(),
+            "brightness_command_topic",
+        ),
+        (
+            "homeassistant/cover/bad/config",
+            json.dumps({"cmd_t": "c/set", "set_pos_t": "c/#"}).encode(),
+            "set_position_topic",
+        ),
+        (
+            "homeassistant/climate/bad/config",
+            json.dumps({"temp_cmd_t": "t/+/set"}).encode(),
+            "temperature_command_topic",
+        ),
+        (
+            "homeassistant/fan/bad/config",
+            json.dumps({"cmd_t": "f/set", "pct_cmd_t": "f/+/pct"}).encode(),
+            "percentage_command_topic",
+        ),
     ],
 )
 def test_malformed_discovery_is_skipped_with_one_line_naming_the_topic(
@@ -296,3 +317,25 @@ def test_discovery_prefix_is_configurable() -> None:
     discover(registry, "home/discovery/switch/plug/config", {"name": "Plug", "cmd_t": "p/set"})
     discover(registry, "homeassistant/switch/other/config", {"name": "Other", "cmd_t": "o/set"})
     assert list(registry.entities) == ["switch.plug"]
+
+
+def test_a_stray_message_on_a_shared_availability_topic_does_not_outlive_the_last_good_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    registry = DeviceRegistry(None)
+    other = {**Z2M_LIGHT, "~": "zigbee2mqtt/Hall", "uniq_id": "hall", "dev": {"name": "Hall"}}
+    discover(registry, "homeassistant/light/hall/light/config", other)
+    topic = "homeassistant/light/0x00158d00018255df/light/config"
+    discover(registry, topic, Z2M_LIGHT)
+    state(registry, "zigbee2mqtt/bridge/state", "online")
+    state(registry, "zigbee2mqtt/Kitchen ceiling/availability", "online")
+    with caplog.at_level(logging.WARNING):
+        state(registry, "zigbee2mqtt/bridge/state", "\x00garbage")  # not retained, not parseable
+    assert any("zigbee2mqtt/bridge/state" in r.getMessage() for r in caplog.records)
+    # The device is re-announced (removed and configured again): it must be online again.
+    registry.handle_discovery(Message(topic, b"", retain=True))
+    discover(registry, topic, Z2M_LIGHT)
+    state(registry, "zigbee2mqtt/Kitchen ceiling/availability", "online")
+    entity = registry.get("light.kitchen_ceiling")
+    assert entity is not None
+    assert entity.state.available is True

@@ -9,13 +9,15 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
-from assistant.config import MqttSettings
+from assistant.config import MqttSettings, load_settings
 from assistant.devices.broker import PrivateBroker
 from assistant.devices.commands import DeviceCommander
-from assistant.devices.mqtt import DeliveryFailed, Message, MqttConnection
+from assistant.devices.home import DeviceHome
+from assistant.devices.mqtt import DeliveryFailed, Message, MqttConnection, process_client_id
 from assistant.devices.registry import DeviceRegistry
 from tests.tcp_proxy import CuttableProxy
 
@@ -280,3 +282,32 @@ async def test_a_command_sent_during_an_outage_is_confirmed_once_the_line_return
     await device.stop()
     assert outcome.status == "confirmed", outcome.reason
     assert registry.entities["switch.plug"].state.state == "on"
+
+
+async def test_two_processes_with_one_configuration_keep_their_own_connections(
+    broker: PrivateBroker, tmp_path: Path
+) -> None:
+    """Two `ask -` at once: one client id each, so neither knocks the other off (defect 24)."""
+    settings = load_settings(
+        mqtt={"host": broker.host, "port": broker.port, "reconnect_min_seconds": 0.1},
+        storage={"state_dir": tmp_path},
+    )
+    first = DeviceHome(settings, role="ask", publish_status=False)
+    second = DeviceHome(settings, role="ask", publish_status=False)
+    assert first.connection.client_id != second.connection.client_id
+    heard = asyncio.Event()
+    first.connection.subscribe("two/asks", lambda message: heard.set())
+    async with first, second:
+        assert await first.connection.wait_connected(5)
+        assert await second.connection.wait_connected(5)
+        await second.connection.publish(
+            "two/asks", "hello", deadline_monotonic=time.monotonic() + 5
+        )
+        await asyncio.wait_for(heard.wait(), 5)
+        await first.connection.publish("two/asks", "again", deadline_monotonic=time.monotonic() + 5)
+        assert first.connection.connections == 1
+        assert second.connection.connections == 1
+    # A configured id is used as it is (a broker ACL may name it).
+    configured = MqttSettings(host=broker.host, port=broker.port, client_id="kitchen-speaker")
+    assert process_client_id(configured) == "kitchen-speaker"
+    assert process_client_id(configured, "cli") == "kitchen-speaker-cli"

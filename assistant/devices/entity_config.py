@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Component = Literal["light", "switch", "fan", "climate", "cover", "lock", "sensor", "binary_sensor"]
 COMPONENTS: tuple[str, ...] = Component.__args__  # type: ignore[attr-defined]
@@ -85,10 +85,17 @@ class EntityConfig(BaseModel):
             for key, value in data.items()
         }
 
-    @field_validator("command_topic")
-    @classmethod
-    def _no_wildcards(cls, topic: str | None) -> str | None:
-        return _publishable(topic)
+    @model_validator(mode="after")
+    def _no_wildcards(self) -> EntityConfig:
+        """Every topic a command can be published to, not just `command_topic`: a wildcard in
+        `brightness_command_topic` would otherwise only show when someone dims the light."""
+        for field_name, value in self:
+            if field_name.endswith("command_topic") or field_name == "set_position_topic":
+                try:
+                    _publishable(value)
+                except ValueError as error:
+                    raise ValueError(f"{field_name}: {error}") from None
+        return self
 
     @model_validator(mode="after")
     def _single_availability_topic(self) -> EntityConfig:

@@ -8,7 +8,7 @@ from types import TracebackType
 from assistant.config import Settings
 from assistant.devices.commands import DeviceCommander
 from assistant.devices.devices_file import declare_devices, overrides_from, read_devices_file
-from assistant.devices.mqtt import MqttConnection, default_client_id
+from assistant.devices.mqtt import MqttConnection, process_client_id
 from assistant.devices.registry import DeviceRegistry
 from assistant.errors import ConfigError
 
@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 class DeviceHome:
     """`async with DeviceHome(settings) as home:` connects and discovers in the background.
 
-    `role` distinguishes the client id of one-shot tools from the running assistant's (two
-    clients with one id would keep disconnecting each other); only the assistant itself
+    `role` names the client id of one-shot tools apart from the running assistant's; every
+    process has its own client id unless `mqtt.client_id` is set. Only the assistant itself
     (`publish_status=True`) owns the status topic and its last will.
     """
 
@@ -37,7 +37,7 @@ class DeviceHome:
             overrides = overrides_from(file_data, settings.devices.file)
         self.connection = MqttConnection(
             settings.mqtt,
-            client_id=default_client_id(settings.mqtt, role),
+            client_id=process_client_id(settings.mqtt, role),
             status_topic=settings.mqtt.status_topic if publish_status else None,
         )
         self.registry = DeviceRegistry(

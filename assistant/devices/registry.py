@@ -295,13 +295,21 @@ class DeviceRegistry:
         """Apply a state or availability message to every entity that listens to the topic."""
         if topic not in self._topic_users:
             return
-        self._last_payload[topic] = payload
-        for entity_id in list(self._topic_users[topic]):
-            self._apply_to(self.entities[entity_id], topic, payload)
+        understood = False
+        for entity_id in list(self._topic_users.get(topic, ())):
+            entity = self.entities.get(entity_id)
+            if entity is not None:
+                understood |= self._apply_to(entity, topic, payload)
+        # Only a message someone understood is replayed to entities that join the topic later:
+        # one stray garbage message on a shared availability topic must not mark a re-announced
+        # device offline (or unknown) in place of the last good "online".
+        if understood and topic in self._topic_users:
+            self._last_payload[topic] = payload
         seen, self._state_seen = self._state_seen, asyncio.Event()
         seen.set()
 
-    def _apply_to(self, entity: Entity, topic: str, payload: str) -> None:
+    def _apply_to(self, entity: Entity, topic: str, payload: str) -> bool:
+        """Apply one message to one entity; False when it could not be understood (skipped)."""
         changed = False
         try:
             if topic in {a.topic for a in entity.config.availability}:
@@ -310,9 +318,10 @@ class DeviceRegistry:
                 changed |= apply_state_message(entity.config, entity.state, topic, payload)
         except StateError as error:
             self._skip(topic, f"{entity.entity_id}: {error}")
-            return
+            return False
         if changed:
             self._notify(Change("state", entity))
+        return True
 
     def _notify(self, change: Change) -> None:
         for listener in list(self._listeners):

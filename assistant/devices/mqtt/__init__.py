@@ -1,6 +1,6 @@
 """The broker connection: reconnection, a bounded inbox, acknowledged publishing."""
 
-from assistant.devices.mqtt.client import default_client_id, new_paho_client
+from assistant.devices.mqtt.client import default_client_id, new_paho_client, process_client_id
 from assistant.devices.mqtt.connection import DeliveryFailed, MqttConnection
 from assistant.devices.mqtt.inbox import Handler, Message
 
@@ -11,4 +11,5 @@ __all__ = [
     "MqttConnection",
     "default_client_id",
     "new_paho_client",
+    "process_client_id",
 ]

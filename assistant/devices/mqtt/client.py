@@ -5,6 +5,8 @@ Shared with `assistant doctor`, so its connection test is the connection the run
 
 from __future__ import annotations
 
+import os
+import secrets
 import socket
 
 import paho.mqtt.client as paho
@@ -14,8 +16,22 @@ from assistant.config import MqttSettings
 
 
 def default_client_id(settings: MqttSettings, role: str = "") -> str:
+    """The assistant's stable name on the network (`mqtt.client_id`, else assistant-<host>)."""
     base = settings.client_id or f"assistant-{socket.gethostname()}"
     return f"{base}-{role}" if role else base
+
+
+def process_client_id(settings: MqttSettings, role: str = "") -> str:
+    """The client id this process connects with: the configured one, else one of its own.
+
+    A broker lets one connection per client id live and drops the older one, so two processes
+    with one id (two `ask -` at once) kept knocking each other off. Without `mqtt.client_id`
+    every process adds its pid and a random part; a configured id is used as it is.
+    """
+    name = default_client_id(settings, role)
+    if settings.client_id:
+        return name
+    return f"{name}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def new_paho_client(settings: MqttSettings, client_id: str) -> paho.Client:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.config import MqttSettings
-from assistant.devices.mqtt import Message, MqttConnection, default_client_id
+from assistant.devices.mqtt import Message, MqttConnection, process_client_id
 from assistant.devices.sim.base import MalformedCommand, ReceivedCommand, SimDevice
 from assistant.devices.sim.publishing import _PUBLISH_TIMEOUT_SECONDS, Publisher
 from assistant.devices.sim.spec import DeviceSpec, Faults
@@ -47,7 +47,7 @@ def simulator_connection(
     settings: MqttSettings, *, client_id: str | None = None, bridge_topic: str = BRIDGE_TOPIC
 ) -> MqttConnection:
     """A connection whose status topic (online; last will offline) is the simulated bridge."""
-    client_id = client_id or default_client_id(settings, "simulator")
+    client_id = client_id or process_client_id(settings, "simulator")
     return MqttConnection(settings, client_id=client_id, status_topic=bridge_topic)
 
 
