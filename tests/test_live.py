@@ -8,6 +8,7 @@ transcribed again with Whisper.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -250,6 +251,27 @@ async def test_a_microphone_that_stops_or_vanishes_is_reopened(
     # And it listens again.
     card.say(speech.audio("Hey Jarvis, turn on the living room fan.", trail_seconds=2), SAY_RATE_HZ)
     await until(lambda: simulator.state("living_room_fan")["state"] == "on", "fan on")
+
+
+async def test_a_missing_microphone_is_logged_when_it_starts_not_at_every_try(
+    home: tuple[Assembled, Simulator, Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    assembled, _, settings = home
+    card = VirtualSoundCard()
+    card.microphone_present = False  # a board booted without it: tried again every 2 s
+    assistant = LiveAssistant(assembled, settings, card)
+    stop = asyncio.Event()
+    with caplog.at_level(logging.INFO, logger="assistant.live"):
+        task = asyncio.create_task(assistant.run(stop))
+        await until(lambda: card.open_failures >= 4, "a few tries")
+        card.microphone_present = True
+        await until(assistant.listening_for_wake.is_set, "listening")
+        stop.set()
+        await asyncio.wait_for(task, DEADLINE_SECONDS)
+    problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, problems
+    assert any("working again after" in message for message in problems), problems
 
 
 async def test_readiness_and_watchdog_pings_reach_systemd(

@@ -36,6 +36,7 @@ from assistant.live.backend import AudioBackend, AudioDeviceError
 from assistant.live.capture import Microphone
 from assistant.live.echo import EchoGuard
 from assistant.live.playback import Speaker
+from assistant.live.repeated import RepeatedProblem
 from assistant.live.reply import SpokenReply
 from assistant.pipeline.assembly import Assembled
 from assistant.pipeline.result import Turn
@@ -132,12 +133,14 @@ class LiveAssistant:
         self.turns.brain.settled(Utterance.of("turn on the light"))
 
     async def _open_until(self, stop: asyncio.Event, opener: Callable[[], None], what: str) -> None:
+        problem = RepeatedProblem(log, f"no {what}")
         while not stop.is_set():
             try:
                 opener()
+                problem.ended()
                 return
             except AudioDeviceError as error:
-                log.error("%s; trying again in %.0f s", error.message, _REOPEN_SECONDS)
+                problem.failed(error.message)
                 self._report(f"no {what}: {error.message}")
                 if self.notifier is not None:
                     # Waiting for a device is not a hang: a board booted without its
@@ -246,6 +249,7 @@ class LiveAssistant:
         self.stats.microphone_losses += 1
         log.error("the microphone stopped delivering audio; reopening it")
         self._report("microphone lost; reopening")
+        problem = RepeatedProblem(log, "microphone lost")
         while not stop.is_set():
             self._progress_monotonic = time.monotonic()  # recovering is progress
             if self.notifier is not None:
@@ -253,12 +257,13 @@ class LiveAssistant:
             try:
                 self.microphone.reopen()
             except AudioDeviceError as error:
-                log.warning("microphone still unavailable: %s", error.message)
+                problem.failed(error.message)
             else:
                 # Give the new stream a moment to deliver; a device that opens but stays
                 # silent counts as still gone.
                 await asyncio.sleep(min(1.0, self.settings.audio.stall_seconds))
                 if not self.microphone.stalled():
+                    problem.ended()
                     log.info("microphone back: %s", self.microphone.device_name)
                     self._report(f"listening on {self.microphone.device_name}")
                     return
