@@ -80,3 +80,10 @@ class LlmError(AssistantError):
 
 class TtsError(AssistantError):
     code = "tts-failed"
+
+
+class BrokerUnavailable(AssistantError):
+    """A broker is configured but cannot be reached: the home's devices can't be known or
+    commanded. Spoken as "I can't reach your devices right now."."""
+
+    code = "broker-unavailable"

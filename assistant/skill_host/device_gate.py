@@ -14,14 +14,21 @@ from typing import Any
 from assistant.devices.commands import CommandOutcome, DeviceCommander
 from assistant.devices.registry import DeviceRegistry, Entity
 from assistant.skill_host.safety import SafetyPolicy
+from assistant.skill_host.service_data import unknown_data
 from assistant.text import fold
+
+Action = tuple[str, str]
+"""(entity id, service)."""
 
 
 @dataclass
 class TurnInfo:
     turn_id: str
-    confirmed: frozenset[tuple[str, str]] = frozenset()
-    """(entity id, service) pairs the person has confirmed in this turn."""
+    confirmed: frozenset[Action] = frozenset()
+    """Actions the person has confirmed, one "yes" each."""
+    done: dict[Action, CommandOutcome] = field(default_factory=dict)
+    """Actions already carried out for this call before it stopped to ask: when a "yes" runs
+    the call again ("unlock all the doors"), they are not sent again, their outcome stands."""
     outcomes: list[CommandOutcome] = field(default_factory=list)
 
 
@@ -76,11 +83,26 @@ class DeviceGate:
         words = set(spoken.split())
         return [e for e in candidates if any(words <= set(n.split()) for n in e.match_names)]
 
+    @property
+    def unreachable(self) -> bool:
+        """A broker is configured but not connected: the home's devices can't be known or
+        commanded now."""
+        return self._commander is not None and not self._commander.connection.connected
+
+    @property
+    def broker_address(self) -> str:
+        if self._commander is None:
+            return "no broker"
+        settings = self._commander.connection.settings
+        return f"{settings.host}:{settings.port}"
+
     async def call(
-        self, entity: Entity | str, service: str, data: dict[str, Any] | None = None
-    ) -> CommandOutcome:
+        self, entity: Entity | str, service: str, data: dict[str, Any] | None = None, *,
+        forced: bool = False, timeout_seconds: float | None = None,
+    ) -> CommandOutcome:  # fmt: skip
         """Command a device through the safety policy; returns its outcome (never raises for
-        device problems). Raises ConfirmationRequired for a high-risk action not yet confirmed."""
+        device problems). Raises ConfirmationRequired for a high-risk action not yet confirmed.
+        `forced` is the command line's administrator override (see `SafetyPolicy.check`)."""
         target = self.registry.get(entity) if isinstance(entity, str) else entity
         if target is None:
             return CommandOutcome(
@@ -88,10 +110,20 @@ class DeviceGate:
             )
         data = data or {}
         turn = CURRENT_TURN.get(None) or TurnInfo("direct")
-        verdict = self.policy.check(
-            target, service, data, confirmed=(target.entity_id, service) in turn.confirmed
-        )
-        if not verdict.allowed:
+        action = (target.entity_id, service)
+        if action in turn.done:
+            outcome = turn.done[action]  # carried out before the question: never twice
+            turn.outcomes.append(outcome)
+            return outcome
+        if problem := unknown_data(target, service, data):
+            outcome = CommandOutcome(
+                target.entity_id, service, "refused", problem, code="invalid-data"
+            )
+        elif not (
+            verdict := self.policy.check(
+                target, service, data, confirmed=action in turn.confirmed, forced=forced
+            )
+        ).allowed:
             outcome = CommandOutcome(
                 target.entity_id, service, "refused", verdict.speech, code=verdict.code
             )
@@ -100,6 +132,8 @@ class DeviceGate:
                 target.entity_id, service, "failed", "No device network is connected."
             )
         else:
-            outcome = await self._commander.call(target.entity_id, service, data)
+            outcome = await self._commander.call(
+                target.entity_id, service, data, timeout_seconds=timeout_seconds
+            )
         turn.outcomes.append(outcome)
         return outcome

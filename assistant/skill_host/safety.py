@@ -3,7 +3,9 @@
 - exposure: locks, garage doors, gates and alarms are not controllable by voice unless listed
   in `safety.exposed`; anything in `safety.hidden` never is;
 - risk: unlocking, opening a garage door or gate and disarming need a spoken "yes" (and the PIN
-  when one is configured) before anything is sent; an unanswered request expires;
+  when one is configured) before anything is sent; an unanswered request expires. A switch
+  whose name or device class says alarm, siren, door, gate or garage has the risk of what it
+  drives; the devices file's `risk = "high"` makes every command to an entity ask;
 - bounds: set points outside the comfort range are refused, whatever the device allows;
 - rate: a device actuated too often in a short time is left alone for a while.
 
@@ -21,10 +23,14 @@ from typing import Any
 from assistant.config import SafetySettings
 from assistant.devices.registry import Entity
 from assistant.errors import AssistantError
+from assistant.text import fold
 
 log = logging.getLogger(__name__)
 
 _HIDDEN_COVER_CLASSES = ("garage", "gate")
+_ALARM_WORDS = {"alarm", "siren"}
+_OPENING_WORDS = {"door", "gate", "garage"}
+_NOT_A_RELAY = {"light", "lights", "lamp", "lamps", "bell", "doorbell", "camera", "sensor"}
 
 
 class ConfirmationRequired(AssistantError):
@@ -50,6 +56,9 @@ ALLOWED = Verdict(True)
 
 
 def is_high_risk(entity: Entity, service: str) -> bool:
+    tier = risk_tier(entity)
+    if tier == "high":
+        return True  # the devices file says every command to it needs a yes
     if entity.kind == "lock":
         return service in ("unlock", "open")
     if entity.kind == "cover":
@@ -57,13 +66,74 @@ def is_high_risk(entity: Entity, service: str) -> bool:
             service in ("open", "set_position")
             and entity.config.device_class in _HIDDEN_COVER_CLASSES
         )
+    if entity.kind == "switch" and tier is None:
+        # A relay announced as a plain switch has the risk of what it drives: switching an
+        # alarm or siren off disarms it, switching a door or gate relay on opens it.
+        controls = controlled_by_switch(entity)
+        return (controls == "alarm" and service == "turn_off") or (
+            controls == "opening" and service == "turn_on"
+        )
     return entity.kind == "alarm_control_panel" and service.startswith("disarm")
+
+
+def risk_tier(entity: Entity) -> str | None:
+    """The devices file's `risk` for the entity: "high" (every command asks), "normal" (only
+    the rules of its kind, not guessed from its name), or None when the file says nothing."""
+    tier = getattr(entity.config, "risk", None)
+    return tier if tier in ("high", "normal") else None
+
+
+def controlled_by_switch(entity: Entity) -> str | None:
+    """What a switch's name or device class says it drives: "alarm" (alarm, siren), "opening"
+    (door, gate, garage), or None. A "door light" or a "doorbell" drives neither."""
+    words = set(fold(f"{entity.name} {entity.config.device_class or ''}").split())
+    if words & _NOT_A_RELAY:
+        return None
+    if words & _ALARM_WORDS:
+        return "alarm"
+    return "opening" if words & _OPENING_WORDS else None
+
+
+def needs_care(entity: Entity) -> bool:
+    """Hidden by default, or some command to it asks for a yes: never acted on in haste."""
+    if hidden_by_default(entity) or risk_tier(entity) == "high":
+        return True
+    return (
+        entity.kind == "switch"
+        and risk_tier(entity) is None
+        and (controlled_by_switch(entity) is not None)
+    )
 
 
 def hidden_by_default(entity: Entity) -> bool:
     if entity.kind in ("lock", "alarm_control_panel"):
         return True
     return entity.kind == "cover" and entity.config.device_class in _HIDDEN_COVER_CLASSES
+
+
+def describe_action(entity: Entity, service: str, data: dict[str, Any]) -> str:
+    """The action as a person says it: "unlock the Front door lock", "close the Garage door"."""
+    the = f"the {entity.name}"
+    if service == "set_position":
+        position = data.get("position")
+        if position in (0, 0.0):
+            return f"close {the}"
+        if position in (100, 100.0):
+            return f"open {the}"
+        return f"move {the} to {_amount(position)} percent"
+    settings = {"set_brightness": "brightness", "set_percentage": "percentage"}
+    if service in settings and settings[service] in data:
+        return f"set {the} to {_amount(data[settings[service]])} percent"
+    if service == "set_temperature" and "temperature" in data:
+        return f"set {the} to {_amount(data['temperature'])} degrees"
+    if service == "set_hvac_mode" and "hvac_mode" in data:
+        return f"set {the} to {data['hvac_mode']}"
+    verbs = {"turn_on": "turn on", "turn_off": "turn off", "disarm": "disarm"}
+    return f"{verbs.get(service, service.replace('_', ' '))} {the}"
+
+
+def _amount(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
 class SafetyPolicy:
@@ -77,10 +147,16 @@ class SafetyPolicy:
         return entity.entity_id in self.settings.exposed or not hidden_by_default(entity)
 
     def check(
-        self, entity: Entity, service: str, data: dict[str, Any], *, confirmed: bool
-    ) -> Verdict:
-        """Decide before anything is sent. Raises ConfirmationRequired for unconfirmed high risk."""
-        if not self.exposed(entity):
+        self, entity: Entity, service: str, data: dict[str, Any], *, confirmed: bool,
+        forced: bool = False,
+    ) -> Verdict:  # fmt: skip
+        """Decide before anything is sent. Raises ConfirmationRequired for unconfirmed high risk.
+
+        `forced` is an administrator's override from the command line (`devices call --force`):
+        it stands for the spoken yes and for `exposed`, never for `hidden`, the comfort range
+        or the rate limit."""
+        confirmed = confirmed or forced
+        if entity.entity_id in self.settings.hidden or not (forced or self.exposed(entity)):
             return Verdict(
                 False, "not-exposed", f"I'm not allowed to control the {entity.name} by voice."
             )
@@ -101,9 +177,8 @@ class SafetyPolicy:
                 "I'll leave it alone for a moment.",
             )
         if is_high_risk(entity, service) and not confirmed:
-            action = {"unlock": "unlock", "open": "open"}.get(service, service.replace("_", " "))
             needs_pin = self.settings.pin is not None
-            question = f"Do you really want me to {action} the {entity.name}?"
+            question = f"Do you really want me to {describe_action(entity, service, data)}?"
             question += " Please say your PIN." if needs_pin else " Please say yes or no."
             raise ConfirmationRequired(
                 question, entity_id=entity.entity_id, service=service, needs_pin=needs_pin

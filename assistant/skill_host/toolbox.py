@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from assistant.devices.commands import CommandOutcome
 from assistant.errors import AssistantError
 from assistant.skill_host.audit import AuditLog
 from assistant.skill_host.call import ToolCall
-from assistant.skill_host.device_gate import CURRENT_TURN, DeviceGate, TurnInfo
+from assistant.skill_host.device_gate import CURRENT_TURN, Action, DeviceGate, TurnInfo
 from assistant.skill_host.loader import Tool
 from assistant.skill_host.safety import ConfirmationRequired
 from assistant.skill_host.schema import parameters_schema, with_home_choices
@@ -36,6 +37,10 @@ class PendingConfirmation:
     needs_pin: bool
     question: str
     expires_monotonic: float
+    confirmed: frozenset[Action] = frozenset()
+    """Actions of the same call confirmed by earlier answers ("unlock all the doors")."""
+    done: dict[Action, CommandOutcome] = field(default_factory=dict)
+    """Actions of the same call already carried out: a "yes" never sends them again."""
 
 
 def describe_validation(tool: Tool, error: ValidationError) -> str:
@@ -70,9 +75,12 @@ class Toolbox:
             self._pending = None
         return self._pending
 
-    def drop_pending(self) -> None:
-        """Forget the question: a new request replaces an unanswered one."""
-        self._pending = None
+    def drop_pending(self, *, turn_id: str | None = None) -> None:
+        """Forget the question: a new request replaces an unanswered one (audited as dropped
+        when `turn_id`, the new request's turn, is given)."""
+        pending, self._pending = self.pending, None
+        if pending is not None and turn_id is not None:
+            self.audit.record(turn=turn_id, outcome="dropped", **_entry(pending))
 
     def schemas(self) -> list[dict[str, Any]]:
         """Every tool as the model sees it this turn: live device and area names as enums."""
@@ -95,9 +103,13 @@ class Toolbox:
         call: ToolCall,
         *,
         turn_id: str,
-        confirmed: frozenset[tuple[str, str]] = frozenset(),
+        confirmed: frozenset[Action] = frozenset(),
+        done: dict[Action, CommandOutcome] | None = None,
     ) -> ToolResult:
-        """Carry out one call for the turn `turn_id` (the id its audit line carries)."""
+        """Carry out one call for the turn `turn_id` (the id its audit line carries).
+
+        `confirmed` and `done` carry a call on after a "yes": what was confirmed, and what
+        was already carried out before it stopped to ask."""
         started = time.perf_counter()
         name, arguments = call.tool, call.arguments
         tool = self.tools.get(name)
@@ -110,7 +122,8 @@ class Toolbox:
             self._audit(turn_id, tool, arguments, result, started)
             return result
         values = {key: getattr(validated, key) for key in type(validated).model_fields}
-        turn = TurnInfo(turn_id, confirmed)
+        earlier = dict(done or {})
+        turn = TurnInfo(turn_id, confirmed, earlier)
         token = CURRENT_TURN.set(turn)
         try:
             async with asyncio.timeout(tool.info.timeout_seconds):
@@ -118,6 +131,9 @@ class Toolbox:
             if not isinstance(result, ToolResult):
                 raise TypeError(f"{name} returned {type(result).__name__}, not a ToolResult")
         except ConfirmationRequired as request:
+            # One question per action: what this run carried out is kept, so that the "yes"
+            # confirms exactly this action and nothing before it is sent twice.
+            new = [o for o in turn.outcomes if not _among(o, earlier)]
             self._pending = PendingConfirmation(
                 call=call,
                 entity_id=request.entity_id,
@@ -125,9 +141,11 @@ class Toolbox:
                 needs_pin=request.needs_pin,
                 question=request.message,
                 expires_monotonic=time.monotonic() + self.confirmation_timeout_seconds,
+                confirmed=confirmed,
+                done={**earlier, **{(o.entity_id, o.service): o for o in new}},
             )
             result = ToolResult(
-                speech=request.message,
+                speech=" ".join([*(o.reason for o in new), request.message]),
                 success=False,
                 error="needs-confirmation",
                 expects_answer=True,
@@ -149,7 +167,7 @@ class Toolbox:
         finally:
             CURRENT_TURN.reset(token)
         result.outcomes = result.outcomes or list(turn.outcomes)
-        self._audit(turn_id, tool, arguments, result, started)
+        self._audit(turn_id, tool, arguments, result, started, earlier=earlier)
         return result
 
     async def answer(
@@ -159,8 +177,7 @@ class Toolbox:
         pending, self._pending = self._pending, None
         if pending is None:
             return ToolResult.failure("nothing-pending", "There's nothing waiting for a yes or no.")
-        entry = {"tool": pending.call.tool, "arguments": pending.call.arguments,
-                 "entity": pending.entity_id, "service": pending.service}  # fmt: skip
+        entry = _entry(pending)
         if time.monotonic() > pending.expires_monotonic:
             self.audit.record(turn=turn_id, outcome="expired", **entry)
             return ToolResult.failure("expired", "That request expired, so I did nothing.")
@@ -173,7 +190,8 @@ class Toolbox:
         return await self.call(
             pending.call,
             turn_id=turn_id,
-            confirmed=frozenset({(pending.entity_id, pending.service)}),
+            confirmed=pending.confirmed | {(pending.entity_id, pending.service)},
+            done=pending.done,
         )
 
     def _audit(
@@ -183,7 +201,10 @@ class Toolbox:
         arguments: dict[str, Any],
         result: ToolResult,
         started: float,
+        *,
+        earlier: dict[Action, CommandOutcome] | None = None,
     ) -> None:
+        """One line per call; actions carried out by an earlier run of it are not repeated."""
         self.audit.record(
             turn=turn_id,
             tool=tool.name,
@@ -193,6 +214,17 @@ class Toolbox:
                 {"entity": o.entity_id, "service": o.service, "status": o.status}
                 | ({"code": o.code} if o.code else {})
                 for o in result.outcomes
+                if not _among(o, earlier or {})
             ],
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+
+def _entry(pending: PendingConfirmation) -> dict[str, Any]:
+    return {"tool": pending.call.tool, "arguments": pending.call.arguments,
+            "entity": pending.entity_id, "service": pending.service}  # fmt: skip
+
+
+def _among(outcome: CommandOutcome, earlier: dict[Action, CommandOutcome]) -> bool:
+    """The outcome is one carried over from an earlier run of the call (the same object)."""
+    return any(outcome is previous for previous in earlier.values())

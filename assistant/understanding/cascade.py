@@ -16,8 +16,9 @@ from collections import Counter
 from typing import Literal
 
 from assistant.devices.registry import Entity
+from assistant.errors import BrokerUnavailable
 from assistant.skill_host.call import ToolCall
-from assistant.skill_host.safety import hidden_by_default
+from assistant.skill_host.safety import needs_care
 from assistant.skill_host.toolbox import Toolbox
 from assistant.skills.result import ToolResult
 from assistant.understanding.compound import Part, parts, retarget, sharing_the_particle
@@ -33,6 +34,14 @@ log = logging.getLogger(__name__)
 _YES = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|correct|confirm(?:ed)?|do it|go ahead|please do)\b"
 )
+# What may follow a yes and still be a plain yes ("yes please, I'm sure, my PIN is 4 3 2 1");
+# anything else is a new request, which drops the question instead of answering it.
+_PLAIN_YES = re.compile(
+    r"^(?:(?:yes|yeah|yep|yup|sure|ok|okay|correct|confirm|confirmed|do it|go ahead|please"
+    r"|do|i am sure|i m sure|i said|of course|definitely|absolutely|right|that is right"
+    r"|that s right|thanks|thank you|thing|(?:my |the )?(?:pin|code)(?: is)?|it is|\d+)"
+    r"(?: |$))+$"
+)
 _NO = re.compile(r"^(?:no|nope|nah|don t|do not|cancel|never mind|stop|abort)\b")
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
@@ -41,18 +50,31 @@ NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 _WAITS_FOR_THE_END = {"CallForAssistance", "HassStartTimer"}
 # Asking how a device is changes nothing, so it may be answered early even about a lock.
 _ONLY_READS = {"HassGetState", "HassClimateGetTemperature"}
+# A skill's answer when no device fits: with the broker unreachable, none can.
+_NO_SUCH_DEVICE = {"not-found", "missing-target"}
 
 
 def classify_answer(answer: Utterance) -> tuple[Literal["yes", "no"] | None, str | None]:
-    """("yes"/"no"/None, digits spoken) for a reply to a confirmation question."""
+    """("yes"/"no"/None, digits spoken) for a reply to a confirmation question. Only a plain
+    yes (or the PIN) confirms: "yes, open the garage" is a new request, not an answer."""
     digits = "".join(re.findall(r"\d", answer.normalized))
     if _NO.match(answer.plain):
         return "no", None
     if _YES.match(answer.plain):
-        return "yes", digits or None
+        plain = any(_PLAIN_YES.match(said) for said in (answer.plain, answer.normalized))
+        return ("yes", digits or None) if plain else (None, None)
     if digits and re.fullmatch(r"[\d ]+", answer.normalized):
         return "yes", digits  # a PIN alone answers the question
     return None, None
+
+
+def after_the_yes(utterance: Utterance) -> Utterance:
+    """The request that follows a yes ("yes, open the garage" → "open the garage")."""
+    found = _YES.match(utterance.plain)
+    if found is None:
+        return utterance
+    rest = re.sub(r"^(?:and|then|also|but)\b", "", utterance.plain[found.end() :]).strip()
+    return Utterance.of(rest) if rest else utterance
 
 
 class Cascade:
@@ -89,7 +111,7 @@ class Cascade:
         """Whether the request heard so far may be acted on at a short pause (see
         `pipeline.listen`): nothing waits for an answer, the rules read the whole sentence as
         one request, nothing in it asks for more ("… and the fan"), and it changes no device
-        that is hidden by default (locks, alarms, garage doors)."""
+        that needs care (locks, alarms, garage doors, a switch that drives one: `needs_care`)."""
         if not self.use_rules or self.asking or utterance.words & JOINERS:
             return False
         match = self.rules.match(utterance)
@@ -104,7 +126,7 @@ class Cascade:
         )
         if match.call.tool in _ONLY_READS:
             return bool(targets)
-        return bool(targets) and not any(hidden_by_default(entity) for entity in targets)
+        return bool(targets) and not any(needs_care(entity) for entity in targets)
 
     async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
         pending = self.toolbox.pending
@@ -113,7 +135,9 @@ class Cascade:
             if answer is not None:
                 result = await self.toolbox.answer(answer, pin=pin, turn_id=turn_id)
                 return self._understood(pending.call, "dialogue", result, 0.0)
-            self.toolbox.drop_pending()  # a new request replaces an unanswered question
+            # A new request replaces an unanswered question, even one that starts with "yes".
+            self.toolbox.drop_pending(turn_id=turn_id)
+            utterance = after_the_yes(utterance)
         clarification = self.dialogue.take_clarification()
         if clarification is not None and (chosen := clarification.pick(utterance)):
             return await self._act(clarification.calls(chosen), "dialogue", turn_id)
@@ -133,7 +157,15 @@ class Cascade:
         if follow_up is not None:
             return await self._act([follow_up], "dialogue", turn_id)
         understood = await self._from_model(utterance, turn_id) if self.model else None
+        if understood is None and self.toolbox.devices.unreachable:
+            # Without the broker no device is known, so no device's name can be matched: say
+            # why, rather than that the request made no sense.
+            raise self._unreachable()
         return understood or Understanding(intent=None, response=NOT_UNDERSTOOD)
+
+    def _unreachable(self) -> BrokerUnavailable:
+        address = self.toolbox.devices.broker_address
+        return BrokerUnavailable(f"cannot reach the MQTT broker at {address}")
 
     async def _from_model(
         self, utterance: Utterance, turn_id: str, *, at_least: int = 1
@@ -282,6 +314,8 @@ class Cascade:
                 expects_answer=any(r.expects_answer for r in results),
             )
         elapsed_ms = (time.perf_counter() - started) * 1000
+        if result.error in _NO_SUCH_DEVICE and self.toolbox.devices.unreachable:
+            raise self._unreachable()  # "I don't know any lights": none are known without it
         if result.error == "ambiguous" and result.choices:
             self.dialogue.ask(calls[0], result.choices)
         return self._understood(calls[0], source, result, elapsed_ms)
