@@ -339,3 +339,36 @@ def test_a_stray_message_on_a_shared_availability_topic_does_not_outlive_the_las
     entity = registry.get("light.kitchen_ceiling")
     assert entity is not None
     assert entity.state.available is True
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ 9**(9**9) }}",
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+        "{{ 'x' * 600000000 }}",
+    ],
+)
+def test_a_template_past_its_bounds_disables_its_entity_with_one_warning(
+    template: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Defect 19: a retained config like this froze every process that started."""
+    registry = DeviceRegistry(None)
+    discover(registry, "homeassistant/switch/good/config", {"name": "Good", "cmd_t": "g/set"})
+    config = {"name": "Bomb", "stat_t": "bomb", "val_tpl": template}
+    with caplog.at_level(logging.WARNING):
+        discover(registry, "homeassistant/sensor/bomb/config", config)
+        state(registry, "bomb", "1")
+        state(registry, "bomb", "2")  # no longer followed
+        discover(registry, "homeassistant/sensor/bomb/config", config)  # retained again
+        state(registry, "bomb", "3")
+    assert registry.get("sensor.bomb") is None
+    assert list(registry.entities) == ["switch.good"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert "sensor.bomb" in warnings[0] and "bound" in warnings[0]
+    # A corrected config is tried again.
+    discover(registry, "homeassistant/sensor/bomb/config", {**config, "val_tpl": "{{ value }}"})
+    state(registry, "bomb", "4")
+    entity = registry.get("sensor.bomb")
+    assert entity is not None and entity.state.state == "4"

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from assistant.devices.command_plan import CommandRefused, Published, plan_command
 from assistant.devices.mqtt import DeliveryFailed, MqttConnection
 from assistant.devices.registry import DeviceRegistry
+from assistant.devices.templates import TemplateBoundExceeded
 from assistant.errors import AssistantError
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,11 @@ class DeviceCommander:
             plan = plan_command(entity, service, data)
         except CommandRefused as refusal:
             return outcome("refused", refusal.message)
+        except TemplateBoundExceeded as error:  # it would again on every command
+            self.registry.disable(entity_id, error.message)
+            return outcome(
+                "failed", f"The {entity.name} is disabled: its command template is unsafe."
+            )
         except AssistantError as error:  # a command template that fails on this value
             return outcome(
                 "failed", f"The {entity.name}'s command could not be built: {error.message}"

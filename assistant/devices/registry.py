@@ -24,6 +24,7 @@ from assistant.devices.names import display_name, slugify
 from assistant.devices.state import (
     EntityState,
     StateError,
+    TemplateBound,
     apply_availability_message,
     apply_state_message,
 )
@@ -106,6 +107,8 @@ class DeviceRegistry:
         self._state_seen = asyncio.Event()
         self.last_discovery_monotonic = 0.0
         self.skipped_messages = 0
+        self.disabled: dict[str, tuple[EntityConfig, str]] = {}
+        """Source → the config that was disabled and why (a template past its bounds)."""
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -174,7 +177,7 @@ class DeviceRegistry:
 
     # --- adding entities -----------------------------------------------------------------
 
-    def declare(self, component: str, data: dict[str, Any], *, source: str) -> Entity:
+    def declare(self, component: str, data: dict[str, Any], *, source: str) -> Entity | None:
         """Add a device that has no discovery (from the devices file); raises on bad config."""
         config = parse_config(component, expand(data))
         return self._upsert(source, config, topic_object_id=None)
@@ -214,7 +217,13 @@ class DeviceRegistry:
         self.skipped_messages += 1
         log.warning("skipping %s: %s", topic, reason)
 
-    def _upsert(self, source: str, config: EntityConfig, *, topic_object_id: str | None) -> Entity:
+    def _upsert(
+        self, source: str, config: EntityConfig, *, topic_object_id: str | None
+    ) -> Entity | None:
+        if source in self.disabled:
+            if self.disabled[source][0] == config:
+                return None  # the same config again (a reconnect): still disabled, no new warning
+            del self.disabled[source]  # a new config deserves a new try
         device_name = config.device.name if config.device else None
         name = display_name(config.name, device_name, topic_object_id or config.component)
         existing_id = self._by_source.get(source)
@@ -241,8 +250,22 @@ class DeviceRegistry:
         self.entities[entity_id] = entity
         self._by_source[source] = entity_id
         self._watch(entity)
+        if entity_id not in self.entities:  # disabled by the first state it was given
+            return None
         self._notify(Change("updated" if previous else "added", entity))
         return entity
+
+    def disable(self, entity_id: str, reason: str) -> None:
+        """Take an entity out (its template went past a bound), with one warning, until its
+        source sends a different config."""
+        entity = self.entities.pop(entity_id, None)
+        if entity is None:
+            return
+        self._unwatch(entity)
+        self._by_source.pop(entity.source, None)
+        self.disabled[entity.source] = (entity.config, reason)
+        log.warning("disabled %s (from %s): %s", entity_id, entity.source, reason)
+        self._notify(Change("removed", entity))
 
     def _new_entity_id(self, config: EntityConfig, name: str, topic_object_id: str | None) -> str:
         base = slugify(config.object_id or name or topic_object_id or "unnamed")
@@ -254,6 +277,7 @@ class DeviceRegistry:
         return candidate
 
     def _remove(self, source: str) -> None:
+        self.disabled.pop(source, None)
         entity_id = self._by_source.pop(source, None)
         if entity_id is None:
             return
@@ -316,6 +340,9 @@ class DeviceRegistry:
                 changed |= apply_availability_message(entity.config, entity.state, topic, payload)
             if topic in entity.config.state_topics():
                 changed |= apply_state_message(entity.config, entity.state, topic, payload)
+        except TemplateBound as error:
+            self.disable(entity.entity_id, str(error))
+            return False
         except StateError as error:
             self._skip(topic, f"{entity.entity_id}: {error}")
             return False

@@ -26,11 +26,16 @@ from assistant.devices.entity_config import (
     SensorConfig,
     SwitchConfig,
 )
-from assistant.devices.templates import TemplateError, render_value
+from assistant.devices.templates import TemplateBoundExceeded, TemplateError, render_value
 
 
 class StateError(ValueError):
     """A message that cannot be understood as this entity's state; it is skipped."""
+
+
+class TemplateBound(StateError):
+    """One of the entity's templates went past a bound; it would again on every message, so
+    the registry disables the entity instead of skipping message after message."""
 
 
 @dataclass
@@ -75,6 +80,8 @@ def apply_state_message(config: EntityConfig, state: EntityState, topic: str, pa
         _APPLY[type(config)](config, state, topic, payload)
     except (StateError, TemplateError) as error:
         state.state, state.attributes = before  # all of a message applies, or none of it
+        if isinstance(error, TemplateBoundExceeded):
+            raise TemplateBound(error.message) from None
         raise StateError(str(error)) from None
     state.updated_monotonic = time.monotonic()
     return (state.state, state.attributes) != before
@@ -89,6 +96,8 @@ def apply_availability_message(
             continue
         try:
             value = render_value(entry.value_template, payload)
+        except TemplateBoundExceeded as error:
+            raise TemplateBound(error.message) from None
         except TemplateError as error:
             raise StateError(error.message) from None
         if value == entry.payload_available:

@@ -2,8 +2,9 @@
 
 Discovery payloads carry Jinja templates such as `{{ value_json.state }}` or
 `{{ value_json.brightness | int }}`. They come from the network, so they run in Jinja's
-sandbox with a small set of HA's filters, a bounded output, and every failure turned into a
-`TemplateError` that names the template; never an exception that takes down the runtime.
+sandbox with a small set of HA's filters, bounded in time, arithmetic, loops and size
+(`template_bounds`), and every failure turned into a `TemplateError` that names the template;
+never an exception that takes down the runtime, and never one that freezes it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from assistant.devices.template_bounds import CURRENT, BoundedEnvironment, BoundExceeded, Budget
 from assistant.errors import AssistantError
 
 _MAX_OUTPUT_CHARS = 4096
@@ -23,6 +24,13 @@ _MAX_OUTPUT_CHARS = 4096
 
 class TemplateError(AssistantError):
     code = "template-failed"
+
+
+class TemplateBoundExceeded(TemplateError):
+    """The template went past a bound (time, arithmetic, loops, size): it will do so again, so
+    the entity carrying it is disabled rather than retried on every message."""
+
+    code = "template-bound-exceeded"
 
 
 def _to_int(value: Any, default: int = 0) -> int:
@@ -45,8 +53,8 @@ def _iif(value: Any, if_true: Any = True, if_false: Any = False, if_none: Any = 
     return if_true if value else if_false
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+def _environment() -> BoundedEnvironment:
+    env = BoundedEnvironment(undefined=StrictUndefined, autoescape=False)
     env.filters |= {
         "int": _to_int,
         "float": _to_float,
@@ -68,21 +76,37 @@ def _compile(source: str) -> Any:
     return _ENV.from_string(source)
 
 
+def _short(source: str) -> str:
+    return repr(source if len(source) <= 80 else source[:77] + "...")
+
+
 def render(source: str, **variables: Any) -> str:
     """Render a template; raise TemplateError with a one-line reason on any failure."""
+    budget = Budget()
+    token = CURRENT.set(budget)
     try:
-        output = _compile(source).render(**variables)
+        pieces: list[str] = []
+        size = 0
+        for piece in _compile(source).generate(**variables):
+            size += len(piece)
+            if size > _MAX_OUTPUT_CHARS:
+                raise BoundExceeded(f"an output of more than {_MAX_OUTPUT_CHARS} characters")
+            pieces.append(piece)
+            budget.check_time()
+        output = "".join(pieces)
+    except BoundExceeded as error:
+        raise TemplateBoundExceeded(
+            f"template {_short(source)} went past a bound: {error}"
+        ) from None
     except (TemplateSyntaxError, UndefinedError, SecurityError) as error:
-        raise TemplateError(f"template {source!r} failed: {error}") from None
+        raise TemplateError(f"template {_short(source)} failed: {error}") from None
     except Exception as error:  # arithmetic on bad input, wrong types, …
         raise TemplateError(
-            f"template {source!r} failed: {type(error).__name__}: {error}"
+            f"template {_short(source)} failed: {type(error).__name__}: {error}"
         ) from None
-    if len(output) > _MAX_OUTPUT_CHARS:
-        raise TemplateError(
-            f"template {source!r} produced more than {_MAX_OUTPUT_CHARS} characters"
-        )
-    return str(output).strip()
+    finally:
+        CURRENT.reset(token)
+    return output.strip()
 
 
 def render_value(source: str | None, payload: str) -> str:
