@@ -15,8 +15,8 @@ import assistant
 PACKAGE = Path(assistant.__file__).parent
 
 LAYERS: list[set[str]] = [
-    # the foundation: errors, text folding, the audio format, configuration, systemd
-    {"errors", "text", "audio", "config", "service"},
+    # the foundation: errors, text folding, the audio format, configuration, systemd, logging
+    {"errors", "text", "audio", "config", "service", "logs"},
     {"modelstore"},
     # one package per role: its protocol and its backend
     {"wake", "vad", "stt", "tts", "llm"},
@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"understanding"},
     {"pipeline"},
     {"live", "evaluation", "training"},  # training: its own extra (torch), never at run time
-    {"doctor", "cli"},
+    {"doctor", "cli", "__main__"},  # __main__: `python -m assistant`, the command line
 ]
 PLUGINS = "builtin_skills"
 
