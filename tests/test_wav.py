@@ -22,7 +22,7 @@ from assistant.audio.wav import (
 )
 from assistant.errors import AudioError, AudioSilent
 
-PCM, FLOAT, ALAW, EXTENSIBLE = 0x0001, 0x0003, 0x0006, 0xFFFE
+PCM, FLOAT, WMA, EXTENSIBLE = 0x0001, 0x0003, 0x0161, 0xFFFE
 
 
 # --- building WAV files -----------------------------------------------------------------------
@@ -273,8 +273,8 @@ def test_data_chunk_without_frames() -> None:
 
 
 def test_unsupported_encoding_is_named() -> None:
-    data = riff(fmt_chunk(ALAW, 1, 8_000, 8), chunk(b"data", b"\xd5" * 800))
-    assert_audio_error(data, "unsupported WAV encoding 0x0006")
+    data = riff(fmt_chunk(WMA, 1, 8_000, 8), chunk(b"data", b"\xd5" * 800))
+    assert_audio_error(data, "unsupported WAV encoding 0x0161")
 
 
 def test_inconsistent_block_align() -> None:

@@ -8,17 +8,18 @@ real samples is released; the rest waits for the next block (a delay of a few mi
 
 from __future__ import annotations
 
-from math import ceil, gcd
+from math import ceil
 
 import numpy as np
 import numpy.typing as npt
 from scipy.signal import resample_poly
 
+from assistant.audio.resample import conversion_ratio
+
 
 class StreamResampler:
     def __init__(self, from_rate_hz: int, to_rate_hz: int) -> None:
-        divisor = gcd(from_rate_hz, to_rate_hz)
-        self.up, self.down = to_rate_hz // divisor, from_rate_hz // divisor
+        self.up, self.down = conversion_ratio(from_rate_hz, to_rate_hz)
         # resample_poly's filter reaches 10 * max(up, down) upsampled samples either side.
         self.margin = ceil(10 * max(self.up, self.down) / self.up) + 2
         self._buffer = np.zeros(0, dtype=np.float32)
@@ -45,4 +46,22 @@ class StreamResampler:
         keep_from = max(self._start, needed // self.down * self.down)
         self._buffer = self._buffer[keep_from - self._start :]
         self._start = keep_from
+        return out
+
+    def flush(self) -> npt.NDArray[np.float32]:
+        """The output still held back, as if the signal ended here (zeros past its end, as
+        `resample_poly` assumes for a whole signal): together with every `process` output,
+        the same samples as resampling the whole signal at once."""
+        if self.up == self.down or len(self._buffer) == 0:
+            return np.zeros(0, dtype=np.float32)
+        end = self._start + len(self._buffer)
+        total = -(-end * self.up // self.down)  # resample_poly's output length, ceil
+        first_output = self._start * self.up // self.down
+        converted = resample_poly(self._buffer, self.up, self.down)
+        out = np.asarray(
+            converted[self._produced - first_output : total - first_output], dtype=np.float32
+        )
+        self._produced += len(out)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._start = end
         return out
