@@ -159,3 +159,9 @@ def test_truncated_adpcm_is_named(tmp_path: Path) -> None:
         decode_wav(data[:-1000], name="cut.wav")
     assert caught.value.code == "audio-invalid"
     assert "cut.wav: truncated: the header announces" in caught.value.message
+
+
+def test_malformed_adpcm_says_what_libsndfile_found() -> None:
+    data = riff(fmt_chunk(0x0011, 1, 8_000, 8), chunk(b"data", b"\xd5" * 800))
+    error = assert_audio_error(data, "ima-adpcm WAV not decodable: ", "Invalid bit width")
+    assert "object at 0x" not in error.message

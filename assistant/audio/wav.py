@@ -22,6 +22,7 @@ import numpy as np
 from assistant.audio.format import SAMPLE_RATE_HZ, Audio, from_pcm16, to_pcm16
 from assistant.audio.stream_resample import StreamResampler
 from assistant.audio.wav_header import (
+    COMPRESSED_ENCODINGS,
     FORMAT_FLOAT,
     FORMAT_PCM,
     MAX_SECONDS,
@@ -154,7 +155,9 @@ def _compressed(stream: BinaryIO, layout: WavLayout, name: str) -> tuple[int, Bl
     try:
         sound = soundfile.SoundFile(stream)
     except soundfile.SoundFileError as error:
-        raise AudioError(f"{unsupported} ({error})") from None
+        if tag not in COMPRESSED_ENCODINGS:  # libsndfile would only call the header malformed
+            raise AudioError(unsupported) from None
+        raise AudioError(f"{name}: {layout.encoding} WAV not decodable: {_reason(error)}") from None
     try:
         check_duration(int(sound.frames), layout.sample_rate_hz, name)
     except AudioError:
@@ -167,9 +170,15 @@ def _compressed(stream: BinaryIO, layout: WavLayout, name: str) -> tuple[int, Bl
                 for block in sound.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
                     yield np.asarray(block, dtype=np.float32)
             except soundfile.SoundFileError as error:
-                raise AudioError(f"{name}: cannot decode {layout.encoding}: {error}") from None
+                reason = _reason(error)
+                raise AudioError(f"{name}: {layout.encoding} WAV not decodable: {reason}") from None
 
     return int(sound.frames), blocks()
+
+
+def _reason(error: Exception) -> str:
+    """libsndfile's own words, without soundfile's prefix naming a Python object."""
+    return str(getattr(error, "error_string", error))
 
 
 def _mono_16k(blocks: Blocks, info: WavInfo, name: str) -> Audio:
