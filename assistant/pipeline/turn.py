@@ -12,6 +12,7 @@ event to the audit log's line.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -79,7 +80,7 @@ class TurnEngine:
         """Recorded audio, as if it came from the microphone; the reply kept in `out_dir`."""
         turn = self.begin(str(path), from_audio=True)
         try:
-            audio, _ = load_for_models(path)
+            audio, _ = await asyncio.to_thread(load_for_models, path)  # decoding may take a second
         except AudioError as error:
             turn.result.error = error  # not usable input: nobody was talking, so no reply
             return self.finish(turn)
