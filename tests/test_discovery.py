@@ -372,3 +372,71 @@ def test_a_template_past_its_bounds_disables_its_entity_with_one_warning(
     state(registry, "bomb", "4")
     entity = registry.get("sensor.bomb")
     assert entity is not None and entity.state.state == "4"
+
+
+DEVICE_CONFIG = {
+    "dev": {"ids": "ea334450945afc", "name": "Bedroom climate", "mf": "Bla", "sa": "Bedroom"},
+    "o": {"name": "bla2mqtt", "sw": "2.1", "url": "https://bla2mqtt.example.com/support"},
+    "cmps": {
+        "temp": {
+            "p": "sensor",
+            "name": "Temperature",
+            "device_class": "temperature",
+            "unit_of_measurement": "°C",
+            "value_template": "{{ value_json.temperature }}",
+            "unique_id": "temp01ae_t",
+        },
+        "humidity": {
+            "p": "sensor",
+            "name": "Humidity",
+            "unit_of_meas": "%",
+            "val_tpl": "{{ value_json.humidity }}",
+            "uniq_id": "temp01ae_h",
+        },
+        "fan": {"p": "switch", "name": "Fan", "cmd_t": "~/fan/set", "stat_t": "~/fan"},
+        "beeper": {"p": "button", "name": "Beep", "cmd_t": "~/beep"},
+    },
+    "~": "bedroom",
+    "stat_t": "~/state",
+    "qos": 1,
+}
+
+
+def test_device_based_discovery_expands_into_its_components(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Defect 12a: `homeassistant/device/<id>/config` with `cmps` was skipped as a whole."""
+    registry = DeviceRegistry(None)
+    topic = "homeassistant/device/ea334450945afc/config"
+    with caplog.at_level(logging.WARNING):
+        discover(registry, topic, DEVICE_CONFIG)
+    assert sorted(registry.entities) == [
+        "sensor.bedroom_climate_humidity",
+        "sensor.bedroom_climate_temperature",
+        "switch.bedroom_climate_fan",
+    ]
+    temperature = registry.entities["sensor.bedroom_climate_temperature"]
+    assert temperature.name == "Bedroom climate Temperature"
+    assert temperature.area == "Bedroom"
+    assert temperature.config.state_topic == "bedroom/state"  # shared, with the base topic
+    assert temperature.config.qos == 1
+    fan = registry.entities["switch.bedroom_climate_fan"]
+    assert fan.config.state_topic == "bedroom/fan"  # its own state topic wins
+    assert fan.config.command_topic == "bedroom/fan/set"
+    # The unsupported component is skipped with one line; the others work.
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "beeper" in lines[0] and "button" in lines[0], lines
+    state(registry, "bedroom/state", json.dumps({"temperature": 21.5, "humidity": 48}))
+    assert temperature.state.state == "21.5"
+    assert registry.entities["sensor.bedroom_climate_humidity"].state.attributes["value"] == 48
+    state(registry, "bedroom/fan", "ON")
+    assert fan.state.state == "on"
+
+    # A component given with its platform only is removed; the rest keep their state.
+    update = {**DEVICE_CONFIG, "cmps": {**DEVICE_CONFIG["cmps"], "humidity": {"p": "sensor"}}}
+    discover(registry, topic, update)
+    assert "sensor.bedroom_climate_humidity" not in registry.entities
+    assert registry.entities["sensor.bedroom_climate_temperature"].state.state == "21.5"
+    # An empty config removes the whole device.
+    registry.handle_discovery(Message(topic, b"", retain=True))
+    assert registry.entities == {}

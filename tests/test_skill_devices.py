@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,13 @@ async def home(broker: PrivateBroker, tmp_path: Path) -> AsyncIterator[tuple[Ass
     prefix = f"home{tmp_path.name[-8:]}"  # each test its own discovery namespace on the broker
     async with assembled_home(broker, tmp_path, prefix) as both:
         yield both
+
+
+async def eventually(check: Callable[[], bool], timeout_seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_seconds
+    while not check() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return check()
 
 
 async def ask(assembled: Assembled, text: str) -> dict[str, Any]:
@@ -288,3 +299,54 @@ async def test_a_sentence_the_rules_cannot_read_in_full_switches_nothing(
     assert turn["actions"] == []
     assert simulator.commands("kitchen_ceiling") == []
     assert simulator.commands("living_room_fan") == []
+
+
+async def test_a_new_device_named_like_a_known_one_makes_the_assistant_ask(
+    home: tuple[Assembled, Simulator], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Defect 20: a newcomer "Kitchen light" beside "Kitchen ceiling light" took its commands."""
+    assembled, simulator = home
+    assert assembled.home is not None
+    registry = assembled.home.registry
+    prefix = assembled.home.settings.mqtt.discovery_prefix
+    newcomers = {
+        "lookalike": {"name": "Kitchen light", "cmd_t": "lookalike/set", "stat_t": "lookalike"},
+        # Invisible right-to-left override: the same name once format characters are dropped.
+        "mirror": {"name": "Kitchen\u202e ceiling light", "cmd_t": "mirror/set"},
+    }
+    with caplog.at_level(logging.WARNING, logger="assistant.devices"):
+        for object_id, config in newcomers.items():
+            await simulator.connection.publish(
+                f"{prefix}/light/{object_id}/config",
+                json.dumps({**config, "dev": {"sa": "Kitchen"}}),
+                retain=True,
+                deadline_monotonic=time.monotonic() + 5,
+            )
+        assert await eventually(lambda: len(registry.of_kind("light")) == 6)
+    mirror = registry.get("light.kitchen_ceiling_light_2")
+    assert mirror is not None and mirror.name == "Kitchen ceiling light"
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("light.kitchen_light" in m and "light.kitchen_ceiling_light" in m for m in warned)
+
+    turn = await ask(assembled, "turn on the kitchen light")
+    assert turn["response"].startswith("Which one do you mean: the Kitchen light")
+    assert "the Kitchen ceiling light" in turn["response"]
+    assert simulator.state("kitchen_ceiling")["state"] == "off"  # nothing was switched
+    turn = await ask(assembled, "turn on the kitchen ceiling light")
+    assert turn["response"].startswith("Which one do you mean")  # the mirror asks too
+    assert simulator.state("kitchen_ceiling")["state"] == "off"
+    # Choosing one acts on that one alone.
+    question = await assembled.skills.toolbox.call(
+        ToolCall("HassTurnOn", {"name": "kitchen ceiling light"}), turn_id="t"
+    )
+    real = next(c for c in question.choices if c.arguments["name"].endswith("ceiling_light"))
+    chosen = await assembled.skills.toolbox.call(
+        ToolCall("HassTurnOn", real.arguments), turn_id="t2"
+    )
+    assert chosen.success and chosen.speech == "Turned on the Kitchen ceiling light.", chosen
+    assert simulator.state("kitchen_ceiling")["state"] == "on"
+    for object_id in newcomers:
+        await simulator.connection.publish(
+            f"{prefix}/light/{object_id}/config", "", retain=True,
+            deadline_monotonic=time.monotonic() + 5,
+        )  # fmt: skip

@@ -96,18 +96,19 @@ class DeviceControl(Skill):
             return ToolResult.failure(
                 "missing-target", "Which device do you mean?", expects=list(kinds)
             )
-        found = self.context.devices.find(
-            name=name, area=area, kinds=kinds, device_class=device_class
-        )
+        devices = self.context.devices
+        found = devices.find(name=name, area=area, kinds=kinds, device_class=device_class)
         where = f" in the {area}" if area else ""
         if not found:
             what = name or kind_plural(domain)
             return ToolResult.failure("not-found", f"I don't know any {what}{where}.")
-        if name and len(found) > 1 and not area:
+        lookalikes = [e for e in devices.registry.lookalikes(found, name) if e.kind in kinds]
+        if name and (lookalikes or (len(found) > 1 and not area)):
+            found += lookalikes
             choices = _names(found).replace(" and ", " or ")
             return ToolResult.ambiguous(
                 f"Which one do you mean: {choices}?",
-                [Choice(e.name, {"name": e.name}, e.area) for e in found],
+                [Choice(e.name, {"name": e.choice_name}, e.area) for e in found],
             )
         return found
 
@@ -140,8 +141,7 @@ class DeviceControl(Skill):
         self, kind: str, service: str, data: dict[str, int], *, name: str | None,
         area: str | None, reply: str,
     ) -> ToolResult:  # fmt: skip
-        """One setting on a device, or on every device of its kind in a room; `reply` names
-        them with `{names}`."""
+        """One setting on a device, or on each of its kind in a room; `reply` has `{names}`."""
         targets = self._targets(name, area, kind, None, (kind,))
         if isinstance(targets, ToolResult):
             return targets

@@ -104,6 +104,8 @@ class DeviceState(Skill):
             found = devices.find(name=name, area=area)
             if not found:
                 return ToolResult.failure("not-found", f"I don't know a device called {name}.")
+            # A new device named like a known one: ask, rather than answer for the newcomer.
+            found += devices.registry.lookalikes(found, name)
             if len(found) > 1 and state:
                 # "Is the front door locked": the lock, not the door's contact sensor.
                 fitting = [e for e in found if state in _KIND_STATES.get(e.kind, ())]
@@ -112,7 +114,7 @@ class DeviceState(Skill):
                 choices = " or ".join(f"the {e.name}" for e in found)
                 return ToolResult.ambiguous(
                     f"Which one do you mean: {choices}?",
-                    [Choice(e.name, {"name": e.name}, e.area) for e in found],
+                    [Choice(e.name, {"name": e.choice_name}, e.area) for e in found],
                 )
             entity = found[0]
             answer = _reading(entity)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from assistant.text import fold
 
 
@@ -17,3 +19,19 @@ def display_name(entity_name: str | None, device_name: str | None, fallback: str
             return entity_name
         return f"{device_name} {entity_name}"
     return entity_name or device_name or fallback.replace("_", " ")
+
+
+def clean_name(text: str) -> str:
+    """A name without invisible characters: `"Kitchen\u202e light"` → `"Kitchen light"`.
+
+    Bidi controls, zero-width and other format or control characters change how a name looks
+    and whether it matches, never what it says; compatibility forms (full-width letters) are
+    folded by NFKC. A device must not look like another, or unlike it, by such characters.
+    """
+    normal = unicodedata.normalize("NFKC", text)
+    visible = "".join(" " if char.isspace() else char for char in normal if _visible(char))
+    return " ".join(visible.split())
+
+
+def _visible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) not in ("Cf", "Cc", "Co", "Cn", "Cs")

@@ -12,76 +12,33 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
 from assistant.devices.abbreviations import expand
+from assistant.devices.device_discovery import DeviceConfigError, device_components
+from assistant.devices.entity import (
+    Change,
+    Entity,
+    Listener,
+    Override,
+    format_validation_error,
+    shadowed_by,
+)
 from assistant.devices.entity_config import COMPONENTS, EntityConfig, parse_config
 from assistant.devices.mqtt import Message, MqttConnection
-from assistant.devices.names import display_name, slugify
+from assistant.devices.names import clean_name, display_name, slugify
 from assistant.devices.state import (
-    EntityState,
     StateError,
     TemplateBound,
     apply_availability_message,
     apply_state_message,
 )
-from assistant.text import fold
+
+__all__ = ["Change", "DeviceRegistry", "Entity", "Listener", "Override", "format_validation_error"]
 
 log = logging.getLogger(__name__)
-
-ChangeKind = Literal["added", "updated", "removed", "state"]
-
-
-@dataclass
-class Entity:
-    entity_id: str
-    config: EntityConfig
-    name: str
-    area: str | None
-    aliases: tuple[str, ...]
-    source: str
-    """The discovery topic, or `file:<path>` for declared devices."""
-    state: EntityState = field(default_factory=EntityState)
-    match_names: tuple[str, ...] = field(init=False)
-    """The name and aliases, normalised once for matching what people say."""
-    match_area: str | None = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.match_names = tuple(dict.fromkeys(fold(n) for n in (self.name, *self.aliases)))
-        self.match_area = fold(self.area) if self.area else None
-
-    @property
-    def kind(self) -> str:
-        return self.config.component
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: ChangeKind
-    entity: Entity
-
-
-Listener = Callable[[Change], None]
-
-
-@dataclass(frozen=True)
-class Override:
-    """What the devices file says about a discovered entity."""
-
-    name: str | None = None
-    area: str | None = None
-    aliases: tuple[str, ...] = ()
-
-
-def format_validation_error(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "payload"
-        problems.append(f"{where}: {item['msg']}")
-    return "; ".join(problems)
 
 
 class DeviceRegistry:
@@ -97,6 +54,8 @@ class DeviceRegistry:
         self.entities: dict[str, Entity] = {}
         self._overrides = overrides or {}
         self._by_source: dict[str, str] = {}
+        self._device_sources: dict[str, set[str]] = {}
+        """Device discovery topic → the sources of its components."""
         self._topic_users: dict[str, set[str]] = {}
         # The last payload of every watched topic. The broker sends a retained message once per
         # subscription, so an entity that joins a topic others already watch (a Zigbee2MQTT
@@ -107,6 +66,9 @@ class DeviceRegistry:
         self._state_seen = asyncio.Event()
         self.last_discovery_monotonic = 0.0
         self.skipped_messages = 0
+        self._newcomers: set[str] = set()
+        self._seen: set[str] = set()
+        """Every source this registry has had (a re-announced device is not a newcomer)."""
         self.disabled: dict[str, tuple[EntityConfig, str]] = {}
         """Source → the config that was disabled and why (a template past its bounds)."""
 
@@ -192,11 +154,12 @@ class DeviceRegistry:
             return
         component, object_id = rest[0], rest[-2]
         self.last_discovery_monotonic = time.monotonic()
-        if component not in COMPONENTS:
+        if component not in COMPONENTS and component != "device":
             self._skip(message.topic, f"component {component!r} is not supported")
             return
         if not message.payload:
-            self._remove(message.topic)
+            for source in self._device_sources.pop(message.topic, {message.topic}):
+                self._remove(source)
             return
         try:
             data = json.loads(message.payload)
@@ -206,27 +169,62 @@ class DeviceRegistry:
         if not isinstance(data, dict):
             self._skip(message.topic, "discovery payload is not a JSON object")
             return
+        if component == "device":
+            self._handle_device(message.topic, data, live=not message.retain)
+            return
+        self._configure(message.topic, component, data, object_id, live=not message.retain)
+
+    def _configure(
+        self, source: str, component: str, data: dict[str, Any], object_id: str, *, live: bool
+    ) -> None:
         try:
             config = parse_config(component, expand(data))
         except ValidationError as error:
-            self._skip(message.topic, format_validation_error(error))
+            self._skip(source, format_validation_error(error))
             return
-        self._upsert(message.topic, config, topic_object_id=object_id)
+        self._upsert(source, config, topic_object_id=object_id, live=live)
+
+    def _handle_device(self, topic: str, data: dict[str, Any], *, live: bool) -> None:
+        """A device config: each component becomes an entity of its own (`topic#object_id`)."""
+        try:
+            components = device_components(data)
+        except DeviceConfigError as error:
+            self._skip(topic, str(error))
+            return
+        before = self._device_sources.get(topic, set())
+        kept: set[str] = set()
+        for part in components:
+            source = f"{topic}#{part.object_id}"
+            if part.config is None:
+                continue  # given with its platform only: being removed
+            kept.add(source)
+            if part.platform not in COMPONENTS:
+                self._skip(source, f"component {part.platform!r} is not supported")
+                continue
+            self._configure(source, part.platform, part.config, part.object_id, live=live)
+        for source in before - kept:  # left out of the new config, or given as platform only
+            self._remove(source)
+        self._device_sources[topic] = kept
 
     def _skip(self, topic: str, reason: str) -> None:
         self.skipped_messages += 1
         log.warning("skipping %s: %s", topic, reason)
 
     def _upsert(
-        self, source: str, config: EntityConfig, *, topic_object_id: str | None
+        self, source: str, config: EntityConfig, *, topic_object_id: str | None, live: bool = False
     ) -> Entity | None:
         if source in self.disabled:
             if self.disabled[source][0] == config:
                 return None  # the same config again (a reconnect): still disabled, no new warning
             del self.disabled[source]  # a new config deserves a new try
         device_name = config.device.name if config.device else None
-        name = display_name(config.name, device_name, topic_object_id or config.component)
+        name = clean_name(
+            display_name(config.name, device_name, topic_object_id or config.component)
+        )
         existing_id = self._by_source.get(source)
+        if existing_id is None and self._is_new(source, live):
+            self._newcomers.add(source)
+        self._seen.add(source)
         entity_id = existing_id or self._new_entity_id(config, name, topic_object_id)
         override = self._overrides.get(entity_id, Override())
         area = (
@@ -237,11 +235,27 @@ class DeviceRegistry:
         entity = Entity(
             entity_id=entity_id,
             config=config,
-            name=override.name or name,
+            name=clean_name(override.name) if override.name else name,
             area=area,
             aliases=tuple(dict.fromkeys([*config.aliases, *override.aliases])),
             source=source,
         )
+        if source in self._newcomers and entity_id not in self._overrides:
+            # Named in the devices file: the person has said what it is called. Otherwise a
+            # newcomer must not silently take the commands of a device people already use.
+            known = [e for e in self.entities.values() if e.source not in self._newcomers]
+            entity.shadows = shadowed_by(entity, known)
+            if entity.shadows:
+                for lookalike in [entity] + [self.entities[i] for i in entity.shadows]:
+                    lookalike.mark_lookalike()
+            if entity.shadows and (
+                existing_id is None or self.entities[existing_id].shadows != entity.shadows
+            ):
+                log.warning(
+                    "new device %s (%r, from %s) is named like %s: commands by that name will "
+                    "ask which one is meant",
+                    entity_id, entity.name, source, ", ".join(entity.shadows),
+                )  # fmt: skip
         previous = self.entities.get(entity_id)
         if previous is not None:
             if _watched_topics(previous.config) == _watched_topics(config):
@@ -254,6 +268,20 @@ class DeviceRegistry:
             return None
         self._notify(Change("updated" if previous else "added", entity))
         return entity
+
+    def _is_new(self, source: str, live: bool) -> bool:
+        """A device that appears while the assistant runs (its config arrives live, not as a
+        retained message on subscribing) is a newcomer; so is nothing declared in a file."""
+        return live and not source.startswith("file:") and source not in self._seen
+
+    def lookalikes(self, found: list[Entity], said: str | None) -> list[Entity]:
+        """Known entities that newcomers among `found` are named like, not already in it; none
+        when what was said is a newcomer's entity id (a choice already made)."""
+        if any(entity.entity_id == said for entity in found):
+            return []
+        present = {entity.entity_id for entity in found}
+        ids = dict.fromkeys(i for entity in found for i in entity.shadows if i not in present)
+        return [self.entities[i] for i in ids if i in self.entities]
 
     def disable(self, entity_id: str, reason: str) -> None:
         """Take an entity out (its template went past a bound), with one warning, until its
