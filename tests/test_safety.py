@@ -330,3 +330,19 @@ async def test_every_attempted_action_is_audited_without_audio_or_transcripts(
     text = audit.read_text().lower()
     for word in ("audio", "transcript", "utterance", "speech", "wav"):
         assert word not in text, word
+
+
+# --- service data -----------------------------------------------------------------------------
+
+
+async def test_data_a_service_does_not_take_is_refused_not_dropped(tmp_path: Path) -> None:
+    async with simulated_home() as home, assistant_in(home, tmp_path) as runtime:
+        outcome = await runtime.devices.call(
+            "light.kitchen_ceiling_light", "turn_on", {"colour": "red", "brightness": 40}
+        )
+        assert (outcome.status, outcome.code) == ("refused", "invalid-data")
+        assert outcome.reason == (
+            "The Kitchen ceiling light can't take colour with turn_on; turn_on takes brightness."
+        )
+        await assert_nothing_sent(home, "kitchen_ceiling")
+        assert home.simulator.state("kitchen_ceiling")["state"] == "off"

@@ -5,14 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
+import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
+from assistant.devices.commands import CommandOutcome
 from assistant.devices.home import DeviceHome
 from assistant.devices.registry import Entity
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, BrokerUnavailable
 from assistant.pipeline.contract import action_json
+from assistant.skill_host.audit import AuditLog
+from assistant.skill_host.device_gate import CURRENT_TURN, DeviceGate, TurnInfo
+from assistant.skill_host.safety import ConfirmationRequired, SafetyPolicy
 
 
 def describe_state(entity: Entity) -> str:
@@ -47,10 +54,7 @@ def _availability(entity: Entity) -> str:
 async def _list(settings: Settings, as_json: bool) -> int:
     async with DeviceHome(settings, role="cli", publish_status=False) as home:
         if not await home.ready():
-            raise AssistantError(
-                f"cannot reach the MQTT broker at {settings.mqtt.host}:{settings.mqtt.port}",
-                code="broker-unavailable",
-            )
+            raise _unreachable(settings)
         entities = sorted(
             home.registry.entities.values(), key=lambda e: (e.area or "~", e.entity_id)
         )
@@ -96,6 +100,7 @@ async def _call(  # noqa: PLR0917 (the parsed command line, passed through)
     arguments: list[str],
     as_json: bool,
     timeout: float | None,
+    force: bool = False,
 ) -> int:
     data = {}
     for argument in arguments:
@@ -104,13 +109,14 @@ async def _call(  # noqa: PLR0917 (the parsed command line, passed through)
             raise AssistantError(f"arguments are key=value, got {argument!r}", code="usage")
         data[key] = parse_value(value)
     async with DeviceHome(settings, role="cli", publish_status=False) as home:
-        await home.ready()
-        if home.registry.get(entity_id) is None:
+        if not await home.ready():
+            raise _unreachable(settings)
+        entity = home.registry.get(entity_id)
+        if entity is None:
             known = ", ".join(sorted(home.registry.entities)) or "none"
             print(f"assistant: no entity {entity_id!r}; known: {known}", file=sys.stderr)
             return 1
-        outcome = await home.commander.call(entity_id, service, data, timeout_seconds=timeout)
-        entity = home.registry.get(entity_id)
+        outcome = await _gated(settings, home, entity, service, data, timeout, force)
         if as_json:
             print(json.dumps({**action_json(outcome), "elapsed_ms": round(outcome.elapsed_ms, 1),
                               "state": outcome.state}))  # fmt: skip
@@ -118,9 +124,63 @@ async def _call(  # noqa: PLR0917 (the parsed command line, passed through)
             print(f"{outcome.status}: {outcome.reason}")
             for message in outcome.published:
                 print(f"  sent {message.topic} {message.payload}")
-            if entity is not None:
-                print(f"  state now: {describe_state(entity)} ({outcome.elapsed_ms:.0f} ms)")
+            print(f"  state now: {describe_state(entity)} ({outcome.elapsed_ms:.0f} ms)")
     return 0 if outcome.status in ("confirmed", "sent") else 1
+
+
+async def _gated(  # noqa: PLR0917 (one command line's call)
+    settings: Settings,
+    home: DeviceHome,
+    entity: Entity,
+    service: str,
+    data: dict[str, Any],
+    timeout: float | None,
+    force: bool,
+) -> CommandOutcome:
+    """The call through the same safety policy as a voice's, and one audit line for it.
+
+    Without `--force` there is nobody to say "yes", so a high-risk action is refused with the
+    question it would have asked; `--force` stands for that yes (and for `safety.exposed`)."""
+    policy = SafetyPolicy(settings.safety)
+    gate = DeviceGate(home.registry, home.commander, policy)
+    audit_path = settings.storage.state_dir / "audit.jsonl"
+    audit = AuditLog(audit_path if settings.safety.audit_log else None)
+    started = time.perf_counter()
+    turn = TurnInfo(f"cli-{uuid.uuid4().hex[:12]}")
+    token = CURRENT_TURN.set(turn)
+    try:
+        outcome = await gate.call(entity, service, data, forced=force, timeout_seconds=timeout)
+    except ConfirmationRequired as request:
+        question = request.message.removesuffix(" Please say yes or no.")
+        question = question.removesuffix(" Please say your PIN.")
+        outcome = CommandOutcome(
+            entity.entity_id, service, "refused",
+            f"{question} Nothing was sent: add --force to do it without asking.",
+            code="needs-confirmation",
+        )  # fmt: skip
+    finally:
+        CURRENT_TURN.reset(token)
+    if outcome.code == "not-exposed":
+        outcome = replace(
+            outcome,
+            reason=f"The {entity.name} is not exposed to voice control (safety.exposed), "
+            "so nothing was sent: add --force to command it anyway."
+            if entity.entity_id not in settings.safety.hidden
+            else f"The {entity.name} is in safety.hidden, so nothing was sent.",
+        )
+    audit.record(
+        turn=turn.turn_id, tool="devices call", arguments=data, entity=entity.entity_id,
+        service=service, forced=force, outcome=outcome.code or outcome.status,
+        actions=[{"entity": outcome.entity_id, "service": service, "status": outcome.status}],
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+    )  # fmt: skip
+    return outcome
+
+
+def _unreachable(settings: Settings) -> AssistantError:
+    return BrokerUnavailable(
+        f"cannot reach the MQTT broker at {settings.mqtt.host}:{settings.mqtt.port}"
+    )
 
 
 def run_devices_list(settings: Settings, *, as_json: bool) -> int:
@@ -129,9 +189,10 @@ def run_devices_list(settings: Settings, *, as_json: bool) -> int:
 
 def run_devices_call(
     settings: Settings, entity_id: str, service: str, arguments: list[str], *, as_json: bool,
-    timeout: float | None,
+    timeout: float | None, force: bool = False,
 ) -> int:  # fmt: skip
-    return asyncio.run(_call(settings, entity_id, service, arguments, as_json, timeout))
+    """One command through the safety policy, audited; `force` is `--force`."""
+    return asyncio.run(_call(settings, entity_id, service, arguments, as_json, timeout, force))
 
 
 def run_simulate(
