@@ -220,7 +220,7 @@ def test_without_the_broker_devices_call_and_ask_say_so() -> None:
             "code": "broker-unavailable",
             "message": f"cannot reach the MQTT broker at 127.0.0.1:{port}",
         }
-        assert turn["response"] != "Sorry, I didn't understand that."
+        assert turn["response"] == "I can't reach your devices right now."
 
 
 def test_force_stands_for_the_yes_and_is_audited(

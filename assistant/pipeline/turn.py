@@ -54,6 +54,7 @@ APOLOGIES = {
     "no-speech": "Sorry, I didn't hear a command.",
     "stt-failed": "Sorry, I couldn't make out what you said.",
     "llm-failed": "Sorry, I couldn't work out what to do.",
+    "broker-unavailable": "I can't reach your devices right now.",
 }
 GENERIC_APOLOGY = "Sorry, something went wrong."
 
