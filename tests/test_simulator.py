@@ -22,7 +22,7 @@ import pytest
 
 from assistant.config import MqttSettings
 from assistant.devices.broker import PrivateBroker
-from assistant.devices.commands import DeviceCommander
+from assistant.devices.commands import CommandOutcome, DeviceCommander
 from assistant.devices.entity_config import ClimateConfig
 from assistant.devices.mqtt import MqttConnection
 from assistant.devices.registry import Change, DeviceRegistry
@@ -146,6 +146,7 @@ async def start_home(
 
 
 async def close_home(home: Home) -> None:
+    await home.commander.close()
     if home.simulator_running:
         await home.simulator.stop()
     await home.sim_connection.stop()
@@ -416,6 +417,43 @@ async def test_a_confirmation_slower_than_the_deadline_fails_though_the_device_o
     assert home.simulator.state("living_room_plug") == {"state": "on"}
     # The late echo still arrives, after the assistant stopped waiting.
     assert await eventually(lambda: home.entity_state("switch.living_room_plug") == "on", 3.0)
+
+
+async def test_a_confirmation_after_the_deadline_is_recorded_and_failed_does_not_stand(
+    home: Home, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Defect 23: commands reported failed had happened; the late confirmation now says so."""
+    late: list[CommandOutcome] = []
+    heard = asyncio.Event()
+
+    def on_late(outcome: CommandOutcome) -> None:
+        late.append(outcome)
+        heard.set()
+
+    home.commander.subscribe_late(on_late)
+    home.simulator.set_fault("living_room_plug", confirm_delay_seconds=2.0)
+    with caplog.at_level(logging.WARNING, logger="assistant.devices"):
+        outcome = await home.commander.call(
+            "switch.living_room_plug", "turn_on", timeout_seconds=1.0
+        )
+        assert outcome.status == "failed", outcome.reason
+        assert home.commander.history[-1] is outcome
+        await asyncio.wait_for(heard.wait(), 10)
+    assert [o.status for o in late] == ["confirmed-late"]
+    assert late[0].entity_id == "switch.living_room_plug" and late[0].service == "turn_on"
+    assert "after all" in late[0].reason
+    # The history the audit reads no longer says failed; the device's state says it was late.
+    assert home.commander.history[-1] == late[0]
+    entity = home.registry.get("switch.living_room_plug")
+    assert entity is not None and entity.state.state == "on"
+    assert entity.state.late_confirmation is not None
+    assert "turn_on confirmed" in entity.state.snapshot()["late_confirmation"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("late confirmation" in m and "switch.living_room_plug" in m for m in warnings)
+    # The next command clears the old news.
+    home.simulator.set_fault("living_room_plug", confirm_delay_seconds=0.0)
+    again = await home.commander.call("switch.living_room_plug", "turn_off")
+    assert again.status == "confirmed" and entity.state.late_confirmation is None
 
 
 async def test_a_lost_confirmation_fails_though_the_command_was_delivered(home: Home) -> None:

@@ -9,18 +9,28 @@ Every call ends in exactly one outcome:
 - `failed`: the deadline passed without confirmation, or the broker could not be reached;
 - `refused`: the call made no sense for this device (out of range, unsupported); nothing sent.
 
+A `failed` command may still have happened: the broker went down after passing it on, or the
+device was slow. So after a failure the commander keeps listening (`LATE_WINDOW_SECONDS`); if
+the device then reports the commanded state, the outcome in `history` becomes
+`confirmed-late`, the entity's state carries `late_confirmation`, the listeners of
+`subscribe_late` hear of it, and a warning is logged: "failed" does not stand for what happened.
+
 Commands go out at QoS 1 and are never retained: a retained `/set` would fire again every time
 the device reconnects.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from assistant.devices.command_plan import CommandRefused, Published, plan_command
+from assistant.devices.command_plan import CommandRefused, Predicate, Published, plan_command
 from assistant.devices.mqtt import DeliveryFailed, MqttConnection
 from assistant.devices.registry import DeviceRegistry
 from assistant.devices.templates import TemplateBoundExceeded
@@ -28,7 +38,10 @@ from assistant.errors import AssistantError
 
 log = logging.getLogger(__name__)
 
-Status = Literal["confirmed", "sent", "unavailable", "failed", "refused"]
+Status = Literal["confirmed", "sent", "unavailable", "failed", "refused", "confirmed-late"]
+LATE_WINDOW_SECONDS = 60.0
+"""How long a failed command's device is still listened to for a late confirmation."""
+HISTORY_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,9 @@ class CommandOutcome:
         return self.status == "confirmed"
 
 
+LateListener = Callable[[CommandOutcome], None]
+
+
 class DeviceCommander:
     def __init__(
         self,
@@ -61,6 +77,22 @@ class DeviceCommander:
         self.registry = registry
         self.connection = connection
         self.confirm_timeout_seconds = confirm_timeout_seconds
+        self.history: deque[CommandOutcome] = deque(maxlen=HISTORY_SIZE)
+        """Recent outcomes, oldest first; a failed one is replaced if it is confirmed late."""
+        self._late_listeners: list[LateListener] = []
+        self._watches: set[asyncio.Task[None]] = set()
+
+    def subscribe_late(self, listener: LateListener) -> Callable[[], None]:
+        """Hear of every command reported failed that the device confirmed afterwards."""
+        self._late_listeners.append(listener)
+        return lambda: self._late_listeners.remove(listener)
+
+    async def close(self) -> None:
+        """Stop listening for late confirmations."""
+        for task in list(self._watches):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def call(
         self,
@@ -69,6 +101,20 @@ class DeviceCommander:
         data: dict[str, Any] | None = None,
         *,
         timeout_seconds: float | None = None,
+    ) -> CommandOutcome:
+        entity = self.registry.get(entity_id)
+        if entity is not None:
+            entity.state.late_confirmation = None  # a new command: the old news is stale
+        result = await self._call(entity_id, service, data, timeout_seconds)
+        self.history.append(result)
+        return result
+
+    async def _call(
+        self,
+        entity_id: str,
+        service: str,
+        data: dict[str, Any] | None,
+        timeout_seconds: float | None,
     ) -> CommandOutcome:
         started = time.monotonic()
         deadline = started + (timeout_seconds or self.confirm_timeout_seconds)
@@ -115,11 +161,15 @@ class DeviceCommander:
                 published.append(message)
         except DeliveryFailed as error:
             log.warning("%s", error.message)
-            return outcome(
+            failed = outcome(
                 "failed",
                 f"I couldn't reach the {entity.name}: the message broker did not take the command.",
                 tuple(published),
             )
+            # The broker may have passed it on before the line died (no PUBACK is no proof).
+            if plan.expect is not None:
+                self._watch_late(failed, plan.expect, plan.expectation, sent_after)
+            return failed
         if plan.expect is None:
             return outcome(
                 "sent",
@@ -148,14 +198,54 @@ class DeviceCommander:
             return outcome(
                 "failed", f"The {entity.name} reports that it is jammed.", tuple(published)
             )
-        if current is not None and current.state.available is False:
-            return outcome(
-                "failed", f"The {entity.name} went offline before confirming.", tuple(published)
-            )
         waited = deadline - started
-        return outcome(
+        offline = current is not None and current.state.available is False
+        failed = outcome(
             "failed",
-            f"The {entity.name} did not confirm it is {plan.expectation} "
+            f"The {entity.name} went offline before confirming."
+            if offline
+            else f"The {entity.name} did not confirm it is {plan.expectation} "
             f"within {waited:.0f} second{'' if round(waited) == 1 else 's'}.",
             tuple(published),
         )
+        self._watch_late(failed, expect, plan.expectation, sent_after)
+        return failed
+
+    def _watch_late(
+        self, failed: CommandOutcome, expect: Predicate, expectation: str, sent_after: float
+    ) -> None:
+        task = asyncio.create_task(
+            self._late(failed, expect, expectation, sent_after),
+            name=f"late-confirmation-{failed.entity_id}",
+        )
+        self._watches.add(task)
+        task.add_done_callback(self._watches.discard)
+
+    async def _late(
+        self, failed: CommandOutcome, expect: Predicate, expectation: str, sent_after: float
+    ) -> None:
+        entity_id = failed.entity_id
+        confirmed = await self.registry.wait_for_state(
+            entity_id, expect, reported_after_monotonic=sent_after,
+            timeout_seconds=LATE_WINDOW_SECONDS,
+        )  # fmt: skip
+        entity = self.registry.get(entity_id)
+        if not confirmed or entity is None:
+            return
+        seconds = time.monotonic() - sent_after
+        note = f"{failed.service} confirmed {seconds:.1f} s after it was reported failed"
+        entity.state.late_confirmation = note
+        late = replace(
+            failed, status="confirmed-late", state=entity.state.snapshot(),
+            reason=f"The {entity.name} is {expectation} after all: it confirmed {seconds:.0f} "
+            "seconds late.",
+        )  # fmt: skip
+        for index, earlier in enumerate(self.history):
+            if earlier is failed:
+                self.history[index] = late
+        log.warning("late confirmation: %s %s: %s", entity_id, failed.service, note)
+        for listener in list(self._late_listeners):
+            try:
+                listener(late)
+            except Exception:
+                log.exception("late-confirmation listener failed for %s", entity_id)

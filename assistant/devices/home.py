@@ -63,6 +63,7 @@ class DeviceHome:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        await self.commander.close()
         await self.connection.stop()
 
     async def ready(self, timeout_seconds: float = 5.0) -> bool:

@@ -47,10 +47,14 @@ class EntityState:
     """None until an availability message arrived (or when the entity declares none)."""
     updated_monotonic: float = 0.0
     """When the last state message was applied (time.monotonic())."""
+    late_confirmation: str | None = None
+    """Set when the last command was reported failed but the device confirmed it afterwards
+    (e.g. "turn_on confirmed 7.2 s after it was reported failed"); cleared by the next one."""
     _availability_by_topic: dict[str, bool] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
-        return {"state": self.state, **self.attributes, "available": self.available}
+        late = {"late_confirmation": self.late_confirmation} if self.late_confirmation else {}
+        return {"state": self.state, **self.attributes, "available": self.available, **late}
 
 
 def _match(value: str, options: dict[str, str]) -> str:
