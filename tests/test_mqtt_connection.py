@@ -311,3 +311,38 @@ async def test_two_processes_with_one_configuration_keep_their_own_connections(
     configured = MqttSettings(host=broker.host, port=broker.port, client_id="kitchen-speaker")
     assert process_client_id(configured) == "kitchen-speaker"
     assert process_client_id(configured, "cli") == "kitchen-speaker-cli"
+
+
+async def test_a_retained_template_bomb_does_not_freeze_a_freshly_started_process(
+    broker: PrivateBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Defect 19: with this config retained, every process that started hung in `ask`."""
+    settings = load_settings(
+        mqtt={"host": broker.host, "port": broker.port}, storage={"state_dir": tmp_path}
+    )
+    device = MqttConnection(settings_for(broker), client_id="bomb-maker")
+    await device.start()
+    assert await device.wait_connected(5)
+    retained = {
+        "homeassistant/sensor/bomb/config": json.dumps(
+            {"name": "Bomb", "stat_t": "bomb/state", "val_tpl": "{{ 9**(9**9) }}"}
+        ),
+        "bomb/state": "1",
+        "homeassistant/switch/plug/config": json.dumps(
+            {"name": "Plug", "cmd_t": "plug/set", "stat_t": "plug/state"}
+        ),
+        "plug/state": "ON",
+    }
+    for topic, payload in retained.items():
+        await device.publish(topic, payload, retain=True, deadline_monotonic=time.monotonic() + 5)
+    await device.stop()
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="assistant.devices"):
+        async with DeviceHome(settings, role="ask", publish_status=False) as home:
+            assert await asyncio.wait_for(home.ready(), 15)
+            plug = home.registry.get("switch.plug")
+            assert plug is not None and plug.state.state == "on"
+            assert home.registry.get("sensor.bomb") is None
+    assert time.monotonic() - started < 10
+    disabled = [r.getMessage() for r in caplog.records if "sensor.bomb" in r.getMessage()]
+    assert len(disabled) == 1 and "bound" in disabled[0], disabled

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.devices.registry import Change
+from assistant.devices.registry import Change, Entity
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.device_gate import DeviceGate
 from assistant.skill_host.loader import Tool
@@ -122,11 +122,11 @@ class RuleMatcher:
         A part that fits one device stands for that device; a part that fits several is kept
         as said, and the skill asks which one was meant."""
         entities = self.devices.entities(kinds)
-        values = {spoken: entity.name for entity in entities for spoken in entity.match_names}
+        values = {spoken: entity.name for entity in entities for spoken in _said(entity)}
         area_words = {word for area in self.devices.areas() for word in fold(area).split()}
         owners: dict[str, set[str]] = {}
         for entity in entities:
-            for spoken in entity.match_names:
+            for spoken in _said(entity):
                 for phrase in _partial_phrases(spoken.split()):
                     if set(phrase.split()) <= area_words | _NOT_DISTINCTIVE:
                         continue  # "living room" alone is the room, not its plug
@@ -383,3 +383,9 @@ def _score(
         else:
             score += 1
     return score
+
+
+def _said(entity: Entity) -> list[str]:
+    """The names people say: not the entity id a look-alike is also found by (`choice_name`)."""
+    entity_id = fold(entity.entity_id)
+    return [name for name in entity.match_names if name != entity_id]
