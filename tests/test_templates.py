@@ -76,6 +76,8 @@ def test_command_templates_see_the_value() -> None:
         "{{ '%0999999999d' % 1 }}",
         "{{ 'x'.ljust(999999999) }}",
         "{{ 'x'.center(999999999) }}",
+        "{{ '{:>999999999}'.format(1) }}",
+        "{{ ('\t' * 100000).expandtabs(100000) }}",
         "{{ ('x' * 200000).replace('x', 'yy') | length }}",
         "{{ ('-' * 100000) | join('x' * 100000) | length }}",
     ],
@@ -103,3 +105,5 @@ def test_bounds_leave_ordinary_templates_alone() -> None:
     assert render_value("{{ 2 ** 10 }} {{ 'ab' * 3 }}", "") == "1024 ababab"
     assert render_value("{{ value.replace(',', '.') }}", "21,5") == "21.5"
     assert render_value("{{ range(3) | list | sum }}", "") == "3"
+    assert render_value("{{ '{:.1f}'.format(value | float) }}", "21.26") == "21.3"
+    assert render_value("{{ value.zfill(4) }}", "7") == "0007"

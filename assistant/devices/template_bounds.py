@@ -8,7 +8,7 @@ freezing the assistant or taking all its memory. Python cannot interrupt one lon
 - `**` and `*` refuse results beyond `MAX_INT_BITS` bits or `MAX_SIZE` characters or items;
 - every loop iteration, call and filter is a step: at most `MAX_STEPS`, within `TIMEOUT_SECONDS`;
 - `range` holds at most `MAX_RANGE` numbers, `~` joins and filter results at most `MAX_SIZE`;
-- only filters that cannot blow up are offered, and the growing string methods are refused.
+- only filters that cannot blow up are offered; string methods that grow are checked first.
 
 The rendered output itself is limited by the caller while it streams.
 """
@@ -43,8 +43,9 @@ _SAFE_FILTERS = (
     "min", "reject", "rejectattr", "replace", "reverse", "round", "select", "selectattr",
     "slice", "sort", "string", "sum", "title", "trim", "truncate", "unique", "upper",
 )  # fmt: skip
-_GROWING_METHODS = {"ljust", "rjust", "center", "zfill", "expandtabs", "format", "format_map"}
+_PADDING_METHODS = {"ljust", "rjust", "center", "zfill"}
 _WIDTH = re.compile(r"%[#0\- +]*(\*|\d{5,})")
+_BRACE_WIDTH = re.compile(r"\{[^}]*:[^}]*(\d{5,}|\{)")
 
 
 class BoundExceeded(Exception):
@@ -118,6 +119,17 @@ def _check_format(text: Any) -> None:
         raise BoundExceeded("a format width of 10000 or more (or '*')")
 
 
+def _check_method(text: str, name: str, args: tuple[Any, ...]) -> None:
+    """String methods that grow their string, checked before they run."""
+    first = args[0] if args else None
+    if name in _PADDING_METHODS and isinstance(first, int) and first > MAX_SIZE:
+        raise BoundExceeded(f"{name}() wider than {MAX_SIZE} characters")
+    if name == "expandtabs" and isinstance(first, int) and first * len(text) > MAX_SIZE:
+        raise BoundExceeded(f"expandtabs() longer than {MAX_SIZE} characters")
+    if name == "replace":
+        _check_replace(text, *args[:3])
+
+
 def _bounded_range(*args: int) -> range:
     numbers = range(*args)
     if len(numbers) > MAX_RANGE:
@@ -144,8 +156,9 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
         elif name == "join" and len(args) > value_at + 1:
             items = args[value_at]
             separator = args[value_at + 1]
-            if isinstance(separator, str) and hasattr(items, "__len__"):
-                _sized(" " * min(MAX_SIZE + 1, len(separator) * len(items)), "a join")
+            sized = isinstance(separator, str) and hasattr(items, "__len__")
+            if sized and len(separator) * len(items) > MAX_SIZE:
+                raise BoundExceeded(f"a join longer than {MAX_SIZE} characters")
         return _sized(function(*args, **kwargs), f"the result of |{name}")
 
     return guarded
@@ -174,14 +187,19 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             _check_format(left)
         return _sized(operator.mod(left, right))
 
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`'{:>999999999}'.format(1)`: the format string is checked when it is looked up."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None and _BRACE_WIDTH.search(value.__self__):
+            raise BoundExceeded("a format width of 10000 or more (or a nested one)")
+        return wrapped
+
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _step()
         name = getattr(__obj, "__name__", "")
-        if isinstance(getattr(__obj, "__self__", None), str):
-            if name in _GROWING_METHODS:
-                raise BoundExceeded(f"the string method {name}() is not allowed in templates")
-            if name == "replace":
-                _check_replace(__obj.__self__, *args[:3])
+        text = getattr(__obj, "__self__", None)
+        if isinstance(text, str):
+            _check_method(text, name, args)
         for argument in (*args, *kwargs.values()):
             _sized(argument, "an argument")
         return _sized(super().call(__context, __obj, *args, **kwargs), "a call's result")
