@@ -97,7 +97,8 @@ def test_once_json_contract_on_a_spoken_command(inputs: dict[str, Path], tmp_pat
     timings = turn["timings_ms"]
     for stage in ("wake", "endpoint", "stt", "tts_first_audio", "total"):
         assert timings[stage] > 0, stage
-    assert timings["understand"] >= 0 and timings["act"] >= 0
+    assert timings["understand"] >= 0
+    assert timings["act"] is None  # nothing understood: no tool ran, so no time for one
     assert timings["total"] >= timings["stt"]
 
     audio = turn["audio"]
@@ -164,7 +165,7 @@ def test_once_without_wake_word(inputs: dict[str, Path], tmp_path: Path) -> None
     assert turn["wake"] == {"detected": False, "skipped": True, "model": None, "score": None}
     assert word_error_rate("Turn on the kitchen lights.", turn["transcript"]) <= 0.2
     assert turn["error"] is None
-    assert turn["timings_ms"]["wake"] == 0
+    assert turn["timings_ms"]["wake"] is None  # skipped: no time, not 0.0
     assert turn["timings_ms"]["stt"] > 0
     assert turn["reply_wav"] is None
 
@@ -206,7 +207,7 @@ def test_ask_json_has_the_contract_without_wake(tmp_path: Path) -> None:
     assert turn["response"] == "I don't know any lights."
     assert turn["error"] is None
     assert set(turn["timings_ms"]) == set(TIMING_KEYS)
-    assert turn["timings_ms"]["stt"] == 0
+    assert turn["timings_ms"]["stt"] is None  # typed: nothing was transcribed
 
 
 def test_ask_reads_one_utterance_per_line_from_stdin(tmp_path: Path) -> None:

@@ -151,7 +151,8 @@ def score_item(
         result.get("response"), item.expect_response_contains
     )
     error = result.get("error")
-    timings = {key: float(value) for key, value in (result.get("timings_ms") or {}).items()}
+    timings = {key: float(value) for key, value in (result.get("timings_ms") or {}).items()
+               if value is not None}  # fmt: skip
     if final.model_ms is not None:
         timings["model"] = final.model_ms
     return ItemScore(

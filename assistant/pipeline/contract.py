@@ -62,8 +62,10 @@ def action_json(outcome: CommandOutcome) -> dict[str, Any]:
     }
 
 
-def timings_json(timings: StageTimings) -> dict[str, float]:
-    return {key: round(getattr(timings, f"{key}_ms"), 1) for key in TIMING_KEYS}
+def timings_json(timings: StageTimings) -> dict[str, float | None]:
+    """Milliseconds per stage; null for a stage that did not run."""
+    values = {key: getattr(timings, f"{key}_ms") for key in TIMING_KEYS}
+    return {key: None if value is None else round(value, 1) for key, value in values.items()}
 
 
 def audio_json(span: AudioSpan) -> dict[str, float | str | bool]:

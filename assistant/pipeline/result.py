@@ -47,14 +47,15 @@ class AudioSpan:
 
 @dataclass
 class StageTimings:
-    """Processing time per stage, in milliseconds."""
+    """Processing time per stage, in milliseconds; None for a stage that did not run (typed
+    text is not transcribed), never a 0.0 that reads as "took no time"."""
 
-    wake_ms: float = 0.0
-    endpoint_ms: float = 0.0
-    stt_ms: float = 0.0
-    understand_ms: float = 0.0
-    act_ms: float = 0.0
-    tts_first_audio_ms: float = 0.0
+    wake_ms: float | None = None
+    endpoint_ms: float | None = None
+    stt_ms: float | None = None
+    understand_ms: float | None = None
+    act_ms: float | None = None
+    tts_first_audio_ms: float | None = None
     total_ms: float = 0.0
 
 

@@ -231,7 +231,8 @@ class TurnEngine:
         understood = await self.brain.understand(Utterance.of(text), turn_id=turn.id)
         elapsed_ms = (time.perf_counter() - started) * 1000
         result = turn.result
-        result.timings.act_ms = understood.act_ms
+        # A tool ran only when something was understood; otherwise there was nothing to time.
+        result.timings.act_ms = understood.act_ms if understood.intent is not None else None
         result.timings.understand_ms = max(0.0, elapsed_ms - understood.act_ms)
         result.intent = understood.intent
         result.actions = understood.actions
