@@ -16,8 +16,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
-    """`"Kitchen_Ceiling-Light (2)"` → `"kitchen ceiling light 2"`; accents folded."""
+    """`"Kitchen_Ceiling-Light (2)"` → `"kitchen ceiling light 2"`; accents folded, and
+    invisible format characters (bidi overrides, zero-width joiners) dropped rather than read
+    as spaces, so a name cannot hide a word break or an extra word in them."""
     decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    folded = "".join(
+        char
+        for char in decomposed
+        if not unicodedata.combining(char) and unicodedata.category(char) != "Cf"
+    )
     spaced = _SEPARATORS.sub(" ", folded.casefold())
     return _SPACES.sub(" ", _NOT_WORD.sub(" ", spaced)).strip()

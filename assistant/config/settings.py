@@ -231,7 +231,11 @@ class MqttSettings(Section):
     port: int = Field(default=1883, ge=1, le=65535)
     username: str | None = None
     password: SecretStr | None = Field(default=None, description="Shown masked by `config show`.")
-    client_id: str = Field(default="", description="Empty: assistant-<hostname>.")
+    client_id: str = Field(
+        default="",
+        description="Empty: assistant-<hostname>[-<role>]-<pid>-<random>, unique per process "
+        "(two processes with one id would keep disconnecting each other).",
+    )
     tls: MqttTlsSettings = Field(default_factory=MqttTlsSettings)
     keepalive_seconds: int = Field(default=30, ge=5, le=3600)
     reconnect_min_seconds: float = Field(default=0.5, gt=0.0)
