@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from assistant.logs import configure_logging
+
+from .conftest import assistant_command, clean_env
 
 
 def _log_to(path: Path, monkeypatch: pytest.MonkeyPatch, *, journal: bool) -> list[str]:
@@ -48,3 +51,22 @@ def test_lines_to_a_terminal_are_plain(tmp_path: Path, monkeypatch: pytest.Monke
         "WARNING assistant.test: still no microphone",
         "INFO assistant.test: turn done",
     ]
+
+
+def _ask_logging_to(path: Path, *options: str) -> list[str]:
+    """`assistant ask hi` with standard error in a file announced as the journal's stream."""
+    with path.open("w") as stream:
+        status = os.fstat(stream.fileno())
+        journal = f"{status.st_dev}:{status.st_ino}"
+        subprocess.run(
+            [*assistant_command(), *options, "ask", "hi"], stdout=subprocess.DEVNULL,
+            stderr=stream, env=clean_env(JOURNAL_STREAM=journal), timeout=120, check=False,
+        )  # fmt: skip
+    return path.read_text().splitlines()
+
+
+def test_the_log_level_option_chooses_what_reaches_the_journal(tmp_path: Path) -> None:
+    at_info = _ask_logging_to(tmp_path / "info", "--log-level", "info")
+    assert any(line.startswith("<6>assistant.skill_host") for line in at_info), at_info
+    by_default = _ask_logging_to(tmp_path / "default")  # a command run by hand: warnings only
+    assert not any(line.startswith(("<6>", "<7>")) for line in by_default), by_default

@@ -19,6 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from assistant.cli.parser import build_parser
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError
+from assistant.logs import configure_logging
 
 EXIT_INPUT_FAILED = 1
 EXIT_CANNOT_START = 2
@@ -27,11 +28,7 @@ EXIT_CANNOT_START = 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(_log_level(args))
     # `kill`, systemd and CI stop with SIGTERM: unwind like Ctrl-C, so a private broker or
     # simulator started by this command is stopped too instead of outliving it.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -52,6 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # report. Point stdout at /dev/null so the interpreter's final flush stays quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # what a shell reports for a writer stopped by SIGPIPE
+
+
+def _log_level(args: argparse.Namespace) -> int:
+    """-v is debug; otherwise --log-level, whose default is info for the service (one line per
+    turn in the journal) and warning for commands a person runs by hand."""
+    if getattr(args, "verbose", False):
+        return logging.DEBUG
+    default = "info" if args.command == "run" else "warning"
+    level: int = getattr(logging, getattr(args, "log_level", default).upper())
+    return level
 
 
 def _interrupt(_signal: int, _frame: object) -> None:

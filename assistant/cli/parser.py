@@ -12,6 +12,8 @@ from pathlib import Path
 from assistant.cli import handlers
 from assistant.cli.options import Parser, non_negative_float, positive_float, positive_int
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
 
 def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per option)
     # The options are accepted before and after the command; the subcommands' copies default
@@ -21,7 +23,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
         "--config", type=Path, default=argparse.SUPPRESS, help="TOML configuration file"
     )
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="log what each stage does")  # fmt: skip
+                        help="log each stage (the same as --log-level debug)")  # fmt: skip
+    common.add_argument(
+        "--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS,
+        help="what reaches standard error (default: info for run, warning otherwise)",
+    )  # fmt: skip
 
     parser = Parser(
         prog="assistant", description="Offline voice and smart-device assistant.", parents=[common]
