@@ -3,7 +3,7 @@
 The packages read as the pipeline, foundation first (`tests/test_layout.py` keeps every import
 pointing down this list):
 
-- `errors`, `text`, `audio`, `config`, `service`, `logs`: the foundation;
+- `errors`, `text`, `audio`, `config`, `service`, `logs`, `private`: the foundation;
 - `modelstore`: where verified models live;
 - `wake`, `vad`, `stt`, `tts`, `llm`: one package per role, its protocol and its backend;
 - `engines`: the loaded backends, each on its own worker thread;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -176,6 +177,10 @@ def test_devices_call_asks_the_safety_policy_and_audits_every_call(home: dict[st
         {"entity": "lock.front_door_lock", "service": "unlock", "status": "refused"}
     ]
     assert len({e["turn"] for e in entries}) == 2
+    # What was done in the home is nobody else's business on a shared machine.
+    state = Path(home["ASSISTANT_STORAGE__STATE_DIR"])
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert stat.S_IMODE((state / "audit.jsonl").stat().st_mode) == 0o600
 
 
 def test_devices_call_refuses_data_the_service_does_not_take(home: dict[str, str]) -> None:

@@ -16,7 +16,7 @@ PACKAGE = Path(assistant.__file__).parent
 
 LAYERS: list[set[str]] = [
     # the foundation: errors, text folding, the audio format, configuration, systemd, logging
-    {"errors", "text", "audio", "config", "service", "logs"},
+    {"errors", "text", "audio", "config", "service", "logs", "private"},
     {"modelstore"},
     # one package per role: its protocol and its backend
     {"wake", "vad", "stt", "tts", "llm"},

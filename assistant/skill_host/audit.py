@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.private import append_private, private_folder
+
 log = logging.getLogger(__name__)
 
 _AUDIT_MAX_BYTES = 5_000_000
@@ -30,10 +32,10 @@ class AuditLog:
             {"time": datetime.now(UTC).isoformat(timespec="seconds"), **entry}, default=str
         )
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
             if self.path.exists() and self.path.stat().st_size > _AUDIT_MAX_BYTES:
                 self.path.replace(self.path.with_suffix(".jsonl.1"))
-            with self.path.open("a", encoding="utf-8") as handle:
+            with append_private(self.path) as handle:
                 handle.write(line + "\n")
         except OSError as error:  # an unwritable log must not stop the house from working
             log.error("cannot write the audit log %s: %s", self.path, error)

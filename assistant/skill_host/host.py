@@ -10,6 +10,7 @@ from assistant.config import Settings
 from assistant.devices.commands import DeviceCommander
 from assistant.devices.mqtt import default_client_id
 from assistant.devices.registry import DeviceRegistry
+from assistant.private import private_folder
 from assistant.skill_host.audit import AuditLog
 from assistant.skill_host.device_gate import DeviceGate
 from assistant.skill_host.loader import LoadedSkills, load_skills
@@ -48,7 +49,8 @@ class SkillHost:
 
     def _context(self, name: str, config: Any) -> SkillContext:
         state_dir = self.settings.storage.state_dir / "skills" / name
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.settings.storage.state_dir)
+        private_folder(state_dir)
         return SkillContext(
             skill=name,
             devices=self.devices,
