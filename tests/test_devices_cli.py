@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paho.mqtt import publish
 
 from assistant.cli.devices import run_devices_call
 from assistant.config import Settings
@@ -264,3 +265,30 @@ def test_force_stands_for_the_yes_and_is_audited(
         ("not-exposed", True),
         ("confirmed", True),
     ]
+
+
+def test_ask_from_standard_input_follows_the_home_while_it_waits(home: dict[str, str]) -> None:
+    """`ask -` reads its lines on a thread of its own: while it waits for the next one, it
+    still takes in the devices' reports, so a light switched by hand is answered as it is."""
+    asking = subprocess.Popen(
+        [*ASSISTANT, "ask", "-", "--json"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=home,
+    )  # fmt: skip
+    assert asking.stdin is not None and asking.stdout is not None
+    try:
+        asking.stdin.write("turn on the kitchen light\n")
+        asking.stdin.flush()
+        assert json.loads(asking.stdout.readline())["actions"][0]["status"] == "confirmed"
+        # A wall switch: the light is turned off without the assistant.
+        publish.single(
+            "zigbee2mqtt/Kitchen ceiling light/set", '{"state": "OFF"}',
+            hostname=home["ASSISTANT_MQTT__HOST"], port=int(home["ASSISTANT_MQTT__PORT"]),
+        )  # fmt: skip
+        time.sleep(1.0)  # the report travels while the process waits for its next line
+        asking.stdin.write("is the kitchen light on\n")
+        asking.stdin.flush()
+        answer = json.loads(asking.stdout.readline())
+        assert answer["response"].startswith("No."), answer["response"]
+    finally:
+        asking.stdin.close()
+        asking.wait(timeout=60)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 
 from assistant.cli.options import check_in_dir, check_out_dir
 from assistant.config import Settings
@@ -48,8 +47,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     texts: list[str] = args.text
     if texts == ["-"]:
-        lines = (line.strip() for line in sys.stdin)
-        return run_ask(settings, (line for line in lines if line), as_json=args.json)
+        return run_ask(settings, None, as_json=args.json)  # standard input, a line each
     return run_ask(settings, [" ".join(texts)], as_json=args.json)
 
 

@@ -6,7 +6,8 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 from assistant.config import Settings
@@ -41,17 +42,47 @@ def run_once(
     return 1 if asyncio.run(run_all()) else 0
 
 
-def run_ask(settings: Settings, texts: Iterable[str], *, as_json: bool) -> int:
+def run_ask(settings: Settings, texts: Iterable[str] | None, *, as_json: bool) -> int:
+    """Each text understood and acted on; None reads them from standard input, a line each."""
+
     async def run_all() -> int:
         failed = 0
         async with assemble(settings, engines=("llm",)) as assembled:
-            for text in texts:
+            async for text in _texts(texts):
                 result = await assembled.turns.from_text(text)
                 failed += result.error is not None
                 _emit(result, as_json)
         return failed
 
     return 1 if asyncio.run(run_all()) else 0
+
+
+async def _texts(texts: Iterable[str] | None) -> AsyncIterator[str]:
+    if texts is not None:
+        for text in texts:
+            yield text
+        return
+    async for line in _stdin_lines():
+        if line.strip():
+            yield line.strip()
+
+
+async def _stdin_lines() -> AsyncIterator[str]:
+    """Standard input, line by line, read on a thread of its own: a read blocking the event
+    loop would stop all MQTT work (reconnects, state updates, discovery) while `ask -` waits
+    for its next line, and would keep a stop signal from being acted on. The thread is a
+    daemon, so a process told to stop does not wait for input that may never come."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue(maxsize=64)
+
+    def read() -> None:
+        for line in sys.stdin:
+            asyncio.run_coroutine_threadsafe(lines.put(line), loop).result()
+        asyncio.run_coroutine_threadsafe(lines.put(None), loop).result()
+
+    threading.Thread(target=read, name="stdin", daemon=True).start()
+    while (line := await lines.get()) is not None:
+        yield line
 
 
 def _emit(result: TurnResult, as_json: bool) -> None:
