@@ -121,7 +121,9 @@ async def run_demo(settings: Settings, out_dir: Path) -> int:
             print("\nStage      what happened" + " " * 56 + "time")
             result = await assembled.turns.from_wav(sample, use_wake=True, out_dir=out_dir)
             print()
-            _show("after", lights)
+            # Looked up again: an entity announced anew during the turn is a new object.
+            now = [home.registry.get(light.entity_id) for light in lights]
+            _show("after", [light for light in now if light is not None])
     print(f"\n  total {result.timings.total_ms:.0f} ms")
     if result.reply_wav:
         print(f"  reply kept as {result.reply_wav}")
