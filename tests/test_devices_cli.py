@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from paho.mqtt import publish
+from paho.mqtt import publish, subscribe
 
 from assistant.cli.devices import run_devices_call
 from assistant.config import Settings
@@ -279,16 +279,28 @@ def test_ask_from_standard_input_follows_the_home_while_it_waits(home: dict[str,
         asking.stdin.write("turn on the kitchen light\n")
         asking.stdin.flush()
         assert json.loads(asking.stdout.readline())["actions"][0]["status"] == "confirmed"
-        # A wall switch: the light is turned off without the assistant.
-        publish.single(
-            "zigbee2mqtt/Kitchen ceiling light/set", '{"state": "OFF"}',
-            hostname=home["ASSISTANT_MQTT__HOST"], port=int(home["ASSISTANT_MQTT__PORT"]),
-        )  # fmt: skip
-        time.sleep(1.0)  # the report travels while the process waits for its next line
-        asking.stdin.write("is the kitchen light on\n")
-        asking.stdin.flush()
-        answer = json.loads(asking.stdout.readline())
-        assert answer["response"].startswith("No."), answer["response"]
+        # A wall switch: the light is turned off without the assistant, and reports it.
+        broker = {
+            "hostname": home["ASSISTANT_MQTT__HOST"],
+            "port": int(home["ASSISTANT_MQTT__PORT"]),
+        }
+        publish.single("zigbee2mqtt/Kitchen ceiling light/set", '{"state": "OFF"}', **broker)
+        deadline = time.monotonic() + 30
+        while (
+            json.loads(subscribe.simple("zigbee2mqtt/Kitchen ceiling light", **broker).payload)[
+                "state"
+            ]
+            != "OFF"
+        ):
+            assert time.monotonic() < deadline, "the light never reported off"
+        answers = []
+        while time.monotonic() < deadline:  # its report reaches the process while it waits
+            asking.stdin.write("is the kitchen light on\n")
+            asking.stdin.flush()
+            answers.append(json.loads(asking.stdout.readline())["response"])
+            if answers[-1].startswith("No."):
+                break
+        assert answers[-1].startswith("No."), answers
     finally:
         asking.stdin.close()
         asking.wait(timeout=60)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from assistant.skill_host.call import ToolCall
 from assistant.understanding.utterance import Utterance
 
 from .conftest import assembled_home
+from .test_skills_framework import eventually
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +34,6 @@ async def home(broker: PrivateBroker, tmp_path: Path) -> AsyncIterator[tuple[Ass
     prefix = f"home{tmp_path.name[-8:]}"  # each test its own discovery namespace on the broker
     async with assembled_home(broker, tmp_path, prefix) as both:
         yield both
-
-
-async def eventually(check: Callable[[], bool], timeout_seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_seconds
-    while not check() and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    return check()
 
 
 async def ask(assembled: Assembled, text: str) -> dict[str, Any]:

@@ -33,31 +33,31 @@ def positive_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):  # `not >` also refuses nan
+    value = _number(text)
+    if not 0 < value < float("inf"):  # a comparison that also refuses nan
         raise argparse.ArgumentTypeError(f"{text} must be a number of seconds above 0")
     return value
 
 
 def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
+    value = _number(text)
+    if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text} must be a number of seconds, 0 or more")
     return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
 def check_out_dir(folder: Path, option: str = "--out") -> Path:
     """Create `folder` if needed and prove a file can be written there, or raise one line."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder, prefix=".assistant-check-"):
-            pass
+        tempfile.TemporaryFile(dir=folder, prefix=".assistant-check-").close()
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise AssistantError(

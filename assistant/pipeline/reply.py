@@ -41,14 +41,10 @@ def speak_ahead(engines: Engines) -> Callable[[str], None]:
     """Make a reply's speech before it is given, while the devices confirm. The speech model
     keeps what it made by its text, so the reply, if it is these words, finds it made; if the
     devices said otherwise, the reply differs and the guess is only forgotten."""
-    making: set[asyncio.Future[None]] = set()  # held, so a task is not collected while it runs
-
-    def made(text: str) -> None:
-        for _ in engines.tts.synthesize(text):
-            pass
+    making: set[asyncio.Future[SpeechChunk]] = set()  # held: not collected while it runs
 
     def start(text: str) -> None:
-        task = asyncio.ensure_future(engines.run("tts", made, text))
+        task = asyncio.ensure_future(engines.run("tts", engines.tts.speak_all, text))
         making.add(task)
         task.add_done_callback(making.discard)
         # A guess that failed is no news: the reply itself says what went wrong, if anything.
