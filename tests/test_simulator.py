@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import MqttSettings
+from assistant.config import MqttSettings, load_settings
 from assistant.devices.broker import PrivateBroker
 from assistant.devices.commands import CommandOutcome, DeviceCommander
 from assistant.devices.entity_config import ClimateConfig
@@ -36,6 +36,7 @@ from assistant.devices.sim import (
     with_faults,
 )
 from assistant.errors import ConfigError
+from assistant.skill_host.host import SkillHost
 from tests.tcp_proxy import CuttableProxy
 
 # What the default home must look like to the assistant, written out independently of the
@@ -420,9 +421,11 @@ async def test_a_confirmation_slower_than_the_deadline_fails_though_the_device_o
 
 
 async def test_a_confirmation_after_the_deadline_is_recorded_and_failed_does_not_stand(
-    home: Home, caplog: pytest.LogCaptureFixture
+    home: Home, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    """Defect 23: commands reported failed had happened; the late confirmation now says so."""
+    """Defect 23: commands reported failed had happened; the late confirmation now says so,
+    in the commander's history, the device's state, the audit log and out loud."""
+    host = SkillHost(load_settings(storage={"state_dir": tmp_path}), home.registry, home.commander)
     late: list[CommandOutcome] = []
     heard = asyncio.Event()
 
@@ -450,6 +453,14 @@ async def test_a_confirmation_after_the_deadline_is_recorded_and_failed_does_not
     assert "turn_on confirmed" in entity.state.snapshot()["late_confirmation"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("late confirmation" in m and "switch.living_room_plug" in m for m in warnings)
+    # The person who heard "failed" is told, and the audit log keeps the truth.
+    told = await asyncio.wait_for(host.announcer.queue.get(), 5)
+    assert "Living room plug is on after all" in told.text, told
+    [entry] = host.audit.entries()
+    assert entry["outcome"] == "confirmed-late"
+    assert entry["actions"] == [
+        {"entity": "switch.living_room_plug", "service": "turn_on", "status": "confirmed-late"}
+    ]
     # The next command clears the old news.
     home.simulator.set_fault("living_room_plug", confirm_delay_seconds=0.0)
     again = await home.commander.call("switch.living_room_plug", "turn_off")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from assistant.config import Settings
-from assistant.devices.commands import DeviceCommander
+from assistant.devices.commands import CommandOutcome, DeviceCommander
 from assistant.devices.mqtt import default_client_id
 from assistant.devices.registry import DeviceRegistry
 from assistant.private import private_folder
@@ -46,6 +47,20 @@ class SkillHost:
             {}, self.devices, self.audit,
             confirmation_timeout_seconds=settings.safety.confirmation_timeout_seconds,
         )  # fmt: skip
+        self._telling: set[asyncio.Task[None]] = set()
+        if commander is not None:
+            commander.subscribe_late(self._confirmed_late)
+
+    def _confirmed_late(self, late: CommandOutcome) -> None:
+        """A command the person heard had failed did happen: the audit log and the person
+        hear the truth, or they repeat a command that was already carried out."""
+        self.audit.record(
+            outcome="confirmed-late", reason=late.reason,
+            actions=[{"entity": late.entity_id, "service": late.service, "status": late.status}],
+        )  # fmt: skip
+        task = asyncio.get_running_loop().create_task(self.announcer.announce(late.reason))
+        self._telling.add(task)
+        task.add_done_callback(self._telling.discard)
 
     def _context(self, name: str, config: Any) -> SkillContext:
         state_dir = self.settings.storage.state_dir / "skills" / name
