@@ -32,7 +32,7 @@ if [[ $mode != runtime ]]; then
     mosquitto mosquitto-clients                    # the MQTT broker for the demo and tests
     espeak-ng sox                                  # varied test speech, noise mixing
     stress-ng                                      # the suite is run once with the CPUs loaded
-    util-linux iproute2                            # unshare -n and ip: a test with only loopback
+    util-linux iproute2 strace                     # unshare -n, ip, strace: a test with only loopback
     systemd                                        # systemd-analyze checks the service unit
   )
 fi

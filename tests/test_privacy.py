@@ -1,5 +1,6 @@
-"""Nothing leaves the house: the one-shot commands work with no network but loopback, and no
-library phones home (onnxruntime's telemetry would leave a device id under ~/.cache/Microsoft).
+"""Nothing leaves the house: the one-shot commands work with no network but loopback, their
+broker included, and they try no other address (traced with strace); no library phones home
+(onnxruntime's telemetry would leave a device id under ~/.cache/Microsoft).
 """
 
 from __future__ import annotations
@@ -7,13 +8,14 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.config.settings import default_model_dir
 
-from .conftest import Speech, assistant_command, clean_env, write_pcm16_wav
+from .conftest import Speech, clean_env, write_pcm16_wav
 
 
 def _isolated(script: str) -> list[str]:
@@ -34,16 +36,17 @@ def _isolated(script: str) -> list[str]:
 def test_once_and_ask_work_with_only_loopback_and_leave_no_telemetry(
     speech: Speech, tmp_path: Path
 ) -> None:
+    """The broker and the simulated home run inside the namespace too: both commands switch
+    the kitchen light, and every address either one tried to reach is a loopback one."""
     wav = write_pcm16_wav(
         tmp_path / "command.wav",
-        speech.audio("Hey Jarvis, what time is it?", trail_seconds=2.0),
+        speech.audio("Hey Jarvis, turn on the kitchen light.", trail_seconds=2.0),
     )
     home = tmp_path / "home"
     home.mkdir()
-    command = shlex.join(assistant_command())
-    script = (
-        f"{command} once {shlex.quote(str(wav))} --json && {command} ask 'what time is it' --json"
-    )
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    driver = [sys.executable, "-m", "tests.loopback_home", str(wav), str(traces)]
     # A home of its own, so whatever a library writes under ~ is seen; the models are where
     # they were fetched.
     env = clean_env(
@@ -51,14 +54,24 @@ def test_once_and_ask_work_with_only_loopback_and_leave_no_telemetry(
         XDG_DATA_HOME=str(default_model_dir().parents[1]),
         XDG_STATE_HOME=str(tmp_path / "state"),
         XDG_CACHE_HOME=str(home / ".cache"),
+        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
     )
     env.pop("ORT_DISABLE_TELEMETRY", None)  # the runtime must turn it off itself
     done = subprocess.run(
-        _isolated(script),
-        capture_output=True, text=True, env=env, timeout=300, check=False,
+        _isolated(shlex.join(driver)),
+        capture_output=True, text=True, env=env, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    replies = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert len(replies) == 2
-    assert all(reply["error"] is None and reply["response"] for reply in replies), replies
+    lines = done.stdout.splitlines()
+    replies = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [[(a["entity"], a["service"], a["status"]) for a in r["actions"]] for r in replies] == [
+        [("light.kitchen_ceiling_light", "turn_on", "confirmed")],
+        [("light.kitchen_ceiling_light", "turn_off", "confirmed")],
+    ], replies
+    tried = [line for line in lines if line.startswith("AF_")]
+    assert "AF_INET 127.0.0.1" in tried, tried  # the trace saw the broker connection
+    assert all(
+        line in {"AF_INET 127.0.0.1", "AF_INET6 ::1"} or line in {"AF_UNIX", "AF_NETLINK"}
+        for line in tried
+    ), tried
     assert not (home / ".cache" / "Microsoft").exists()
