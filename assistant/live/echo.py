@@ -20,7 +20,10 @@ import numpy.typing as npt
 from assistant.audio.format import SAMPLE_RATE_HZ, Audio
 
 _WINDOW_SECONDS = 1.0
-_MAX_DELAY_SECONDS = 0.4
+# A card's output buffer, plus a capture callback running late on a busy board. The FFT is
+# the same size for any delay up to 0.8 s (the reference and window fit in 2^16 samples), so
+# the wider search costs nothing.
+_MAX_DELAY_SECONDS = 0.8
 _SILENT_RMS = 1e-3
 
 

@@ -25,9 +25,10 @@ Audio = npt.NDArray[np.float32]
 
 
 class _Clocked:
-    """A thread calling `tick` every `period` seconds of wall time until closed."""
+    """A thread calling `tick(scheduled_monotonic)` every `period` seconds of wall time until
+    closed. A tick that runs late (a busy machine) still gets the time it was due at."""
 
-    def __init__(self, period: float, tick: Callable[[], None]) -> None:
+    def __init__(self, period: float, tick: Callable[[float], None]) -> None:
         self.period, self.tick = period, tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -43,9 +44,15 @@ class _Clocked:
     def _run(self) -> None:
         next_at = time.monotonic()
         while not self._stop.is_set():
-            self.tick()
+            self.tick(next_at)
             next_at += self.period
             self._stop.wait(max(0.0, next_at - time.monotonic()))
+
+
+# How long the room takes to bring the speaker's sound back to the microphone: a real card's
+# output buffer. A playback tick up to this late on a busy machine still reaches the
+# microphone whole and in time, as a real card's buffer would carry it.
+_LOOPBACK_LATENCY_SECONDS = 0.1
 
 
 class VirtualSoundCard:
@@ -62,6 +69,13 @@ class VirtualSoundCard:
         self._lock = threading.Lock()
         self._room = np.zeros(0, dtype=np.float32)
         self._echo = np.zeros(0, dtype=np.float32)
+        self._echo_start: float | None = None
+        """When the speaker's first echoed sample was due to be played (scheduled time)."""
+        self._echo_produced = 0
+        """Samples of echo made since then; `_echo` holds the latest not yet heard."""
+        self._echo_heard_until = 0
+        """The echo sample the microphone has heard up to (later ones arriving before it are
+        lost, as in an underrun)."""
         self.played: collections.deque[tuple[float, Audio]] = collections.deque(maxlen=6000)
         """(monotonic time, block) for every playback block, silence included (the last two
         minutes or so: bounded, for long benchmark runs)."""
@@ -134,7 +148,7 @@ class VirtualSoundCard:
             raise AudioDeviceError("cannot open the microphone: device unavailable")
         self.inputs_opened += 1
 
-        def tick() -> None:
+        def tick(due_monotonic: float) -> None:
             if not self.delivering:
                 return
             with self._lock:
@@ -146,9 +160,7 @@ class VirtualSoundCard:
                 if take < block_frames:  # silence after the speech counts as time passing
                     self._delivered_samples = max(self._delivered_samples, self._said_samples)
                 self._deliveries.append((time.monotonic(), self._delivered_samples))
-                echo = min(block_frames, len(self._echo))
-                block[:echo] += self.loopback_gain * self._echo[:echo]
-                self._echo = self._echo[echo:]
+                block += self.loopback_gain * self._take_echo(due_monotonic, block_frames)
             callback(block.reshape(-1, channels))
 
         return _Clocked(block_frames / rate_hz, tick)
@@ -161,7 +173,7 @@ class VirtualSoundCard:
         # block by block (whose edges and rounding would make the echo unlike what was played).
         to_input_rate = StreamResampler(self.output_rate_hz, self.input_rate_hz)
 
-        def tick() -> None:
+        def tick(due_monotonic: float) -> None:
             out = np.zeros((block_frames, 1), dtype=np.float32)
             callback(out)
             block = out[:, 0].copy()
@@ -170,6 +182,33 @@ class VirtualSoundCard:
             if self.loopback_gain:  # only then: the benchmark's idle CPU is not the card's
                 heard = to_input_rate.process(block)
                 with self._lock:
-                    self._echo = np.concatenate([self._echo, heard])
+                    self._add_echo(due_monotonic, heard)
 
         return _Clocked(block_frames / rate_hz, tick)
+
+    def _take_echo(self, due_monotonic: float, frames: int) -> Audio:
+        """The echo the microphone block due then hears, under `_lock`. It is looked up by
+        the time each side was due, not taken first-in first-out: a late playback tick must
+        not delay the echo for good (a real room does not), or the delay between what was
+        played and what is heard would grow with every stall on a busy machine. Sound played
+        later than the latency allows is lost, as a real card's underrun loses it."""
+        out = np.zeros(frames, dtype=np.float32)
+        if self._echo_start is None:
+            return out
+        heard_from = due_monotonic - frames / self.input_rate_hz - _LOOPBACK_LATENCY_SECONDS
+        wanted = round((heard_from - self._echo_start) * self.input_rate_hz)
+        kept_from = self._echo_produced - len(self._echo)  # the index of `_echo[0]`
+        lo, hi = max(wanted, kept_from), min(wanted + frames, self._echo_produced)
+        if lo < hi:
+            out[lo - wanted : hi - wanted] = self._echo[lo - kept_from : hi - kept_from]
+        self._echo_heard_until = max(self._echo_heard_until, wanted + frames)
+        self._echo = self._echo[max(0, self._echo_heard_until - kept_from) :]
+        return out
+
+    def _add_echo(self, due_monotonic: float, heard: Audio) -> None:
+        """Under `_lock`: what the room carries back; a part already past its time is lost."""
+        if self._echo_start is None:
+            self._echo_start = due_monotonic
+        late = max(0, min(len(heard), self._echo_heard_until - self._echo_produced))
+        self._echo = np.concatenate([self._echo, heard[late:]])
+        self._echo_produced += len(heard)
