@@ -97,11 +97,18 @@ async def entrance_home(tmp_path: Path) -> AsyncIterator[SimulatedHome]:
 
 @contextlib.asynccontextmanager
 async def talking_to(
-    tmp_path: Path, **safety: Any
+    tmp_path: Path, devices_file: str = "", **safety: Any
 ) -> AsyncIterator[tuple[SimulatedHome, SkillHost, Cascade]]:
+    """The assistant in the entrance home with these `safety` settings, and a devices file
+    with this text when one is given."""
+    sections: dict[str, Any] = {}
+    if devices_file:
+        path = tmp_path / "devices.toml"
+        path.write_text(devices_file)
+        sections["devices"] = {"file": str(path)}
     async with (
         entrance_home(tmp_path) as home,
-        assistant_in(home, tmp_path, safety=safety) as runtime,
+        assistant_in(home, tmp_path, safety=safety, **sections) as runtime,
     ):
         rules = RuleMatcher(runtime.toolbox.tools, runtime.devices)
         yield home, runtime, Cascade(runtime.toolbox, rules)
@@ -258,3 +265,51 @@ async def test_opening_the_front_door_never_locks_it_and_closing_it_never_unlock
             {"state": "LOCK"},
             {"state": "LOCK"},
         ]
+
+
+# --- the devices file's risk tier -------------------------------------------------------------
+
+
+async def test_risk_high_in_the_devices_file_makes_every_command_to_the_entity_ask_first(
+    tmp_path: Path,
+) -> None:
+    high = '[entity."light.entrance_light"]\nrisk = "high"\n'
+    async with talking_to(tmp_path, high, pin="4321") as (home, _runtime, cascade):
+        assert not cascade.settled(Utterance.of("turn off the entrance light"))  # never in haste
+        talk = Conversation(cascade)
+        question = "Do you really want me to turn off the Entrance light? Please say your PIN."
+        assert await talk.say("turn off the entrance light") == question
+        assert await talk.say("yes") == "That PIN is not right, so I did nothing."
+        assert plain(home, "entrance_light") == []
+        assert home.simulator.state("entrance_light")["state"] == "on"
+
+        assert await talk.say("turn off the entrance light") == question
+        assert await talk.say("4 3 2 1") == "Turned off the Entrance light."
+        assert home.simulator.state("entrance_light")["state"] == "off"
+        assert len(plain(home, "entrance_light")) == 1
+
+        # Every state-changing command asks, not only the risky direction.
+        asked = await talk.say("turn on the entrance light")
+        assert asked == "Do you really want me to turn on the Entrance light? Please say your PIN."
+        assert await talk.say("no") == "OK, I won't."
+        assert home.simulator.state("entrance_light")["state"] == "off"
+        assert len(plain(home, "entrance_light")) == 1
+
+
+async def test_risk_normal_lowers_a_relay_its_name_made_risky_but_never_a_lock(
+    tmp_path: Path,
+) -> None:
+    normal = (
+        '[entity."switch.alarm_relay"]\nrisk = "normal"\n'
+        '[entity."lock.front_door_lock"]\nrisk = "normal"\n'
+    )
+    async with talking_to(tmp_path, normal, **EXPOSED) as (home, _runtime, cascade):
+        talk = Conversation(cascade)
+        assert await talk.say("turn off the alarm relay") == "Turned off the Alarm relay."
+        assert home.simulator.state("alarm_relay") == {"state": "off"}
+        assert len(plain(home, "alarm_relay")) == 1
+
+        # "normal" overrides what a name suggests, not what a kind is: unlocking still asks.
+        asked = await talk.say("unlock the front door")
+        assert asked == "Do you really want me to unlock the Front door lock? Please say yes or no."
+        assert payloads(home, "front_door_lock") == []

@@ -11,10 +11,20 @@ aliases = ["front light"]
 [entity."light.kitchen_ceiling"]    # what people call a discovered entity
 aliases = ["big light", "main light"]
 area = "Kitchen"
+
+[entity."switch.garden_pump"]       # a risk tier for any entity, declared or discovered
+risk = "high"                       # every command to it asks first ("yes", or the PIN)
+
+[entity."switch.alarm_clock"]
+risk = "normal"                     # only what its kind asks, not what its name suggests
 ```
 
-A file that cannot be read or has an invalid device is a start-up error naming the file,
-the device and the field.
+`risk` is only ever read from this file, never from a device's own discovery message: a device
+must not lower its own tier. "normal" does not lower what a kind asks (unlocking a lock), nor
+expose what is hidden by default (`safety.exposed` does that).
+
+A file that cannot be read, has an invalid device, an unknown key for an entity or a risk other
+than "high" or "normal" is a start-up error naming the file, the device and the field.
 """
 
 from __future__ import annotations
@@ -25,9 +35,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.devices.entity_config import COMPONENTS
+from assistant.devices.entity_config import COMPONENTS, RISKS, Risk
 from assistant.devices.registry import DeviceRegistry, Override, format_validation_error
 from assistant.errors import ConfigError
+
+_ENTITY_KEYS = ("name", "area", "aliases", "risk")
 
 
 def read_devices_file(path: Path) -> dict[str, Any]:
@@ -53,10 +65,32 @@ def overrides_from(data: dict[str, Any], path: Path) -> dict[str, Override]:
             raise ConfigError(
                 f"devices.file {path}: entity.{entity_id}.aliases must be a list of names"
             )
+        # A misspelt key must not pass for nothing: a `risc = "high"` would leave a device
+        # acting without the question its owner asked for.
+        unknown = [key for key in item if key not in _ENTITY_KEYS]
+        if unknown:
+            raise ConfigError(
+                f"devices.file {path}: entity.{entity_id}: unknown key "
+                f"{', '.join(map(repr, unknown))}; expected {', '.join(_ENTITY_KEYS)}"
+            )
         result[entity_id] = Override(
-            name=item.get("name"), area=item.get("area"), aliases=tuple(aliases)
+            name=item.get("name"),
+            area=item.get("area"),
+            aliases=tuple(aliases),
+            risk=_risk(item, f"entity.{entity_id}", path),
         )
     return result
+
+
+def _risk(item: dict[str, Any], where: str, path: Path) -> Risk | None:
+    value = item.get("risk")
+    if value is None:
+        return None
+    for risk in RISKS:
+        if value == risk:
+            return risk
+    allowed = " or ".join(f'"{risk}"' for risk in RISKS)
+    raise ConfigError(f"devices.file {path}: {where}: risk must be {allowed}, not {value!r}")
 
 
 def declare_devices(registry: DeviceRegistry, data: dict[str, Any], path: Path) -> int:
@@ -73,12 +107,13 @@ def declare_devices(registry: DeviceRegistry, data: dict[str, Any], path: Path) 
         if not isinstance(items, list):
             raise ConfigError(f"devices.file {path}: use [[{component}]] for each {component}")
         for index, item in enumerate(items):
+            where = f"{component} #{index + 1} ({item.get('name', 'unnamed')})"
+            source = f"file:{path}#{component}[{index}]"
             try:
-                registry.declare(component, item, source=f"file:{path}#{component}[{index}]")
+                registry.declare(component, item, source=source, risk=_risk(item, where, path))
             except ValidationError as error:
                 raise ConfigError(
-                    f"devices.file {path}: {component} #{index + 1} "
-                    f"({item.get('name', 'unnamed')}): {format_validation_error(error)}"
+                    f"devices.file {path}: {where}: {format_validation_error(error)}"
                 ) from None
             count += 1
     return count

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from assistant.devices.entity_config import EntityConfig
+from assistant.devices.entity_config import EntityConfig, Risk
 from assistant.devices.names import clean_name
 from assistant.devices.state import EntityState
 from assistant.text import fold
@@ -30,6 +30,8 @@ class Entity:
     """Entity ids of devices known before this one that its name would take commands from."""
     lookalike: bool = False
     """A newcomer that shadows others, or one of those: `choice_name` is its entity id."""
+    risk: Risk | None = None
+    """The devices file's risk tier; only the file sets it, never a device's own discovery."""
     match_names: tuple[str, ...] = field(init=False)
     """The name and aliases, normalised once for matching what people say."""
     match_area: str | None = field(init=False)
@@ -72,6 +74,7 @@ class Override:
     name: str | None = None
     area: str | None = None
     aliases: tuple[str, ...] = ()
+    risk: Risk | None = None
 
 
 def format_validation_error(error: ValidationError) -> str:

@@ -15,6 +15,11 @@ COMPONENTS: tuple[str, ...] = Component.__args__  # type: ignore[attr-defined]
 
 Topic = Annotated[str, Field(min_length=1, max_length=1024)]
 
+Risk = Literal["high", "normal"]
+"""The devices file's risk tier for an entity: "high", every command to it asks first; "normal",
+only what its kind asks (a lock's unlock), never what its name suggests (an "alarm" relay)."""
+RISKS: tuple[Risk, ...] = Risk.__args__  # type: ignore[attr-defined]
+
 
 def _publishable(topic: str | None) -> str | None:
     if topic is not None and ("+" in topic or "#" in topic):

@@ -26,7 +26,7 @@ from assistant.devices.entity import (
     format_validation_error,
     shadowed_by,
 )
-from assistant.devices.entity_config import COMPONENTS, EntityConfig, parse_config
+from assistant.devices.entity_config import COMPONENTS, EntityConfig, Risk, parse_config
 from assistant.devices.mqtt import Message, MqttConnection
 from assistant.devices.names import clean_name, display_name, slugify
 from assistant.devices.state import (
@@ -139,10 +139,12 @@ class DeviceRegistry:
 
     # --- adding entities -----------------------------------------------------------------
 
-    def declare(self, component: str, data: dict[str, Any], *, source: str) -> Entity | None:
+    def declare(
+        self, component: str, data: dict[str, Any], *, source: str, risk: Risk | None = None
+    ) -> Entity | None:
         """Add a device that has no discovery (from the devices file); raises on bad config."""
         config = parse_config(component, expand(data))
-        return self._upsert(source, config, topic_object_id=None)
+        return self._upsert(source, config, topic_object_id=None, risk=risk)
 
     def handle_discovery(self, message: Message) -> None:
         if not message.topic.startswith(self.discovery_prefix + "/"):
@@ -211,8 +213,9 @@ class DeviceRegistry:
         log.warning("skipping %s: %s", topic, reason)
 
     def _upsert(
-        self, source: str, config: EntityConfig, *, topic_object_id: str | None, live: bool = False
-    ) -> Entity | None:
+        self, source: str, config: EntityConfig, *, topic_object_id: str | None,
+        live: bool = False, risk: Risk | None = None,
+    ) -> Entity | None:  # fmt: skip
         if source in self.disabled:
             if self.disabled[source][0] == config:
                 return None  # the same config again (a reconnect): still disabled, no new warning
@@ -239,6 +242,7 @@ class DeviceRegistry:
             area=area,
             aliases=tuple(dict.fromkeys([*config.aliases, *override.aliases])),
             source=source,
+            risk=override.risk or risk,
         )
         if source in self._newcomers and entity_id not in self._overrides:
             # Named in the devices file: the person has said what it is called. Otherwise a

@@ -5,7 +5,8 @@
 - risk: unlocking, opening a garage door or gate and disarming need a spoken "yes" (and the PIN
   when one is configured) before anything is sent; an unanswered request expires. A switch
   whose name or device class says alarm, siren, door, gate or garage has the risk of what it
-  drives; the devices file's `risk = "high"` makes every command to an entity ask;
+  drives. The devices file sets a tier for any entity: `risk = "high"` makes every command to
+  it ask, `risk = "normal"` leaves it to the rules of its kind whatever its name says;
 - bounds: set points outside the comfort range are refused, whatever the device allows;
 - rate: a device actuated too often in a short time is left alone for a while.
 
@@ -56,8 +57,7 @@ ALLOWED = Verdict(True)
 
 
 def is_high_risk(entity: Entity, service: str) -> bool:
-    tier = risk_tier(entity)
-    if tier == "high":
+    if entity.risk == "high":
         return True  # the devices file says every command to it needs a yes
     if entity.kind == "lock":
         return service in ("unlock", "open")
@@ -66,21 +66,15 @@ def is_high_risk(entity: Entity, service: str) -> bool:
             service in ("open", "set_position")
             and entity.config.device_class in _HIDDEN_COVER_CLASSES
         )
-    if entity.kind == "switch" and tier is None:
+    if entity.kind == "switch" and entity.risk is None:
         # A relay announced as a plain switch has the risk of what it drives: switching an
-        # alarm or siren off disarms it, switching a door or gate relay on opens it.
+        # alarm or siren off disarms it, switching a door or gate relay on opens it. The
+        # devices file's "normal" says the name misleads ("Alarm clock"): its kind decides.
         controls = controlled_by_switch(entity)
         return (controls == "alarm" and service == "turn_off") or (
             controls == "opening" and service == "turn_on"
         )
     return entity.kind == "alarm_control_panel" and service.startswith("disarm")
-
-
-def risk_tier(entity: Entity) -> str | None:
-    """The devices file's `risk` for the entity: "high" (every command asks), "normal" (only
-    the rules of its kind, not guessed from its name), or None when the file says nothing."""
-    tier = getattr(entity.config, "risk", None)
-    return tier if tier in ("high", "normal") else None
 
 
 def controlled_by_switch(entity: Entity) -> str | None:
@@ -96,11 +90,11 @@ def controlled_by_switch(entity: Entity) -> str | None:
 
 def needs_care(entity: Entity) -> bool:
     """Hidden by default, or some command to it asks for a yes: never acted on in haste."""
-    if hidden_by_default(entity) or risk_tier(entity) == "high":
+    if hidden_by_default(entity) or entity.risk == "high":
         return True
     return (
         entity.kind == "switch"
-        and risk_tier(entity) is None
+        and entity.risk is None
         and (controlled_by_switch(entity) is not None)
     )
 
