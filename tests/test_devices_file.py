@@ -6,6 +6,7 @@ checked from the command line, where a person meets it.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -101,4 +102,27 @@ def test_the_command_line_stops_at_an_invalid_risk_with_one_line(tmp_path: Path)
     assert shown.stderr == (
         f"assistant: devices.file {path}: entity.switch.alarm_relay: "
         'risk must be "high" or "normal", not \'medium\'\n'
+    )
+
+
+def test_the_doctor_reports_an_invalid_risk_as_its_configuration_check(tmp_path: Path) -> None:
+    path = tmp_path / "devices.toml"
+    path.write_text('[entity."switch.alarm_relay"]\nrisk = "medium"\n')
+    env = clean_env(
+        ASSISTANT_DEVICES__FILE=str(path), ASSISTANT_STORAGE__STATE_DIR=str(tmp_path / "state")
+    )
+    shown = subprocess.run(
+        [*assistant_command(), "doctor", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 1, shown.stderr
+    checks = {check["name"]: check for check in json.loads(shown.stdout)}
+    assert checks["config"]["status"] == "fail"
+    assert checks["config"]["detail"] == (
+        f"devices.file {path}: entity.switch.alarm_relay: "
+        'risk must be "high" or "normal", not \'medium\''
     )

@@ -29,6 +29,7 @@ than "high" or "normal" is a start-up error naming the file, the device and the 
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,30 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.devices.entity_config import COMPONENTS, RISKS, Risk
+from assistant.devices.mqtt import MqttConnection
 from assistant.devices.registry import DeviceRegistry, Override, format_validation_error
 from assistant.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 _ENTITY_KEYS = ("name", "area", "aliases", "risk")
+
+
+def registry_with_file(
+    path: Path | None, connection: MqttConnection | None, *, discovery_prefix: str = "homeassistant"
+) -> DeviceRegistry:
+    """A registry holding the devices file's names, tiers and devices (nothing without a file).
+
+    Raises ConfigError naming the file, the entity and the field. Without a connection it only
+    checks the file, as the doctor does."""
+    if path is None:
+        return DeviceRegistry(connection, discovery_prefix=discovery_prefix)
+    data = read_devices_file(path)
+    overrides = overrides_from(data, path)
+    registry = DeviceRegistry(connection, discovery_prefix=discovery_prefix, overrides=overrides)
+    count = declare_devices(registry, data, path)
+    log.info("declared %d devices from %s", count, path)
+    return registry
 
 
 def read_devices_file(path: Path) -> dict[str, Any]:

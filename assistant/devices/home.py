@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from types import TracebackType
 
 from assistant.config import Settings
 from assistant.devices.commands import DeviceCommander
-from assistant.devices.devices_file import declare_devices, overrides_from, read_devices_file
+from assistant.devices.devices_file import registry_with_file
 from assistant.devices.mqtt import MqttConnection, process_client_id
-from assistant.devices.registry import DeviceRegistry
 from assistant.errors import ConfigError
-
-log = logging.getLogger(__name__)
 
 
 class DeviceHome:
@@ -30,22 +26,14 @@ class DeviceHome:
                 "or run `assistant demo`, which starts a private broker with simulated devices"
             )
         self.settings = settings
-        file_data = {}
-        overrides = {}
-        if settings.devices.file is not None:
-            file_data = read_devices_file(settings.devices.file)
-            overrides = overrides_from(file_data, settings.devices.file)
         self.connection = MqttConnection(
             settings.mqtt,
             client_id=process_client_id(settings.mqtt, role),
             status_topic=settings.mqtt.status_topic if publish_status else None,
         )
-        self.registry = DeviceRegistry(
-            self.connection, discovery_prefix=settings.mqtt.discovery_prefix, overrides=overrides
+        self.registry = registry_with_file(
+            settings.devices.file, self.connection, discovery_prefix=settings.mqtt.discovery_prefix
         )
-        if settings.devices.file is not None:
-            count = declare_devices(self.registry, file_data, settings.devices.file)
-            log.info("declared %d devices from %s", count, settings.devices.file)
         self.commander = DeviceCommander(
             self.registry,
             self.connection,

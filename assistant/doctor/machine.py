@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings, load_settings
+from assistant.devices.devices_file import registry_with_file
 from assistant.doctor.check import Check, current_user
 from assistant.errors import AssistantError
 from assistant.modelstore.store import ModelStore
@@ -26,6 +27,8 @@ def check_config(config_file: Path | None) -> tuple[Settings | None, Check]:
     source = str(config_file) if config_file else "built-in defaults and ASSISTANT_* variables"
     try:
         settings = load_settings(config_file)
+        # The devices file is configuration too: what would stop start-up is reported here.
+        registry_with_file(settings.devices.file, None)
     except AssistantError as error:
         if config_file is not None and not config_file.is_file():
             fix = f"create {config_file} (from systemd/assistant.example.toml) or fix --config"
