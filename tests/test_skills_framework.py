@@ -487,7 +487,35 @@ BROKEN_SKILLS = {
     "no_skill": """
         ANSWER = 42
     """,
+    "unbalanced_parenthesis": '''
+        from assistant.skills import Skill, ToolResult, tool
+
+        class UnbalancedParenthesis(Skill):
+            @tool("UnbalancedBrew", examples=["brew {cups} cups", "(make|brew {cups} cups"])
+            async def brew(self, cups: int) -> ToolResult:
+                """Brew coffee."""
+                return ToolResult("Brewing.")
+    ''',
+    "unbalanced_bracket": '''
+        from assistant.skills import Skill, ToolResult, tool
+
+        class UnbalancedBracket(Skill):
+            @tool("UnbalancedWater", examples=["water [the plants"])
+            async def water(self) -> ToolResult:
+                """Water the plants."""
+                return ToolResult("Watered.")
+    ''',
+    "unknown_slot": '''
+        from assistant.skills import Skill, ToolResult, tool
+
+        class UnknownSlot(Skill):
+            @tool("UnknownSlotPour", examples=["pour [me] a {drink}", "pour [me] a {beer}"])
+            async def pour(self, drink: str) -> ToolResult:
+                """Pour a drink."""
+                return ToolResult("Poured.")
+    ''',
 }
+BROKEN_TEMPLATES = {"unbalanced_parenthesis", "unbalanced_bracket", "unknown_slot"}
 BROKEN_REASONS = {
     "syntax_error": "SyntaxError: invalid syntax (syntax_error.py, line 4)",
     "missing_import": "ModuleNotFoundError: No module named 'assistant_no_such_module'",
@@ -496,6 +524,12 @@ BROKEN_REASONS = {
     "unable to parse string as an integer",
     "sync_tool": "TypeError: tool ping must be an async method",
     "no_skill": "TypeError: defines no Skill subclass",
+    "unbalanced_parenthesis": "TemplateSyntaxError: tool UnbalancedBrew, example "
+    "'(make|brew {cups} cups': missing ')'",
+    "unbalanced_bracket": "TemplateSyntaxError: tool UnbalancedWater, example "
+    "'water [the plants': missing ']'",
+    "unknown_slot": "TemplateSyntaxError: tool UnknownSlotPour, example 'pour [me] a {beer}': "
+    "no parameter named 'beer' (it takes drink)",
 }
 HEALTHY_SKILL = '''
     from assistant.skills import Skill, ToolResult, tool
@@ -537,7 +571,15 @@ async def test_broken_skills_are_disabled_with_one_log_line_and_the_rest_work(
             pong = await runtime.toolbox.call(ToolCall("HealthyPing", {}), turn_id="b1")
             builtin = await runtime.toolbox.call(ToolCall("HassTurnOn", {}), turn_id="b2")
             gone = await runtime.toolbox.call(ToolCall("FailingPing", {}), turn_id="b3")
+            # A skill with one broken template takes no part at all: its sound template
+            # ("brew {cups} cups") reaches nothing either, and its tools are unknown.
+            rules = RuleMatcher(runtime.toolbox.tools, runtime.devices)
+            assert rules.match(Utterance.of("brew 2 cups")) is None
+            poured = await runtime.toolbox.call(
+                ToolCall("UnknownSlotPour", {"drink": "tea"}), turn_id="b4"
+            )
     assert pong.speech == "pong"
+    assert poured.error == "unknown-tool"
     # A built-in tool still answers (here: that it needs to know which device).
     assert (builtin.error, builtin.speech) == ("missing-target", "Which device do you mean?")
     assert gone.error == "unknown-tool"
@@ -579,6 +621,42 @@ def test_skills_list_shows_broken_skills_with_their_reason_and_exits_1(tmp_path:
         assert sum(f"skill {name} " in line for line in listed.stderr.splitlines()) == 1, name
     assert rows["healthy"] == ["enabled", "HealthyPing"]
     assert rows["device_control"][0] == "enabled"
+
+
+def test_broken_templates_are_shown_by_skills_list_json_and_the_doctor(tmp_path: Path) -> None:
+    folder = tmp_path / "skills"
+    for name in BROKEN_TEMPLATES:
+        write_skill(folder, name, BROKEN_SKILLS[name])
+    write_skill(folder, "healthy", HEALTHY_SKILL)
+    env = clean_env(
+        ASSISTANT_SKILLS__FOLDERS=json.dumps([str(folder)]),
+        ASSISTANT_STORAGE__STATE_DIR=str(tmp_path / "state"),
+    )
+    listed = subprocess.run(
+        [*assistant_command(), "skills", "list", "--json"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert listed.returncode == 1, listed.stdout + listed.stderr
+    shown = {skill["name"]: skill for skill in json.loads(listed.stdout)}
+    for name in BROKEN_TEMPLATES:
+        assert (shown[name]["state"], shown[name]["reason"]) == ("broken", BROKEN_REASONS[name])
+        assert (shown[name]["tools"], shown[name]["source"]) == ([], str(folder / f"{name}.py"))
+    assert shown["healthy"]["state"] == "enabled"
+
+    untouched = tmp_path / "doctor-state"
+    examined = subprocess.run(
+        [*assistant_command(), "doctor", "--json"],
+        env={**env, "ASSISTANT_STORAGE__STATE_DIR": str(untouched)},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert examined.returncode == 1, examined.stdout + examined.stderr
+    (skills,) = [check for check in json.loads(examined.stdout) if check["name"] == "skills"]
+    assert skills["status"] == "fail"
+    for name in sorted(BROKEN_TEMPLATES):
+        assert f"{name} ({folder / name}.py): {BROKEN_REASONS[name]}" in skills["detail"]
+    assert "healthy" not in skills["detail"]
+    assert "[skills] disabled" in skills["fix"]
+    assert not untouched.exists()  # the doctor sets no skill up: it changes nothing
 
 
 async def test_a_disabled_skill_is_listed_but_not_loaded(tmp_path: Path) -> None:
@@ -636,27 +714,96 @@ async def test_two_tools_with_one_name_stop_start_up_naming_both(tmp_path: Path)
     assert listed.stderr.strip().splitlines()[-1] == f"assistant: {message}"
 
 
-async def test_two_skills_with_one_name_stop_start_up_naming_both(tmp_path: Path) -> None:
-    twin = '''
-        from assistant.skills import Skill, ToolResult, tool
+TWIN = '''
+    from assistant.skills import Skill, ToolResult, tool
 
-        class Twin(Skill):
-            name = "twin"
+    class Twin(Skill):
+        name = "{name}"
 
-            @tool("{tool}")
-            async def ping(self) -> ToolResult:
-                """Answer pong."""
-                return ToolResult("pong")
-    '''
-    first = write_skill(tmp_path / "first", "twin_a", twin.replace("{tool}", "TwinA"))
-    second = write_skill(tmp_path / "second", "twin_b", twin.replace("{tool}", "TwinB"))
-    settings = make_settings(
-        tmp_path, skills={"builtin": False, "folders": [first.parent, second.parent]}
-    )
+        @tool("{tool}")
+        async def ping(self) -> ToolResult:
+            """Answer pong."""
+            return ToolResult("pong")
+'''
+
+
+async def test_two_skills_with_one_name_stop_start_up_and_the_message_says_what_works(
+    tmp_path: Path,
+) -> None:
+    first = write_skill(tmp_path / "first", "twin_a", TWIN.format(name="twin", tool="TwinA"))
+    second = write_skill(tmp_path / "second", "twin_b", TWIN.format(name="twin", tool="TwinB"))
+    skills = {"builtin": False, "folders": [first.parent, second.parent]}
     with pytest.raises(ConfigError) as raised:
-        async with running_skills(settings):
+        async with running_skills(make_settings(tmp_path, skills=skills)):
             pass
-    assert str(first) in raised.value.message and str(second) in raised.value.message
+    assert raised.value.message == (
+        f"two skills are named twin: {first} and {second}. [skills] disabled takes names, so "
+        "it would turn off both: to keep one, remove the other (its file or folder, or its "
+        "package), or rename it (its class attribute `name`)"
+    )
+
+    # What the message says is what happens: `disabled` turns off both ...
+    both_off = make_settings(tmp_path, skills={**skills, "disabled": ["twin"]})
+    async with running_skills(both_off) as runtime:
+        assert [(s.name, s.state) for s in runtime.loaded.statuses] == [("twin", "disabled")] * 2
+        assert runtime.toolbox.tools == {}
+    # ... and a rename leaves both working.
+    write_skill(tmp_path / "second", "twin_b", TWIN.format(name="twin_b", tool="TwinB"))
+    async with running_skills(make_settings(tmp_path, skills=skills)) as runtime:
+        assert {s.name: s.state for s in runtime.loaded.statuses} == {
+            "twin": "enabled",
+            "twin_b": "enabled",
+        }
+
+
+async def test_two_skill_files_with_one_name_are_told_to_rename_the_file(tmp_path: Path) -> None:
+    """Named after their files: renaming one of the files is what works."""
+    first = write_skill(tmp_path / "first", "twin", TWIN.format(name="", tool="TwinA"))
+    second = write_skill(tmp_path / "second", "twin", TWIN.format(name="", tool="TwinB"))
+    skills = {"builtin": False, "folders": [first.parent, second.parent]}
+    with pytest.raises(ConfigError) as raised:
+        async with running_skills(make_settings(tmp_path, skills=skills)):
+            pass
+    assert f"two skills are named twin: {first} and {second}." in raised.value.message
+    assert raised.value.message.endswith("or rename it (its file or folder)")
+    second.rename(second.with_name("twin_b.py"))
+    async with running_skills(make_settings(tmp_path, skills=skills)) as runtime:
+        assert runtime.toolbox.tools.keys() == {"TwinA", "TwinB"}
+
+
+SYNCHRONOUS_HOOKS = '''
+    from assistant.skills import Skill, ToolResult, tool
+
+    class Plain(Skill):
+        def setup(self) -> None:
+            self.greeting = (self.context.state_dir / "greeting.txt").read_text()
+
+        def teardown(self) -> None:
+            (self.context.state_dir / "greeting.txt").write_text("Goodbye")
+
+        @tool("PlainGreet")
+        async def greet(self) -> ToolResult:
+            """Greet."""
+            return ToolResult(self.greeting)
+'''
+
+
+async def test_setup_and_teardown_may_be_plain_methods(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_skill(tmp_path / "skills", "plain", SYNCHRONOUS_HOOKS)
+    greeting = tmp_path / "state" / "skills" / "plain" / "greeting.txt"
+    greeting.parent.mkdir(parents=True)
+    greeting.write_text("Hello")
+    settings = make_settings(tmp_path, skills={"builtin": False, "folders": [tmp_path / "skills"]})
+    with caplog.at_level(logging.ERROR, logger="assistant.skill_host"):
+        async with running_skills(settings) as runtime:
+            plain = status_of(runtime, "plain")
+            assert (plain.state, plain.reason) == ("enabled", "")
+            greeted = await runtime.toolbox.call(ToolCall("PlainGreet", {}), turn_id="h1")
+    assert greeted.speech == "Hello"
+    assert greeting.read_text() == "Goodbye"  # the plain teardown ran at stop ...
+    assert [r.getMessage() for r in caplog.records] == []  # ... and was not awaited
 
 
 def test_config_given_before_the_command_is_used(tmp_path: Path) -> None:

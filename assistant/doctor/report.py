@@ -24,6 +24,7 @@ from assistant.doctor.machine import (
     check_state_dir,
 )
 from assistant.doctor.mqtt import check_mqtt
+from assistant.doctor.skills import check_skills
 
 
 def run_doctor(config_file: Path | None, *, deep: bool, as_json: bool) -> int:
@@ -46,11 +47,12 @@ def run_checks(config_file: Path | None, *, deep: bool) -> list[Check]:
     service = check_service()
     if settings is None:
         needs = "not checked: needs a valid configuration"
-        skipped = ("models", "mqtt", "microphone", "speaker", "state-dir")
+        skipped = ("models", "skills", "mqtt", "microphone", "speaker", "state-dir")
         return [config, *(Check(name, "skip", needs) for name in skipped), service]
     checks = [
         config,
         check_models(settings, rehash=deep),
+        check_skills(settings),
         check_mqtt(settings.mqtt),
         *check_audio(settings, service_active=service.status == "ok"),
         service,

@@ -19,6 +19,7 @@ from assistant.evaluation.home import EvalHome
 from assistant.evaluation.scoring import TurnRecord
 from assistant.pipeline.assembly import Assembled
 from assistant.pipeline.contract import turn_json
+from assistant.skill_host.loader import run_hook
 
 
 class ModelProbe:
@@ -67,13 +68,13 @@ class Session:
             folder = root / name
             if not folder.is_dir() or not any(folder.iterdir()):
                 continue
-            await skill.teardown()
+            await run_hook(skill.teardown)
             for path in folder.iterdir():
                 if path.is_dir():
                     shutil.rmtree(path)
                 else:
                     path.unlink()
-            await skill.setup()
+            await run_hook(skill.setup)
 
     async def turn(self, said: str | Path) -> TurnRecord:
         """One turn, typed (str) or spoken (a WAV path), and what the devices received."""

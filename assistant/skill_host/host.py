@@ -14,7 +14,7 @@ from assistant.devices.registry import DeviceRegistry
 from assistant.private import private_folder
 from assistant.skill_host.audit import AuditLog
 from assistant.skill_host.device_gate import DeviceGate
-from assistant.skill_host.loader import LoadedSkills, load_skills
+from assistant.skill_host.loader import LoadedSkills, load_skills, run_hook
 from assistant.skill_host.safety import SafetyPolicy
 from assistant.skill_host.toolbox import Toolbox
 from assistant.skills.context import Announcer, Scheduler, SkillContext
@@ -95,6 +95,6 @@ class SkillHost:
         self.scheduler.cancel_all()
         for name, skill in self.loaded.skills.items():
             try:
-                await skill.teardown()
+                await run_hook(skill.teardown)
             except Exception:
                 log.exception("skill %s failed to tear down", name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import ClassVar
 
 from pydantic import BaseModel
@@ -19,8 +20,12 @@ class Skill:
 
     context: SkillContext
 
-    async def setup(self) -> None:
+    # Either `def` or `async def` in a subclass: the loader awaits only what is awaitable, and
+    # this return type lets both forms pass a type checker.
+    def setup(self) -> Awaitable[None] | None:
         """Called once after loading, with `self.context` ready (restore state, start work)."""
+        return None
 
-    async def teardown(self) -> None:
+    def teardown(self) -> Awaitable[None] | None:
         """Called at shutdown."""
+        return None

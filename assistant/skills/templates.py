@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 
@@ -89,3 +90,26 @@ def parse_template(template: str) -> Sequence:
     if position != len(tokens):
         raise TemplateSyntaxError(f"{template!r}: unexpected {tokens[position]!r}")
     return parsed
+
+
+def check_template(template: str, parameters: Collection[str]) -> None:
+    """Raise TemplateSyntaxError, naming the template, unless it parses and every `{slot}` and
+    `{slot=value}` in it names one of `parameters` (a call could not carry any other)."""
+    unknown = sorted(set(_names(parse_template(template))) - set(parameters))
+    if unknown:
+        takes = ", ".join(parameters) or "none"
+        raise TemplateSyntaxError(
+            f"{template!r}: no parameter named {unknown[0]!r} (it takes {takes})"
+        )
+
+
+def _names(node: Node) -> Iterator[str]:
+    """The names of every slot and fixed argument in a template's tree."""
+    if isinstance(node, Slot | Fixed):
+        yield node.name
+    elif isinstance(node, Sequence):
+        for item in node.items:
+            yield from _names(item)
+    elif isinstance(node, Alternatives):
+        for option in node.options:
+            yield from _names(option)
