@@ -19,9 +19,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from assistant.engines import Engines
 from assistant.skill_host import safety as safety_module
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.host import SkillHost
+from assistant.understanding.cascade import Cascade
+from assistant.understanding.model_stage import ModelStage
+from assistant.understanding.rules import RuleMatcher
+from assistant.understanding.utterance import Utterance
 from tests.test_skills_framework import (
     SimulatedHome,
     assistant_in,
@@ -346,3 +351,60 @@ async def test_data_a_service_does_not_take_is_refused_not_dropped(tmp_path: Pat
         )
         await assert_nothing_sent(home, "kitchen_ceiling")
         assert home.simulator.state("kitchen_ceiling")["state"] == "off"
+
+
+# --- what the model is shown --------------------------------------------------------------------
+
+
+def offered(schemas: list[dict[str, Any]], parameter: str) -> set[str]:
+    """Every value any tool's schema allows for `parameter` ("name", "area")."""
+    values: set[str] = set()
+    for schema in schemas:
+        given = schema["parameters"]["properties"].get(parameter, {})
+        values.update(given.get("enum", given.get("items", {}).get("enum", [])))
+    return values - {""}
+
+
+def model_stage(runtime: SkillHost) -> ModelStage:
+    """The model stage over this runtime (its model is loaded only when asked, never here)."""
+    settings = runtime.settings
+    return ModelStage(
+        Engines(settings), runtime.toolbox.tools, runtime.devices, settings.understanding,
+        settings.llm,
+    )  # fmt: skip
+
+
+async def test_the_model_is_shown_only_the_devices_a_voice_may_control(tmp_path: Path) -> None:
+    contact, plug = "binary_sensor.front_door_contact", "switch.living_room_plug"
+    safety = {"hidden": [contact, plug]}
+    async with simulated_home() as home, assistant_in(home, tmp_path, safety=safety) as runtime:
+        schemas = runtime.toolbox.schemas()  # what `assistant tools schema` prints
+        names, areas = offered(schemas, "name"), offered(schemas, "area")
+        assert {"Kitchen ceiling light", "Living room fan", "Hallway thermostat"} <= names
+        for never in ("Front door lock", "Front door contact", "Living room plug"):
+            assert never not in names, never
+        # The entrance holds only the lock, not exposed, and the hidden contact.
+        assert "Entrance" not in areas
+        assert {"Kitchen", "Living room", "Hallway"} <= areas
+
+        prompt, shapes = model_stage(runtime).prompt_for("unlock the front door")
+        assert "Front door" not in prompt and "Entrance" not in prompt
+        choices = {option for shape in shapes for slot in shape.slots for option in slot.options}
+        assert not {"Front door lock", "Front door contact", "Entrance"} & choices
+
+        # The rules still hear the lock's name, to say why nothing is done.
+        cascade = Cascade(runtime.toolbox, RuleMatcher(runtime.toolbox.tools, runtime.devices))
+        refused = await cascade.understand(Utterance.of("unlock the front door"), turn_id="m1")
+        assert refused.response == NOT_ALLOWED
+
+
+async def test_an_exposed_lock_is_shown_to_the_model(tmp_path: Path) -> None:
+    async with (
+        simulated_home() as home,
+        assistant_in(home, tmp_path, safety={"exposed": [LOCK]}) as runtime,
+    ):
+        schemas = {schema["name"]: schema for schema in runtime.toolbox.schemas()}
+        assert "Front door lock" in offered([schemas["HassTurnOn"]], "name")
+        assert "Entrance" in offered([schemas["HassTurnOn"]], "area")
+        prompt, _ = model_stage(runtime).prompt_for("unlock the front door")
+        assert "Front door lock (lock, Entrance)" in prompt

@@ -48,9 +48,22 @@ class DeviceGate:
     def entities(self, kinds: tuple[str, ...] = ()) -> list[Entity]:
         return [e for e in self.registry.entities.values() if not kinds or e.kind in kinds]
 
+    def exposed(self, kinds: tuple[str, ...] = ()) -> list[Entity]:
+        """The entities the policy lets a voice control: all a model is ever shown (the tools'
+        schema, its prompt and what its decoder may write), so it never picks a device the
+        policy would refuse. The rules still match every name, so that a hidden device is
+        refused with its reason rather than not understood."""
+        return [e for e in self.entities(kinds) if self.policy.exposed(e)]
+
     def names(self, kinds: tuple[str, ...] = ()) -> list[str]:
-        """Names and aliases, as a model may say them (for the per-turn schema)."""
-        return sorted({name for e in self.entities(kinds) for name in (e.name, *e.aliases)})
+        """Names and aliases of the exposed entities, as a model may say them (for the
+        per-turn schema)."""
+        return sorted({name for e in self.exposed(kinds) for name in (e.name, *e.aliases)})
+
+    def exposed_areas(self) -> list[str]:
+        """The rooms of the exposed entities: a room that holds only a hidden lock is no
+        choice for a model either."""
+        return sorted({e.area for e in self.exposed() if e.area})
 
     def areas(self) -> list[str]:
         return self.registry.areas()

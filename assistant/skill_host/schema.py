@@ -5,7 +5,7 @@ Required parameters are those without a default; `Literal`/`Enum` become `enum`;
 description and its `Args:` section describes the parameters (or, failing that, the
 `Field(description=…)` in the parameter's type). Parameters marked `Entities` or
 `Areas` get their `enum` per turn from the live registry, so a model can only name devices and
-rooms that exist.
+rooms that exist and that the safety policy lets a voice control (the caller gives the names).
 """
 
 from __future__ import annotations

@@ -83,7 +83,8 @@ class Toolbox:
             self.audit.record(turn=turn_id, outcome="dropped", **_entry(pending))
 
     def schemas(self) -> list[dict[str, Any]]:
-        """Every tool as the model sees it this turn: live device and area names as enums."""
+        """Every tool as the model sees it this turn: the names and rooms of the devices a
+        voice may control, live, as enums."""
         return [
             {
                 "name": tool.name,
@@ -92,7 +93,7 @@ class Toolbox:
                     parameters_schema(tool.arguments),
                     tool.parameters,
                     entity_names=self.devices.names,
-                    area_names=self.devices.areas(),
+                    area_names=self.devices.exposed_areas(),
                 ),
             }
             for tool in self.tools.values()

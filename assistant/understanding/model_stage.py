@@ -113,7 +113,8 @@ class ModelStage:
 
     def prompt_for(self, text: str, *, here: str | None = None) -> tuple[str, list[ToolShape]]:
         """The prompt and the tools' shapes the model gets for `text` in this home now."""
-        candidates = retrieve(text, self.devices.entities(), self.devices.areas(), here=here)
+        devices, rooms = self.devices.exposed(), self.devices.exposed_areas()
+        candidates = retrieve(text, devices, rooms, here=here)
         return prompt_text(candidates, text, here=here), tool_shapes(self.tools, candidates)
 
     def _propose(self, text: str) -> ModelProposal:
