@@ -4,14 +4,18 @@ The answer to "what can you do" is built from the tools that are loaded right no
 added by the home's owner shows up in it and a disabled one does not. Tools with a Home
 Assistant intent name are grouped into kinds of things (lights, thermostats, timers, …); any
 other tool is described by its own docstring. Each kind gets one example sentence, made from
-the tool's first usable example template.
+the tool's first example template whose every slot has a word.
+
+The examples are about this home: a device kind is spoken of only when the home has a device
+of it that a voice may control, its example names that device (and its room), and no example
+names a device or a room the home does not have.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.skills import Skill, ToolResult, parse_template, tool
+from assistant.skills import Entity, Skill, ToolResult, kind_plural, parse_template, tool
 from assistant.skills.templates import Fixed, Sequence, Slot, Word
 
 # --- example templates to plain sentences ---------------------------------------------------
@@ -71,11 +75,13 @@ def expand_template(template: str, fill: dict[str, str]) -> tuple[str, list[str]
 
 # --- kinds of things the assistant can do ----------------------------------------------------
 
+# Values any home has. Names of devices, rooms and floors are this home's own, never made up.
 _SLOT_WORDS = {
-    "name": "kitchen light", "area": "kitchen", "floor": "ground floor", "brightness": "50",
-    "position": "50", "temperature": "21", "hours": "1", "minutes": "5", "seconds": "30",
-    "state": "on", "domain": "lights", "color": "blue", "volume_level": "50",
+    "brightness": "50", "position": "50", "temperature": "21", "hours": "1", "minutes": "5",
+    "seconds": "30", "state": "on", "domain": "lights", "color": "blue", "volume_level": "50",
 }  # fmt: skip
+# The state a question about a device of a kind asks after ("is the Back door lock locked").
+_ASKED_STATE = {"lock": "locked", "cover": "open"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,9 @@ class _Kind:
     name_prefix: str = ""
     words: dict[str, str] = field(default_factory=dict)
     """Slot words for this kind's example, over `_SLOT_WORDS`."""
+    devices: tuple[str, ...] = ()
+    """The device kinds (HA domains) it acts on, the one to name in its example first. With
+    any, it is spoken of only in a home that has such a device a voice may control."""
 
     def covers(self, tool_name: str) -> bool:
         return (
@@ -103,17 +112,18 @@ _KINDS = (
     _Kind(
         "control lights and other devices",
         ("HassTurnOn", "HassTurnOff", "HassLightSet", "HassFanSetSpeed"),
+        devices=("light", "switch", "fan"),
     ),
-    _Kind("move blinds", ("HassSetPosition",), words={"name": "bedroom blinds"}),
+    _Kind("move blinds", ("HassSetPosition",), devices=("cover",)),
     _Kind(
         "set the heating",
         ("HassClimateSetTemperature", "HassClimateGetTemperature", "AdjustTemperature"),
-        words={"name": "thermostat"},
+        devices=("climate",),
     ),
     _Kind(
         "check on doors and devices",
         ("HassGetState",),
-        words={"name": "front door", "state": "locked"},
+        devices=("lock", "light", "switch", "fan", "cover"),
     ),
     _Kind("set timers", ("HassStartTimer",), name_contains="Timer", words={"name": "pasta"}),
     _Kind("tell the time and date", ("HassGetCurrentTime", "HassGetCurrentDate")),
@@ -138,23 +148,33 @@ def _verb_phrase(description: str) -> str:
 
 
 def _example(templates: list[tuple[str, ...]], words: dict[str, str]) -> str | None:
-    """The first example sentence whose slots all have words; failing that, the one that
-    leaves the fewest slots unfilled."""
+    """The first example sentence whose slots all have words; none when every template leaves
+    one unfilled (a slot's own name, "turn on the name", is no example)."""
     fill = {**_SLOT_WORDS, **words}
-    best: tuple[int, str] | None = None
     for examples in templates:
         for template in examples:
             try:
                 sentence, missing = expand_template(template, fill)
             except ValueError:
                 continue
-            if not sentence:
-                continue
-            if not missing:
+            if sentence and not missing:
                 return sentence
-            if best is None or len(missing) < best[0]:
-                best = (len(missing), sentence)
-    return best[1] if best else None
+    return None
+
+
+def _about(home: list[Entity], kinds: tuple[str, ...]) -> dict[str, str] | None:
+    """Slot words naming one of the home's devices of these kinds, the first kind first (by
+    name, so the same home gives the same example), and its room; None without one."""
+    found = [entity for entity in home if entity.kind in kinds]
+    if not found:
+        return None
+    entity = min(found, key=lambda e: (kinds.index(e.kind), e.name))
+    words = {
+        "name": entity.name,
+        "domain": kind_plural(entity.kind),
+        "state": _ASKED_STATE.get(entity.kind, "on"),
+    }
+    return words | ({"area": entity.area} if entity.area else {})
 
 
 def _join(items: list[str], word: str = "and") -> str:
@@ -163,24 +183,32 @@ def _join(items: list[str], word: str = "and") -> str:
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def summarise(tools: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, list[dict[str, object]]]:
-    """The spoken answer to "what can you do", and the kinds it names (for the result's data)."""
+def summarise(
+    tools: list[tuple[str, str, tuple[str, ...]]], home: list[Entity]
+) -> tuple[str, list[dict[str, object]]]:
+    """The spoken answer to "what can you do", and the kinds it names (for the result's data).
+
+    `home` is the devices a voice may control: examples name only them and their rooms."""
     kinds: list[dict[str, object]] = []
     claimed: set[str] = set()
     by_name = {name: examples for name, _, examples in tools}
     for kind in _KINDS:
         members = [name for name, _, _ in tools if kind.covers(name)]
-        if not members:
-            continue
         claimed.update(members)
+        words = _about(home, kind.devices) if kind.devices else kind.words
+        if not members or words is None:
+            continue  # not loaded, or nothing of the kind here: "move blinds" without blinds
         preferred = [name for name in kind.tools if name in by_name]
         ordered = preferred + [name for name in members if name not in preferred]
-        example = _example([by_name[name] for name in ordered], kind.words)
+        example = _example([by_name[name] for name in ordered], words)
         kinds.append({"kind": kind.phrase, "tools": members, "example": example})
+    # Another skill's tool may ask for a room: one of this home's. Its devices' kinds are not
+    # known here, so a template naming a device is not used for an example.
+    rooms = sorted({entity.area for entity in home if entity.area})
     for name, description, examples in tools:
         if name in claimed or name in _NOT_SPOKEN_OF:
             continue
-        example = _example([examples], {})
+        example = _example([examples], {"area": rooms[0]} if rooms else {})
         kinds.append({"kind": _verb_phrase(description), "tools": [name], "example": example})
     if not kinds:
         return "Right now I can't do much: no skills with things to do are loaded.", []
@@ -259,5 +287,10 @@ class Conversation(Skill):
     )
     async def what_can_you_do(self) -> ToolResult:
         """Tell what kinds of things the assistant can do, with an example of each."""
-        speech, kinds = summarise(self.context.describe_tools())
+        devices = self.context.devices
+        # `names()` lists only what a voice may control (the safety policy's exposure), as
+        # the model's schema does: a lock that is not exposed is no example.
+        controllable = set(devices.names())
+        home = [entity for entity in devices.entities() if entity.name in controllable]
+        speech, kinds = summarise(self.context.describe_tools(), home)
         return ToolResult(speech, data={"kinds": kinds})

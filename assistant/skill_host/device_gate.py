@@ -56,8 +56,8 @@ class DeviceGate:
         return [e for e in self.entities(kinds) if self.policy.exposed(e)]
 
     def names(self, kinds: tuple[str, ...] = ()) -> list[str]:
-        """Names and aliases of the exposed entities, as a model may say them (for the
-        per-turn schema)."""
+        """Names and aliases of the exposed entities, as a model may say them (the per-turn
+        schema); what a skill may offer a voice (the examples of "what can you do")."""
         return sorted({name for e in self.exposed(kinds) for name in (e.name, *e.aliases)})
 
     def exposed_areas(self) -> list[str]:
