@@ -70,3 +70,15 @@ def test_the_log_level_option_chooses_what_reaches_the_journal(tmp_path: Path) -
     assert any(line.startswith("<6>assistant.skill_host") for line in at_info), at_info
     by_default = _ask_logging_to(tmp_path / "default")  # a command run by hand: warnings only
     assert not any(line.startswith(("<6>", "<7>")) for line in by_default), by_default
+
+
+def test_llama_cpp_lines_are_logged_at_debug_not_written_raw(tmp_path: Path) -> None:
+    """llama.cpp's own notes (its caches, the tokenizer) went straight to standard error, so
+    the journal got them on every start whatever the log level."""
+    by_default = _ask_logging_to(tmp_path / "default")
+    assert not any("llama" in line for line in by_default), by_default
+    at_debug = _ask_logging_to(tmp_path / "debug", "-v")
+    assert any(line.startswith("<7>assistant.llm.llama: llama_kv_cache") for line in at_debug)
+    assert all(line.startswith("<") for line in at_debug), [
+        line for line in at_debug if not line.startswith("<")
+    ]

@@ -50,22 +50,19 @@ class LlamaCpp:
     def __init__(self, path: Path, adapter: Path | None, settings: LlmSettings) -> None:
         try:
             from llama_cpp import Llama
-            from llama_cpp._utils import suppress_stdout_stderr
 
-            # llama.cpp writes its notes on the KV cache and the adapter straight to the
-            # process's stderr, 30 lines per start; what matters is raised below instead.
-            with suppress_stdout_stderr(disable=False):
-                self._llama = Llama(
-                    model_path=str(path),
-                    lora_path=str(adapter) if adapter else None,
-                    n_ctx=settings.context_tokens,
-                    n_threads=settings.threads,
-                    n_threads_batch=settings.threads,
-                    n_batch=512,
-                    seed=settings.seed,
-                    swa_full=True,
-                    verbose=False,
-                )
+            _route_llama_log()
+            self._llama = Llama(
+                model_path=str(path),
+                lora_path=str(adapter) if adapter else None,
+                n_ctx=settings.context_tokens,
+                n_threads=settings.threads,
+                n_threads_batch=settings.threads,
+                n_batch=512,
+                seed=settings.seed,
+                swa_full=True,
+                verbose=False,
+            )
         except Exception as error:
             what = f"{path} with adapter {adapter}" if adapter else str(path)
             raise ModelLoadError(f"llama.cpp could not load {what}: {error}") from error
@@ -123,3 +120,44 @@ def _common_prefix_length(left: Sequence[int] | npt.NDArray[np.intc], right: Seq
             break
         length += 1
     return length
+
+
+_llama_log = logging.getLogger("assistant.llm.llama")
+# ggml's levels in this llama.cpp: 1 debug, 2 info, 3 warn, 4 error, 5 continues a line. Its
+# warnings are notes on settings chosen here (the full-size SWA cache, a tokenizer quirk).
+_LLAMA_ERROR_LEVEL = 4
+_LLAMA_CONTINUED_LEVEL = 5
+_routed: list[object] = []
+"""The installed callback, kept alive: ctypes would free it and llama.cpp call freed memory."""
+
+
+def _route_llama_log() -> None:
+    """llama.cpp's own lines (the KV cache, the adapter, the tokenizer: over 1000 per load) go
+    into logging at debug, errors at warning, instead of straight to the process's stderr and
+    the journal. Redirecting the file descriptor instead, as before, also swallowed every other
+    thread's log lines while the model loaded."""
+    if _routed:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    pending: list[str] = []  # a line arrives in pieces (the loading dots)
+    first_level = [0]
+
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+    def forward(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        # Nothing here may raise: ctypes would print a traceback and carry on.
+        if level != _LLAMA_CONTINUED_LEVEL and not pending:
+            first_level[0] = level
+        pending.append(text.decode("utf-8", errors="replace"))
+        if not pending[-1].endswith("\n"):
+            return
+        line = "".join(pending).strip()
+        pending.clear()
+        if line:
+            error = first_level[0] == _LLAMA_ERROR_LEVEL
+            _llama_log.log(logging.WARNING if error else logging.DEBUG, line)
+
+    llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
+    _routed.append(forward)
