@@ -228,8 +228,9 @@ async def test_what_can_you_do_summarises_the_loaded_skills_with_examples(
     result = await runtime.toolbox.call(ToolCall("AssistantHelp", {}), turn_id="t")
     speech = result.speech
     assert result.success
-    assert "lights" in speech
-    assert '"turn on the kitchen light"' in speech  # from HassTurnOn's first template
+    # This home has no devices, so no kind of device is spoken of (tests/test_help.py has homes
+    # with devices).
+    assert "light" not in speech
     assert "time and date" in speech
     assert '"what time is it"' in speech
     assert "call for help" in speech

@@ -282,10 +282,11 @@ async def test_device_and_area_choices_come_from_the_live_registry(tmp_path: Pat
     )
     async with running_skills(settings, registry) as runtime:
         brew = properties(schema_of(runtime, "WorkshopBrew"))
-        # EntityName: every device; Entities("light"): lights only; AreaName: every area.
-        assert brew["machine"]["enum"] == ["Coffee machine", "Front door", "Kitchen ceiling"]
+        # EntityName: every device a voice may control (not the lock, which is not in
+        # safety.exposed); Entities("light"): lights only; AreaName: the rooms of those devices.
+        assert brew["machine"]["enum"] == ["Coffee machine", "Kitchen ceiling"]
         assert brew["lamp"]["enum"] == ["Kitchen ceiling"]
-        assert brew["room"]["enum"] == ["Entrance", "Kitchen"]
+        assert brew["room"]["enum"] == ["Kitchen"]
         assert brew["machine"]["type"] == "string"
         light_set = properties(schema_of(runtime, "HassLightSet"))
         assert light_set["name"]["enum"] == ["Kitchen ceiling"]
@@ -294,7 +295,7 @@ async def test_device_and_area_choices_come_from_the_live_registry(tmp_path: Pat
         discover(registry, "light", "porch", device("Porch light", "Garden", "pl"))
         brew = properties(schema_of(runtime, "WorkshopBrew"))
         assert brew["lamp"]["enum"] == ["Kitchen ceiling", "Porch light"]
-        assert brew["room"]["enum"] == ["Entrance", "Garden", "Kitchen"]
+        assert brew["room"]["enum"] == ["Garden", "Kitchen"]
 
 
 def test_builtin_tool_schemas_match_the_snapshot(tmp_path: Path) -> None:
