@@ -1,79 +1,42 @@
 """Shared fixtures: the real configuration, model store and engines, and synthesized speech.
 
 The models are loaded once per session (the machine has two cores). Test audio is spoken by
-Piper (the project's own TextToSpeech, at 16 kHz) or by Debian's espeak-ng, and cached as WAV
-files under `${XDG_CACHE_HOME:-~/.cache}/assistant-tests/audio/`, keyed by a hash of the
-engine, the text and every option that changes the sound, so a second run synthesizes nothing.
+`assistant.skill_testing.Speech` (Piper, the project's own voice, or Debian's espeak-ng) and
+cached on disk, so a second run synthesizes nothing. The helpers a skill's own tests need (the
+simulated home, the toolbox, turns in and out, speech) are in `assistant.skill_testing`; what is
+here is for this project's own suite.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import wave
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
 import numpy as np
-import numpy.typing as npt
 import pytest
-from scipy.signal import resample_poly
 
-from assistant.config import Settings, load_settings
+from assistant.config import MqttSettings, Settings, load_settings
 from assistant.devices.broker import PrivateBroker
-from assistant.devices.sim import Simulator, load_home, simulator_connection
-from assistant.engines import Engines
+from assistant.devices.sim import Simulator
+from assistant.engines import EngineName, Engines
 from assistant.modelstore.store import ModelStore
-from assistant.pipeline.assembly import Assembled, assemble
-
-SAMPLE_RATE_HZ = 16_000
-# Bump when the way audio is made changes, so stale cache entries are not reused.
-_CACHE_FORMAT = 1
-
-FloatAudio = npt.NDArray[np.float32]
-
+from assistant.pipeline.assembly import Assembled
+from assistant.skill_testing import (
+    SAMPLE_RATE_HZ,
+    FloatAudio,
+    Speech,
+    assembled_in,
+    simulated_home,
+    write_pcm16_wav,  # noqa: F401 (not used here: several test modules import it from here)
+)
 
 # --- small helpers used by several test modules ----------------------------------------------
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "assistant-tests" / "audio"
-
-
-def read_pcm16_wav(path: Path) -> tuple[FloatAudio, int]:
-    """Read a 16-bit PCM WAV with the standard library (independent of the code under test)."""
-    with wave.open(str(path), "rb") as handle:
-        assert handle.getsampwidth() == 2, f"{path} is not 16-bit PCM"
-        channels = handle.getnchannels()
-        rate = handle.getframerate()
-        pcm = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
-    audio = pcm.astype(np.float32) / 32768.0
-    if channels > 1:
-        audio = audio.reshape(-1, channels).mean(axis=1).astype(np.float32)
-    return audio, rate
-
-
-def write_pcm16_wav(path: Path, audio: FloatAudio, rate: int = SAMPLE_RATE_HZ) -> Path:
-    """Write mono float audio as 16-bit PCM, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with wave.open(str(temporary), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes(pcm.tobytes())
-    temporary.replace(path)
-    return path
 
 
 def rms(audio: FloatAudio) -> float:
@@ -169,29 +132,19 @@ def simulated_home_env(
 
 @contextlib.asynccontextmanager
 async def assembled_home(
-    broker: PrivateBroker, state_dir: Path, prefix: str, *, engines: tuple[str, ...] = (),
+    broker: PrivateBroker, state_dir: Path, prefix: str, *, engines: tuple[EngineName, ...] = (),
     **sections: dict[str, Any],
 ) -> AsyncIterator[tuple[Assembled, Simulator]]:  # fmt: skip
     """The assistant (with `engines`; none by default) and the simulated home, in their own
-    discovery namespace `prefix` on `broker`, so tests sharing a broker never see each other's
-    devices; `sections` are more settings ("audio", "vad", …)."""
-    settings = load_settings(
-        mqtt={"host": broker.host, "port": broker.port, "discovery_prefix": prefix},
-        storage={"state_dir": state_dir},
-        **sections,
-    )
-    connection = simulator_connection(settings.mqtt, client_id=f"sim-{prefix}")
-    await connection.start()
-    assert await connection.wait_connected(5)
-    simulator = Simulator(connection, load_home(), discovery_prefix=prefix,
-                          control_topic=f"{prefix}/control")  # fmt: skip
-    await simulator.start()
-    try:
-        async with assemble(settings, engines=engines, role=prefix) as assembled:
-            yield assembled, simulator
-    finally:
-        await simulator.stop(remove=True)
-        await connection.stop()
+    discovery namespace `prefix` on the module's shared `broker`, so tests sharing a broker
+    never see each other's devices; the runtime's own MQTT deadlines, not QUICK_MQTT's;
+    `sections` are more settings ("audio", "vad", …)."""
+    mqtt = MqttSettings(discovery_prefix=prefix)
+    async with (
+        simulated_home(broker, mqtt=mqtt) as home,
+        assembled_in(home, state_dir, engines=engines, **sections) as assembled,
+    ):
+        yield assembled, home.simulator
 
 
 def large_home() -> list[tuple[str, str, str | None]]:
@@ -225,101 +178,6 @@ def large_home() -> list[tuple[str, str, str | None]]:
     return devices
 
 
-# --- synthesized speech -----------------------------------------------------------------------
-
-
-class Speech:
-    """Speech for the tests, 16 kHz mono float, cached on disk by (engine, text, options)."""
-
-    def __init__(self, engines: Engines, directory: Path) -> None:
-        self._engines = engines
-        self.directory = directory
-
-    def _voice_identity(self) -> str:
-        settings = self._engines.settings.tts
-        manifest = self._engines.store.manifest
-        if settings.voice in manifest.models:
-            return ",".join(file.sha256 for file in manifest.models[settings.voice].files)
-        return str(Path(settings.voice).expanduser().resolve())
-
-    def _cache_path(self, engine: str, text: str, options: dict[str, Any]) -> Path:
-        key = json.dumps(
-            {"format": _CACHE_FORMAT, "engine": engine, "text": text, "options": options},
-            sort_keys=True,
-        )
-        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-        return self.directory / f"{engine}-{digest}.wav"
-
-    def raw(
-        self,
-        text: str,
-        *,
-        engine: str = "piper",
-        voice: str | None = None,
-        speed: int | None = None,
-    ) -> FloatAudio:
-        """Just the speech, no added silence."""
-        if engine == "piper":
-            settings = self._engines.settings.tts
-            options: dict[str, Any] = {
-                "voice": self._voice_identity(),
-                "length_scale": settings.length_scale,
-                "rate": SAMPLE_RATE_HZ,
-            }
-        elif engine == "espeak":
-            options = {"voice": voice or "en-us", "speed": speed or 160, "rate": SAMPLE_RATE_HZ}
-        else:
-            raise ValueError(f"unknown speech engine {engine!r}")
-        path = self._cache_path(engine, text, options)
-        if not path.is_file():
-            audio = self._piper(text) if engine == "piper" else self._espeak(text, options)
-            write_pcm16_wav(path, audio)
-        audio, rate = read_pcm16_wav(path)
-        assert rate == SAMPLE_RATE_HZ
-        return audio
-
-    def audio(
-        self,
-        text: str,
-        *,
-        engine: str = "piper",
-        lead_seconds: float = 0.5,
-        trail_seconds: float = 3.0,
-        voice: str | None = None,
-        speed: int | None = None,
-    ) -> FloatAudio:
-        """Speech with silence before and after, as one 16 kHz float array."""
-        speech = self.raw(text, engine=engine, voice=voice, speed=speed)
-        before = np.zeros(round(lead_seconds * SAMPLE_RATE_HZ), dtype=np.float32)
-        after = np.zeros(round(trail_seconds * SAMPLE_RATE_HZ), dtype=np.float32)
-        return np.concatenate([before, speech, after]).astype(np.float32)
-
-    def wav(self, text: str, path: Path, **options: Any) -> Path:
-        """The same as `audio`, written to `path` as a 16-bit 16 kHz WAV file."""
-        return write_pcm16_wav(path, self.audio(text, **options))
-
-    def _piper(self, text: str) -> FloatAudio:
-        chunk = self._engines.tts.speak_all(text, sample_rate_hz=SAMPLE_RATE_HZ)
-        assert chunk.sample_rate_hz == SAMPLE_RATE_HZ
-        return chunk.audio
-
-    @staticmethod
-    def _espeak(text: str, options: dict[str, Any]) -> FloatAudio:
-        if shutil.which("espeak-ng") is None:
-            pytest.fail("espeak-ng is missing: ./bootstrap.sh installs it")
-        with tempfile.TemporaryDirectory() as scratch:
-            out = Path(scratch) / "espeak.wav"
-            subprocess.run(
-                ["espeak-ng", "-v", options["voice"], "-s", str(options["speed"]),
-                 "-w", str(out), text],
-                check=True, capture_output=True,
-            )  # fmt: skip
-            audio, rate = read_pcm16_wav(out)
-        divisor = np.gcd(rate, SAMPLE_RATE_HZ)
-        resampled = resample_poly(audio, SAMPLE_RATE_HZ // divisor, rate // divisor)
-        return np.asarray(resampled, dtype=np.float32)
-
-
 # --- session fixtures -------------------------------------------------------------------------
 
 
@@ -348,6 +206,4 @@ def tts(engines: Engines) -> Any:
 
 @pytest.fixture(scope="session")
 def speech(engines: Engines) -> Speech:
-    directory = cache_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    return Speech(engines, directory)
+    return Speech(engines)

@@ -12,16 +12,9 @@ import pytest
 
 from assistant.modelstore.manifest import load_manifest
 from assistant.pipeline.contract import TIMING_KEYS
+from assistant.skill_testing import Speech, read_pcm16_wav, write_pcm16_wav
 
-from .conftest import (
-    Speech,
-    assistant_command,
-    clean_env,
-    read_pcm16_wav,
-    rms,
-    word_error_rate,
-    write_pcm16_wav,
-)
+from .conftest import assistant_command, clean_env, rms, word_error_rate
 
 CONTRACT_KEYS = {"input", "transcript", "intent", "actions", "response", "error", "timings_ms"}
 WAKE_COMMAND = "Hey Jarvis, turn on the kitchen lights."

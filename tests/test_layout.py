@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import assistant
 
 PACKAGE = Path(assistant.__file__).parent
@@ -26,7 +28,8 @@ LAYERS: list[set[str]] = [
     {"skill_host"},  # loads skills, runs their tools behind the safety gate
     {"understanding"},
     {"pipeline"},
-    {"live", "evaluation", "training"},  # training: its own extra (torch), never at run time
+    # training: its own extra (torch), never at run time; skill_testing: for skills' test suites
+    {"live", "evaluation", "training", "skill_testing"},
     {"doctor", "cli", "__main__"},  # __main__: `python -m assistant`, the command line
 ]
 PLUGINS = "builtin_skills"
@@ -100,15 +103,41 @@ def test_the_built_in_skills_use_the_plugin_api_only() -> None:
     assert outside == []
 
 
-def test_nothing_outside_training_imports_it() -> None:
-    """torch and friends are an extra: `assistant model tune` starts training as a process."""
+@pytest.mark.parametrize(
+    "apart",
+    [
+        # torch and friends are an extra: `assistant model tune` starts training as a process
+        "training",
+        # helpers for tests (brokers, simulated devices, speech): the runtime never needs them
+        "skill_testing",
+    ],
+)
+def test_nothing_outside_a_package_kept_apart_imports_it(apart: str) -> None:
     importers = [
         f"{name} imports {other}"
         for name, imported in GRAPH.items()
-        if _top(name) != "training"
+        if _top(name) != apart
         for other in imported
-        if _top(other) == "training"
+        if _top(other) == apart
     ]
+    assert importers == []
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """The top-level name of every module a file imports absolutely (`numpy`, `assistant`)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_pytest_is_not_a_dependency_of_the_package() -> None:
+    """Not even of the testing helpers: a skill's suite brings its own pytest, and the
+    assistant installed on a board has none."""
+    importers = [name for name, path in MODULES.items() if "pytest" in _top_level_imports(path)]
     assert importers == []
 
 

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from assistant.devices.sim import (
 )
 from assistant.errors import ConfigError
 from assistant.skill_host.host import SkillHost
+from assistant.skill_testing import eventually
 from tests.tcp_proxy import CuttableProxy
 
 # What the default home must look like to the assistant, written out independently of the
@@ -75,15 +76,6 @@ EXPECTED = {
 
 def settings_for(host: str, port: int) -> MqttSettings:
     return MqttSettings(host=host, port=port, reconnect_min_seconds=0.1, reconnect_max_seconds=0.5)
-
-
-async def eventually(check: Callable[[], bool], timeout_seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        await asyncio.sleep(0.02)
-    return check()
 
 
 @dataclass

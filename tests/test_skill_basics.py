@@ -21,11 +21,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 from assistant.config import MqttSettings, Settings, load_settings
 from assistant.devices.broker import PrivateBroker
 from assistant.devices.home import DeviceHome
-from assistant.devices.mqtt import Message, MqttConnection, default_client_id
-from assistant.devices.registry import DeviceRegistry
+from assistant.devices.mqtt import Message, default_client_id
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.host import SkillHost
 from assistant.skill_host.loader import BUILTIN_FOLDER
+from assistant.skill_testing import TrafficRecorder, eventually, running_skills
 
 BUILTIN_SKILLS = BUILTIN_FOLDER
 ALERTS = "assistant/alerts/assistance"  # the skill's default topic
@@ -105,11 +105,12 @@ async def home(
 
 @pytest.fixture(scope="module")
 async def runtime(home: DeviceHome) -> AsyncIterator[SkillHost]:
-    started = await SkillHost(home.settings, home.registry, home.commander).start()
-    broken = [s for s in started.loaded.statuses if s.state == "broken"]
-    assert not [s for s in broken if s.name in ("clock", "conversation", "assistance", "plants")]
-    yield started
-    await started.stop()
+    async with running_skills(home.settings, home.registry, home.commander) as started:
+        broken = [s for s in started.loaded.statuses if s.state == "broken"]
+        assert not [
+            s for s in broken if s.name in ("clock", "conversation", "assistance", "plants")
+        ]
+        yield started
 
 
 @pytest.fixture
@@ -255,43 +256,14 @@ async def test_what_can_you_do_reflects_only_what_is_loaded(tmp_path: Path) -> N
     (folder / "egg_timer.py").write_text(FAKE_TIMERS_SKILL)
     settings = make_settings(None, tmp_path / "state", [folder]).model_copy(deep=True)
     settings.skills.builtin = False
-    runtime = await SkillHost(settings, DeviceRegistry(None), None).start()
-    try:
+    async with running_skills(settings) as runtime:
         result = await runtime.toolbox.call(ToolCall("AssistantHelp", {}), turn_id="t")
-    finally:
-        await runtime.stop()
     assert result.speech == (
         'I can set timers. For example, you can say "set a timer for 5 minutes".'
     )
 
 
 # --- call for assistance ---------------------------------------------------------------------
-
-
-class Recorder:
-    """A second client recording what the broker delivers; ready once its subscriptions are."""
-
-    def __init__(self, broker: PrivateBroker, topic_filter: str) -> None:
-        settings = MqttSettings(host=broker.host, port=broker.port)
-        self.connection = MqttConnection(settings, client_id=f"recorder-{id(self)}")
-        self.messages: list[Message] = []
-        self.connection.subscribe(topic_filter, self.messages.append)
-        self._probe = f"recorder-probe/{id(self)}"
-        self.connection.subscribe(self._probe, self.messages.append)
-
-    async def __aenter__(self) -> Recorder:
-        await self.connection.start()
-        assert await self.connection.wait_connected(5)
-        # Subscriptions are processed in order: once the probe comes back, all are active.
-        await self.connection.publish(self._probe, "ready", deadline_monotonic=time.monotonic() + 3)
-        assert await wait_until(lambda: any(m.topic == self._probe for m in self.messages))
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.connection.stop()
-
-    def on(self, topic: str) -> list[Message]:
-        return [m for m in self.messages if m.topic == topic]
 
 
 class BlockingListener:
@@ -339,24 +311,19 @@ class BlockingListener:
         self._client.loop_stop()
 
 
+def on(broker: PrivateBroker) -> MqttSettings:
+    return MqttSettings(host=broker.host, port=broker.port)
+
+
 def restart_and_listen(broker: PrivateBroker) -> BlockingListener:
     broker.start()
     return BlockingListener(broker, ALERTS)
 
 
-async def wait_until(condition: Callable[[], bool], timeout_seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        await asyncio.sleep(0.02)
-    return condition()
-
-
 async def test_a_call_for_help_reaches_the_broker_with_room_time_and_text_not_retained(
     broker: PrivateBroker, runtime: SkillHost, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with Recorder(broker, ALERTS) as recorder:
+    async with TrafficRecorder(on(broker), ALERTS) as recorder:
         with caplog.at_level(logging.WARNING, logger="assistant.skill.assistance"):
             fallen = await runtime.toolbox.call(
                 ToolCall("CallForAssistance", {"reason": "fallen"}), turn_id="t"
@@ -365,7 +332,7 @@ async def test_a_call_for_help_reaches_the_broker_with_room_time_and_text_not_re
             said = await runtime.toolbox.call(
                 ToolCall("CallForAssistance", {"reason": "chest pain"}), turn_id="t"
             )
-        assert await wait_until(lambda: len(recorder.on(ALERTS)) >= 3)
+        assert await eventually(lambda: len(recorder.on(ALERTS)) >= 3)
         messages = recorder.on(ALERTS)
     for result in (fallen, plain, said):
         assert result.success, result.speech
@@ -389,17 +356,15 @@ async def test_a_call_for_help_reaches_the_broker_with_room_time_and_text_not_re
     assert all(r.levelno >= logging.WARNING for r in audit)
     for alert in alerts:
         assert any(alert["id"] in r.getMessage() and "Room 12" in r.getMessage() for r in audit)
-    async with Recorder(broker, ALERTS) as late:
-        await asyncio.sleep(0.3)
-        assert late.on(ALERTS) == []  # not retained: a late subscriber gets no stale alert
+    # Not retained: a late subscriber gets no stale alert. A retained one would have come with
+    # the subscription, before the recorder's probe came back.
+    async with TrafficRecorder(on(broker), ALERTS) as late:
+        assert late.on(ALERTS) == []
 
 
 async def test_without_any_broker_connection_it_says_it_cannot_call(tmp_path: Path) -> None:
-    runtime = await SkillHost(make_settings(None, tmp_path, []), DeviceRegistry(None), None).start()
-    try:
+    async with running_skills(make_settings(None, tmp_path, [])) as runtime:
         result = await runtime.toolbox.call(ToolCall("CallForAssistance", {}), turn_id="t")
-    finally:
-        await runtime.stop()
     assert not result.success
     assert result.error == "no-network"
     assert "can't call for help" in result.speech
@@ -410,25 +375,24 @@ async def test_when_the_broker_stays_down_it_says_the_alert_did_not_go_through(
     broker: PrivateBroker, home: DeviceHome, tmp_path: Path
 ) -> None:
     settings = make_settings(broker, tmp_path, [], retry_seconds=2)
-    runtime = await SkillHost(settings, home.registry, home.commander).start()
-    listener: BlockingListener | None = None
-    try:
-        broker.stop()
-        started = time.monotonic()
-        result = await runtime.toolbox.call(
-            ToolCall("CallForAssistance", {"reason": "fallen"}), turn_id="t"
-        )
-        elapsed = time.monotonic() - started
-        listener = restart_and_listen(broker)
-        assert await home.connection.wait_connected(10)
-        await asyncio.sleep(1.0)
-        assert listener.received() == []  # a failed alert is never delivered behind our back
-    finally:
-        if listener is not None:
-            listener.close()
-        if not broker.running:
-            broker.start()
-        await runtime.stop()
+    async with running_skills(settings, home.registry, home.commander) as runtime:
+        listener: BlockingListener | None = None
+        try:
+            broker.stop()
+            started = time.monotonic()
+            result = await runtime.toolbox.call(
+                ToolCall("CallForAssistance", {"reason": "fallen"}), turn_id="t"
+            )
+            elapsed = time.monotonic() - started
+            listener = restart_and_listen(broker)
+            assert await home.connection.wait_connected(10)
+            await asyncio.sleep(1.0)
+            assert listener.received() == []  # a failed alert is never delivered behind our back
+        finally:
+            if listener is not None:
+                listener.close()
+            if not broker.running:
+                broker.start()
     assert not result.success
     assert result.error == "not-delivered"
     assert result.speech == (
@@ -444,27 +408,26 @@ async def test_an_alert_during_a_short_outage_goes_through_when_the_broker_retur
     broker: PrivateBroker, home: DeviceHome, tmp_path: Path
 ) -> None:
     settings = make_settings(broker, tmp_path, [], retry_seconds=15)
-    runtime = await SkillHost(settings, home.registry, home.commander).start()
-    listener: BlockingListener | None = None
-    try:
-        broker.stop()
-        call = asyncio.create_task(
-            runtime.toolbox.call(
-                ToolCall("CallForAssistance", {"reason": "emergency"}), turn_id="t"
+    async with running_skills(settings, home.registry, home.commander) as runtime:
+        listener: BlockingListener | None = None
+        try:
+            broker.stop()
+            call = asyncio.create_task(
+                runtime.toolbox.call(
+                    ToolCall("CallForAssistance", {"reason": "emergency"}), turn_id="t"
+                )
             )
-        )
-        await asyncio.sleep(1.5)
-        assert not call.done()  # still trying, not given up and not claiming success
-        listener = restart_and_listen(broker)
-        result = await asyncio.wait_for(call, 20)
-        assert await wait_until(lambda: bool(listener and listener.received()))
-        received = listener.received()
-    finally:
-        if listener is not None:
-            listener.close()
-        if not broker.running:
-            broker.start()
-        await runtime.stop()
+            await asyncio.sleep(1.5)
+            assert not call.done()  # still trying, not given up and not claiming success
+            listener = restart_and_listen(broker)
+            result = await asyncio.wait_for(call, 20)
+            assert await eventually(lambda: bool(listener and listener.received()))
+            received = listener.received()
+        finally:
+            if listener is not None:
+                listener.close()
+            if not broker.running:
+                broker.start()
     assert result.success, result.speech
     assert result.speech == DELIVERED
     alerts = [json.loads(m.payload) for m in received]

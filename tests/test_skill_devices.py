@@ -17,10 +17,10 @@ from assistant.pipeline.assembly import Assembled
 from assistant.pipeline.contract import turn_json
 from assistant.pipeline.events import ActionsTaken, Event, IntentMatched, TurnFinished, TurnStarted
 from assistant.skill_host.call import ToolCall
+from assistant.skill_testing import eventually
 from assistant.understanding.utterance import Utterance
 
 from .conftest import assembled_home
-from .test_skills_framework import eventually
 
 
 @pytest.fixture(scope="module")

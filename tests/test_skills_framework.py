@@ -3,40 +3,43 @@
 Skills are loaded the way people install them (a folder from config, a package with an entry
 point, the built-in folder), run by the real SkillHost and called through its Toolbox. Where
 devices matter they are the simulated home on a private Mosquitto, seen through DeviceHome.
-The helpers here (`make_settings`, `running_skills`, `simulated_home`, `assistant_in`) are also
-used by tests/test_safety.py and shown in docs/skills.md.
+The helpers are `assistant.skill_testing`'s, as a skill's own tests use them (docs/skills.md);
+some other test modules still import a few of them from here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assistant.config import MqttSettings, Settings
-from assistant.devices.broker import PrivateBroker
-from assistant.devices.commands import DeviceCommander
-from assistant.devices.home import DeviceHome
-from assistant.devices.mqtt import Message, MqttConnection
+from assistant.devices.mqtt import Message
 from assistant.devices.registry import DeviceRegistry
-from assistant.devices.sim import Simulator, load_home, simulator_connection
 from assistant.errors import ConfigError
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.host import SkillHost
 from assistant.skill_host.loader import BUILTIN_FOLDER
+from assistant.skill_testing import (
+    SimulatedHome,  # noqa: F401 (not used here: test_confirmations.py imports it from here)
+    assistant_in,
+    device_skills_folder,
+    eventually,
+    make_settings,
+    running_skills,
+    simulated_home,
+)
 from assistant.understanding.rules import RuleMatcher
 from assistant.understanding.utterance import Utterance
 from tests.conftest import assistant_command, clean_env
@@ -46,28 +49,10 @@ REPO = TESTS.parent
 FIXTURE_SKILLS = TESTS / "fixtures" / "skills"
 SCHEMA_SNAPSHOT = TESTS / "fixtures" / "tools_schema.json"
 EXAMPLE_SKILLS = REPO / "examples" / "skills"
+EXAMPLE_TESTS = REPO / "examples" / "tests"
 GUIDE = REPO / "docs" / "skills.md"
 
-# --- helpers (also used by test_safety.py) ---------------------------------------------------
-
-
-def make_settings(tmp_path: Path, **sections: Any) -> Settings:
-    """Settings with state under tmp_path and the given sections; nothing read from the
-    environment or a file, so a developer's own ASSISTANT_* variables cannot leak in."""
-    data: dict[str, Any] = {"storage": {"state_dir": str(tmp_path / "state")}, **sections}
-    return Settings.model_validate(data)
-
-
-def device_skills_folder(tmp_path: Path) -> Path:
-    """A folder holding only the built-in device skills (links to the real files), so tests of
-    device behaviour do not depend on the other built-in skills."""
-    folder = tmp_path / "device-skills"
-    folder.mkdir(exist_ok=True)
-    for name in ("device_control", "device_state"):
-        link = folder / f"{name}.py"
-        if not link.exists():
-            link.symlink_to(BUILTIN_FOLDER / f"{name}.py")
-    return folder
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def write_skill(folder: Path, name: str, source: str) -> Path:
@@ -75,96 +60,6 @@ def write_skill(folder: Path, name: str, source: str) -> Path:
     path = folder / f"{name}.py"
     path.write_text(textwrap.dedent(source).lstrip())
     return path
-
-
-@contextlib.asynccontextmanager
-async def running_skills(
-    settings: Settings,
-    registry: DeviceRegistry | None = None,
-    commander: DeviceCommander | None = None,
-) -> AsyncIterator[SkillHost]:
-    """A started SkillHost; without a registry, over an empty one with no device network."""
-    runtime = SkillHost(
-        settings, registry if registry is not None else DeviceRegistry(None), commander
-    )
-    await runtime.start()
-    try:
-        yield runtime
-    finally:
-        await runtime.stop()
-
-
-async def eventually(check: Callable[[], bool], timeout_seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        await asyncio.sleep(0.02)
-    return check()
-
-
-@dataclass
-class SimulatedHome:
-    simulator: Simulator
-    mqtt: MqttSettings
-    traffic: list[Message]
-    """Every message on the broker, as a bystander client subscribed to `#` saw it."""
-
-    def published_to(self, device_id: str) -> list[Message]:
-        """Messages sent to the command topics of one simulated device."""
-        topics = set(self.simulator.device(device_id).command_topics())
-        return [message for message in self.traffic if message.topic in topics]
-
-
-@contextlib.asynccontextmanager
-async def simulated_home() -> AsyncIterator[SimulatedHome]:
-    """A private Mosquitto with the default simulated home on it and a traffic recorder."""
-    with PrivateBroker() as broker:
-        mqtt = MqttSettings(
-            host=broker.host,
-            port=broker.port,
-            reconnect_min_seconds=0.1,
-            reconnect_max_seconds=0.5,
-            confirm_timeout_seconds=1.0,
-        )
-        recorder = MqttConnection(mqtt, client_id="traffic-recorder")
-        traffic: list[Message] = []
-        recorder.subscribe("#", traffic.append)
-        await recorder.start()
-        assert await recorder.wait_connected(5)
-        connection = simulator_connection(mqtt, client_id="simulator-test")
-        await connection.start()
-        assert await connection.wait_connected(5)
-        simulator = Simulator(connection, load_home())
-        await simulator.start()
-        try:
-            yield SimulatedHome(simulator, mqtt, traffic)
-        finally:
-            await simulator.stop()
-            await connection.stop()
-            await recorder.stop()
-
-
-@contextlib.asynccontextmanager
-async def assistant_in(
-    home: SimulatedHome, tmp_path: Path, **sections: Any
-) -> AsyncIterator[SkillHost]:
-    """The assistant's side: DeviceHome on the broker and the skills over it. By default only the
-    device skills are loaded; pass `skills=...` to choose others."""
-    sections.setdefault("skills", {"builtin": False, "folders": [device_skills_folder(tmp_path)]})
-    settings = make_settings(tmp_path, mqtt=home.mqtt.model_dump(), **sections)
-    expected = {e for d in home.simulator.devices.values() for e in d.entity_ids()}
-    async with DeviceHome(settings, role="test", publish_status=False) as devices:
-        assert await devices.ready()
-        registry = devices.registry
-        assert await eventually(
-            lambda: (
-                set(registry.entities) == expected
-                and all(e.state.available for e in registry.entities.values())
-            )
-        ), sorted(registry.entities)
-        async with running_skills(settings, registry, devices.commander) as runtime:
-            yield runtime
 
 
 def status_of(runtime: SkillHost, name: str) -> Any:
@@ -1066,3 +961,30 @@ async def test_the_guides_example_sentences_reach_the_tool(tmp_path: Path) -> No
         "brew 2 cups of coffee": {"cups": "2"},
         "make a coffee": {"cups": "1"},
     }
+
+
+# A skill's own repository: its pytest configuration, as docs/skills.md shows it.
+SKILL_REPOSITORY_PYTEST = """\
+[tool.pytest.ini_options]
+asyncio_mode = "auto"
+"""
+
+
+def test_a_skills_own_suite_runs_on_the_testing_helpers(tmp_path: Path) -> None:
+    """examples/tests/test_coffee.py (shown in the guide) run by pytest in a repository of its
+    own, as a skill's author runs it: nothing from this project's tests/ is there to lean on."""
+    guide = GUIDE.read_text()
+    suite = (EXAMPLE_TESTS / "test_coffee.py").read_text()
+    assert f"```python\n{suite}```" in guide, "docs/skills.md must show the example's tests"
+    assert f"```toml\n{SKILL_REPOSITORY_PYTEST}```" in guide
+    repository = tmp_path / "coffee-skill"
+    shutil.copytree(EXAMPLE_SKILLS, repository / "skills")
+    shutil.copytree(EXAMPLE_TESTS, repository / "tests")
+    (repository / "pyproject.toml").write_text(SKILL_REPOSITORY_PYTEST)
+    tested = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         f"--basetemp={tmp_path / 'their-tmp'}"],
+        cwd=repository, env=clean_env(), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert tested.stdout.splitlines()[-1].startswith("3 passed"), tested.stdout
