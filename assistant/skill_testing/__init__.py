@@ -10,9 +10,11 @@ imports pytest. `docs/skills.md` ("Testing a skill") shows it at work:
 - `running_skills(make_settings(tmp_path, skills=...))` does the same without any devices;
 - `assembled_in(home, tmp_path, engines=...)` is the whole runtime: `turns.from_text(text)`
   and `turns.from_wav(path, ...)` return the turn and its reply; `Speech` says the request;
-- `eventually(check)` waits for something to come true, with a deadline.
+- `eventually(check)` waits for something to come true, with a deadline;
+- `PrivateBroker()` is a Mosquitto of a test module's own, for homes that share one.
 """
 
+from assistant.devices.broker import PrivateBroker
 from assistant.skill_host.call import ToolCall
 from assistant.skill_testing.home import (
     QUICK_MQTT,
@@ -41,6 +43,7 @@ __all__ = [
     "QUICK_MQTT",
     "SAMPLE_RATE_HZ",
     "FloatAudio",
+    "PrivateBroker",
     "SimulatedHome",
     "Speech",
     "ToolCall",
