@@ -4,9 +4,9 @@ imports its module only when run, so `assistant --help` and `assistant ask` star
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 
+from assistant.cli import stopping
 from assistant.cli.options import check_in_dir, check_out_dir
 from assistant.config import Settings
 
@@ -20,7 +20,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.bench import run_bench
 
-    return asyncio.run(
+    return stopping.run(
         run_bench(settings, args.turns, idle_seconds=args.idle_seconds, as_json=args.json)
     )
 
@@ -68,7 +68,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     out_dir = check_out_dir(args.out)  # before anything loads, as for `once`
     from assistant.cli.demo import run_demo
 
-    return asyncio.run(run_demo(settings, out_dir))
+    return stopping.run(run_demo(settings, out_dir))
 
 
 def cmd_devices_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import signal
 
+from assistant.cli import stopping
 from assistant.config import Settings
 from assistant.engines import EngineName
 from assistant.live.backend import AudioDeviceError, SoundDeviceBackend
@@ -18,27 +17,24 @@ log = logging.getLogger(__name__)
 
 
 def run_live(settings: Settings) -> int:
-    """Listen until SIGTERM or Ctrl-C. Systemd hears READY=1 once the models are loaded."""
+    """Listen until SIGTERM or Ctrl-C (`stopping` ends it, with 0). Systemd hears READY=1 once
+    the models are loaded, and STOPPING=1 as soon as the signal comes."""
 
-    async def main() -> int:
+    async def main() -> None:
         backend = SoundDeviceBackend()
         engines: tuple[EngineName, ...] = ("wake", "vad", "stt", "tts")
         if settings.understanding.model:
             engines += ("llm",)
         notify.status("loading models")
         async with assemble(settings, engines=engines) as assembled:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for number in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(number, stop.set)
-            await LiveAssistant(assembled, settings, backend, notify).run(stop)
-        return 0
+            await LiveAssistant(assembled, settings, backend, notify).run()
 
     try:
-        return asyncio.run(main())
+        stopping.run(main())
     except AudioDeviceError as error:
         print(f"assistant: {error.message}")
         return 2
+    return 0  # not reached: it runs until stopped
 
 
 def run_audio_devices(*, as_json: bool) -> int:

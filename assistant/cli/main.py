@@ -1,7 +1,8 @@
 """The `assistant` command line.
 
 Exit codes: 0 success; 1 some input failed (its JSON object says why); 2 the runtime could not
-start (bad configuration, missing model), with one line on standard error naming the fix.
+start (bad configuration, missing model), with one line on standard error naming the fix; 143
+(130) stopped by SIGTERM (Ctrl-C), except `run`, for which being stopped is a clean end: 0.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 
 # Before anything imports huggingface_hub: at run time nothing may fetch from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from assistant.cli import stopping
 from assistant.cli.parser import build_parser
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError
@@ -29,9 +30,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(_log_level(args))
-    # `kill`, systemd and CI stop with SIGTERM: unwind like Ctrl-C, so a private broker or
-    # simulator started by this command is stopped too instead of outliving it.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # `kill`, systemd and CI stop with SIGTERM, a person with Ctrl-C: either unwinds what the
+    # command started (a private broker, MQTT sessions) and ends it promptly, at any point.
+    stopping.install(service=args.command == "run")
+    status = _run(args)
+    if stopping.requested():
+        stopping.exit_now(status)
+    return status
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if not getattr(args, "needs_settings", True):  # doctor, completion
             standalone: Callable[[argparse.Namespace], int] = args.handler
@@ -43,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"assistant: {error.message}", file=sys.stderr)
         return EXIT_CANNOT_START
     except KeyboardInterrupt:
-        return 130
+        return stopping.exit_status()
     except BrokenPipeError:
         # The reader went away (`assistant models list --json | head`): not an error to
         # report. Point stdout at /dev/null so the interpreter's final flush stays quiet.
@@ -59,7 +67,3 @@ def _log_level(args: argparse.Namespace) -> int:
     default = "info" if args.command == "run" else "warning"
     level: int = getattr(logging, getattr(args, "log_level", default).upper())
     return level
-
-
-def _interrupt(_signal: int, _frame: object) -> None:
-    raise KeyboardInterrupt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -10,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
+from assistant.cli import stopping
 from assistant.config import Settings
 from assistant.engines import EngineName
 from assistant.errors import AssistantError
@@ -39,7 +41,7 @@ def run_once(
                 _emit(result, as_json)
         return failed
 
-    return 1 if asyncio.run(run_all()) else 0
+    return 1 if stopping.run(run_all()) else 0
 
 
 def run_ask(settings: Settings, texts: Iterable[str] | None, *, as_json: bool) -> int:
@@ -54,7 +56,7 @@ def run_ask(settings: Settings, texts: Iterable[str] | None, *, as_json: bool) -
                 _emit(result, as_json)
         return failed
 
-    return 1 if asyncio.run(run_all()) else 0
+    return 1 if stopping.run(run_all()) else 0
 
 
 async def _texts(texts: Iterable[str] | None) -> AsyncIterator[str]:
@@ -76,9 +78,10 @@ async def _stdin_lines() -> AsyncIterator[str]:
     lines: asyncio.Queue[str | None] = asyncio.Queue(maxsize=64)
 
     def read() -> None:
-        for line in sys.stdin:
-            asyncio.run_coroutine_threadsafe(lines.put(line), loop).result()
-        asyncio.run_coroutine_threadsafe(lines.put(None), loop).result()
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the command has ended
+            for line in sys.stdin:
+                asyncio.run_coroutine_threadsafe(lines.put(line), loop).result()
+            asyncio.run_coroutine_threadsafe(lines.put(None), loop).result()
 
     threading.Thread(target=read, name="stdin", daemon=True).start()
     while (line := await lines.get()) is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from assistant.config import Settings
@@ -49,8 +49,8 @@ async def assemble(
         engines = tuple(name for name in engines if name != "llm")
     loaded = Engines(settings)
     try:
-        engines = _without_unusable_llm(loaded, engines)
-        loaded.load(*engines)
+        engines = await _without_unusable_llm(loaded, engines)
+        await _load(loaded, engines)
         async with contextlib.AsyncExitStack() as stack:
             if home is None and settings.mqtt.host:
                 home = await stack.enter_async_context(
@@ -90,16 +90,24 @@ async def assemble(
         loaded.close()
 
 
-def _without_unusable_llm(
+async def _load(loaded: Engines, names: Iterable[EngineName]) -> None:
+    """Each model loads on its own worker thread, where it will run. A load takes seconds and
+    would keep the event loop from acting on a stop; and llama.cpp calls back into Python while
+    it loads, where a signal handler running on the main thread could lose the stop."""
+    for name in names:
+        await loaded.run(name, loaded.load, name)
+
+
+async def _without_unusable_llm(
     loaded: Engines, engines: tuple[EngineName, ...]
 ) -> tuple[EngineName, ...]:
     """Load the language model first; if it cannot be loaded, the rules still answer: one
     warning (and `assistant doctor --deep` says why), never a process that will not start."""
     if "llm" not in engines:
         return engines
-    loaded.load(*(name for name in engines if name != "llm"))  # the models nothing replaces
+    await _load(loaded, (name for name in engines if name != "llm"))  # nothing replaces these
     try:
-        loaded.load("llm")
+        await _load(loaded, ("llm",))
     except AssistantError as error:
         log.warning("the language model is unavailable, so only the rules understand: %s",
                     error.message)  # fmt: skip
