@@ -17,7 +17,7 @@ from assistant.skill_host.device_gate import DeviceGate
 from assistant.skill_host.loader import LoadedSkills, load_skills, run_hook
 from assistant.skill_host.safety import SafetyPolicy
 from assistant.skill_host.toolbox import Toolbox
-from assistant.skills.context import Announcer, Scheduler, SkillContext
+from assistant.skills.context import Announcer, Keeper, Scheduler, SkillContext
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,19 @@ class SkillHost:
         commander: DeviceCommander | None,
         announcer: Announcer | None = None,
         reply_ahead: Callable[[str], None] | None = None,
+        *,
+        keeper: Callable[[], Keeper] | None = None,
     ) -> None:
         """`reply_ahead` makes a reply's speech before it is given
-        (`SkillContext.expect_reply`); None where replies are not spoken."""
+        (`SkillContext.expect_reply`); None where replies are not spoken. `keeper` says who
+        carries out what skills schedule (`SkillContext.keeper`); None: this runtime."""
         self.settings = settings
         state_dir = settings.storage.state_dir
         self.policy = SafetyPolicy(settings.safety)
         self.audit = AuditLog(state_dir / "audit.jsonl" if settings.safety.audit_log else None)
         self.devices = DeviceGate(registry, commander, self.policy)
         self.reply_ahead = reply_ahead or (lambda text: None)
+        self.keeper: Callable[[], Keeper] = keeper or (lambda: "here")
         self.broker = commander.connection if commander is not None else None
         self.announcer = announcer or Announcer()
         self.scheduler = Scheduler()
@@ -77,6 +81,7 @@ class SkillHost:
             broker=self.broker,
             assistant_name=default_client_id(self.settings.mqtt),
             reply_ahead=self.reply_ahead,
+            keeper=self.keeper,
             describe_tools=lambda: [
                 (tool.name, tool.description, tool.info.examples)
                 for tool in self.toolbox.tools.values()

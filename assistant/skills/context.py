@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from assistant.skills.broker import Broker
 from assistant.skills.devices import Devices
@@ -16,6 +16,9 @@ from assistant.skills.devices import Devices
 log = logging.getLogger(__name__)
 
 _ANNOUNCEMENTS_KEPT = 32
+
+Keeper = Literal["here", "service"] | None
+"""Who carries out what a skill schedules for later: see `SkillContext.keeper`."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,12 @@ class SkillContext:
     assistant sent them."""
     reply_ahead: Callable[[str], None] = lambda text: None
     """The host's: starts making speech for a reply before it is given (`expect_reply`)."""
+    keeper: Callable[[], Keeper] = lambda: "here"
+    """Who carries out what the skill schedules for later (a timer's ring), asked when it
+    matters: "here" in the assistant that keeps running (`assistant run`, or a runtime that
+    lives on in a test); "service" in a one-shot command (`ask`, `once`) while `assistant run`
+    runs on the same state folder, which the skill hands such work to through its state folder;
+    None in a one-shot command with no service running, whose scheduled work would never run."""
 
     def expect_reply(self, text: str) -> None:
         """Say which reply this tool will give if the devices confirm, before commanding them:
