@@ -14,14 +14,12 @@ import contextlib
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import uuid
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
@@ -31,6 +29,7 @@ import pytest
 from assistant.devices.broker import PrivateBroker
 
 from .conftest import assistant_command, clean_env
+from .processes import Lines, notify_socket, session_members, until
 
 # Stopping takes well under a second; this leaves room for a loaded machine and is far below
 # what systemd waits (TimeoutStopSec=30) before it kills.
@@ -69,30 +68,6 @@ class Run:
         return None
 
 
-def session_members(session: int) -> list[str]:
-    """Live processes of `session` ("pid name"): what a command started there left behind."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, ValueError):
-                stat = (entry / "stat").read_text()
-                name = stat[stat.index("(") + 1 : stat.rindex(")")]
-                state, _parent, _group, sid = stat[stat.rindex(")") + 2 :].split()[:4]
-                if int(sid) == session and state not in ("Z", "X"):
-                    found.append(f"{entry.name} {name}")
-    return found
-
-
-def until(condition: Callable[[], bool], seconds: float) -> bool:
-    """Whether `condition` held within `seconds` (looked at every 20 ms)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 @dataclass
 class Command:
     args: list[str]
@@ -102,31 +77,6 @@ class Command:
     """Ready is READY=1 on $NOTIFY_SOCKET (the service); otherwise its first output line."""
     finishes: bool = False
     """It ends by itself once ready (a file processed): its first start only measures."""
-
-
-@contextlib.contextmanager
-def notify_socket(folder: Path) -> Iterator[tuple[str, list[str], threading.Event]]:
-    """What systemd listens on: (its path, the fields received, set at READY=1)."""
-    path, fields, ready = str(folder / f"notify-{uuid.uuid4().hex[:8]}.sock"), [], threading.Event()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
-        server.bind(path)
-        server.settimeout(0.2)
-        done = threading.Event()
-
-        def receive() -> None:
-            while not done.is_set():
-                with contextlib.suppress(TimeoutError):
-                    fields.extend(server.recv(4096).decode().split("\n"))
-                    if "READY=1" in fields:
-                        ready.set()
-
-        thread = threading.Thread(target=receive, daemon=True)
-        thread.start()
-        try:
-            yield path, fields, ready
-        finally:
-            done.set()
-            thread.join()
 
 
 def start_and_stop(command: Command, delay: float | None, env: dict[str, str], cwd: Path) -> Run:
@@ -143,13 +93,8 @@ def start_and_stop(command: Command, delay: float | None, env: dict[str, str], c
         )  # fmt: skip
         started = time.monotonic()
         stdout = cast(IO[str], process.stdout)
-
-        def read() -> None:
-            for _ in stdout:
-                if not command.notify:
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
+        if not command.notify:
+            ready = Lines(stdout).first
         stdin = cast(IO[str], process.stdin)
         stdin.write(command.stdin)  # and left open: `ask -` waits for more
         stdin.flush()
@@ -230,7 +175,9 @@ def test_sigterm_at_any_point_of_start_up_stops_promptly(
     )
 
 
-def test_a_private_broker_dies_with_its_owner_even_when_the_owner_is_killed() -> None:
+def test_a_private_broker_dies_with_its_owner_even_when_the_owner_is_killed(
+    tmp_path: Path,
+) -> None:
     """SIGKILL (systemd's last word after TimeoutStopSec) runs no cleanup at all."""
     owner_code = (
         "import sys, time\n"
@@ -241,7 +188,7 @@ def test_a_private_broker_dies_with_its_owner_even_when_the_owner_is_killed() ->
         "time.sleep(600)\n"
     )
     owner = subprocess.Popen(
-        [sys.executable, "-c", owner_code], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", owner_code], stdout=subprocess.PIPE, text=True, cwd=tmp_path,
         start_new_session=True,
     )  # fmt: skip
     try:
