@@ -24,6 +24,7 @@ from assistant.devices.registry import DeviceRegistry
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.host import SkillHost
 from assistant.skills import Announcement, ToolResult
+from assistant.skills.context import Keeper
 from assistant.understanding.utterance import Utterance
 
 
@@ -355,3 +356,79 @@ async def test_the_examples_understand_everyday_phrasings(
     match = RuleMatcher(runtime.toolbox.tools, runtime.devices).match(Utterance.of(spoken))
     assert match is not None, spoken
     assert (match.call.tool, match.call.arguments) == (tool, arguments)
+
+
+# --- one-shot commands: the service keeps their timers, or nobody does ------------------------
+
+
+async def start_one_shot(state_dir: Path, keeper: Keeper) -> SkillHost:
+    """The skills as `assistant ask` runs them: `keeper` is what it finds on the state folder."""
+    settings = load_settings(storage={"state_dir": state_dir}, skills={"builtin": True})
+    return await SkillHost(settings, DeviceRegistry(None), None, keeper=lambda: keeper).start()
+
+
+async def test_with_no_service_a_timer_is_refused_and_the_truth_told_about_kept_ones(
+    tmp_path: Path,
+) -> None:
+    alone = await start_one_shot(tmp_path, None)
+    try:
+        refused = await call(alone, "HassStartTimer", minutes=5)
+        assert (refused.success, refused.error) == (False, "refused")
+        assert refused.speech.startswith("I can't keep a timer: timers ring only while")
+        assert not state_file(tmp_path).exists() and alone.scheduler.pending() == []
+
+        # Timers the service left when it stopped: still told about and cancellable, never
+        # presented as ringing; nothing that would have them ring is taken on.
+        service = await start_runtime(tmp_path)
+        await call(service, "HassStartTimer", minutes=5, name="pasta")
+        await call(service, "HassStartTimer", seconds=1, name="tea")
+        await service.stop()
+        await wait_for(lambda: time.time() > json.loads(state_file(tmp_path).read_text())[
+            "timers"][1]["ends_at"])  # fmt: skip
+        status = await call(alone, "HassTimerStatus")
+        assert status.speech == (
+            "The assistant isn't running, so no timer rings until it starts. You have 2 timers: "
+            "your tea timer has run out and 5 minutes left on your pasta timer."
+        )
+        for tool in ("HassPauseTimer", "HassUnpauseTimer", "HassIncreaseTimer"):
+            changed = await call(alone, tool, minutes=1, name="pasta")
+            assert changed.speech.startswith("I can't change a timer: timers ring only"), tool
+        assert (await call(alone, "HassCancelTimer", name="pasta")).success
+        assert [t["name"] for t in json.loads(state_file(tmp_path).read_text())["timers"]] == [
+            "tea"
+        ]
+        assert timer_announcements(alone) == [] and alone.scheduler.pending() == []
+    finally:
+        await alone.stop()
+
+
+async def test_with_the_service_running_what_a_one_shot_command_does_rings_there(
+    tmp_path: Path,
+) -> None:
+    service = await start_runtime(tmp_path)
+    one_shot = await start_one_shot(tmp_path, "service")
+    try:
+        started = await call(one_shot, "HassStartTimer", seconds=1, name="egg")
+        expected = "Started the egg timer for 1 second; the running assistant will ring it."
+        assert started.speech == expected
+        assert one_shot.scheduler.pending() == []  # this process ends: it rings nothing itself
+        await wait_for(lambda: bool(timer_announcements(service)))
+        assert timer_announcements(service) == [Announcement("Your egg timer is done.", "timer")]
+
+        # Moved later, then cancelled: the service follows. The tea timer ends after the pasta
+        # timer's first end, so once it has rung, the pasta timer would have rung before it.
+        await call(one_shot, "HassStartTimer", seconds=2, name="pasta")
+        moved = await call(one_shot, "HassIncreaseTimer", minutes=10, name="pasta")
+        assert moved.speech == "Added 10 minutes to your pasta timer; 10 minutes left."
+        await call(one_shot, "HassStartTimer", seconds=3, name="tea")
+        await wait_for(lambda: len(timer_announcements(service)) == 2)
+        assert timer_announcements(service)[1].text == "Your tea timer is done."
+        status = await call(service, "HassTimerStatus")
+        assert status.speech.endswith("left on your pasta timer.")
+        assert (await call(one_shot, "HassCancelTimer", name="pasta")).success
+        await wait_for(lambda: service.scheduler.pending() == [])  # its ring is gone too
+        assert (await call(service, "HassTimerStatus")).speech == "You have no timers."
+        assert timer_announcements(one_shot) == []
+    finally:
+        await one_shot.stop()
+        await service.stop()

@@ -76,6 +76,8 @@ class Timer:
         return f"the {self.label} {paused}with {spoken_duration(rounded(self.left(now)))} left"
 
     def status(self, now: float) -> str:
+        if self.paused_left is None and self.ends_at <= now:  # not rung: no service to ring it
+            return f"your {self.label} has run out"
         left = spoken_duration(rounded(self.left(now)))
         if self.paused_left is not None:
             return f"your {self.label} is paused with {left} left"
