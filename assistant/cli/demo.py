@@ -17,6 +17,7 @@ import numpy as np
 from assistant.audio.format import SAMPLE_RATE_HZ
 from assistant.audio.wav import write_wav
 from assistant.cli.devices import describe_state
+from assistant.cli.turns import one_shot_keeper
 from assistant.config import Settings
 from assistant.devices.broker import PrivateBroker
 from assistant.devices.home import DeviceHome
@@ -109,7 +110,9 @@ def _show(label: str, entities: list[Entity]) -> None:
 async def run_demo(settings: Settings, out_dir: Path) -> int:
     async with demo_home(settings) as home:
         bus = EventBus()
-        async with assemble(settings, engines=_ENGINES, home=home, bus=bus) as assembled:
+        async with assemble(
+            settings, engines=_ENGINES, home=home, bus=bus, keeper=one_shot_keeper(settings)
+        ) as assembled:
             print("Models loaded (embedded defaults):")
             for name in _ENGINES:
                 print(f"  {name:6} {assembled.engines.load_seconds[name] * 1000:6.0f} ms")

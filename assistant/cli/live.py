@@ -12,6 +12,7 @@ from assistant.live.backend import AudioDeviceError, SoundDeviceBackend
 from assistant.live.loop import LiveAssistant
 from assistant.pipeline.assembly import assemble
 from assistant.service import notify
+from assistant.service.presence import ServiceLock
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ def run_live(settings: Settings) -> int:
             await LiveAssistant(assembled, settings, backend, notify).run()
 
     try:
-        stopping.run(main())
+        with ServiceLock(settings.storage.state_dir):  # one-shot commands see it is running
+            stopping.run(main())
     except AudioDeviceError as error:
         print(f"assistant: {error.message}")
         return 2

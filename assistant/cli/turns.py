@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
 from assistant.cli import stopping
@@ -18,6 +18,8 @@ from assistant.errors import AssistantError
 from assistant.pipeline.assembly import assemble
 from assistant.pipeline.contract import timings_json, turn_json
 from assistant.pipeline.result import TurnResult
+from assistant.service.presence import running_service
+from assistant.skills.context import Keeper
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,9 @@ def run_once(
 
     async def run_all() -> int:
         failed = 0
-        async with assemble(settings, engines=engines) as assembled:
+        async with assemble(
+            settings, engines=engines, keeper=one_shot_keeper(settings)
+        ) as assembled:
             for wav in wavs:
                 try:
                     result = await assembled.turns.from_wav(wav, use_wake=use_wake, out_dir=out_dir)
@@ -49,7 +53,9 @@ def run_ask(settings: Settings, texts: Iterable[str] | None, *, as_json: bool) -
 
     async def run_all() -> int:
         failed = 0
-        async with assemble(settings, engines=("llm",)) as assembled:
+        async with assemble(
+            settings, engines=("llm",), keeper=one_shot_keeper(settings)
+        ) as assembled:
             async for text in _texts(texts):
                 result = await assembled.turns.from_text(text)
                 failed += result.error is not None
@@ -57,6 +63,13 @@ def run_ask(settings: Settings, texts: Iterable[str] | None, *, as_json: bool) -
         return failed
 
     return 1 if stopping.run(run_all()) else 0
+
+
+def one_shot_keeper(settings: Settings) -> Callable[[], Keeper]:
+    """A one-shot command ends once it has answered: what a skill schedules (a timer) is kept
+    only by the service running on the same state folder, if one is, at the time it is asked."""
+    state_dir = settings.storage.state_dir
+    return lambda: "service" if running_service(state_dir) is not None else None
 
 
 async def _texts(texts: Iterable[str] | None) -> AsyncIterator[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from assistant.config import Settings
@@ -16,6 +16,7 @@ from assistant.pipeline.events import EventBus
 from assistant.pipeline.reply import speak_ahead
 from assistant.pipeline.turn import TurnEngine
 from assistant.skill_host.host import SkillHost
+from assistant.skills.context import Keeper
 from assistant.stt.protocol import Vocabulary
 from assistant.understanding.cascade import Cascade
 from assistant.understanding.model_stage import ModelStage
@@ -42,9 +43,11 @@ async def assemble(
     home: DeviceHome | None = None,
     role: str = "cli",
     bus: EventBus | None = None,
+    keeper: Callable[[], Keeper] | None = None,
 ) -> AsyncIterator[Assembled]:
     """Models loaded up front (a missing one is a start-up error), the configured broker's
-    devices unless a `home` is given, and every enabled skill."""
+    devices unless a `home` is given, and every enabled skill. `keeper`: who carries out what
+    skills schedule (`SkillContext.keeper`); None for a runtime that lives on."""
     if not settings.understanding.model:  # switched off: never spend the time and memory
         engines = tuple(name for name in engines if name != "llm")
     loaded = Engines(settings)
@@ -65,7 +68,7 @@ async def assemble(
             registry = home.registry if home else DeviceRegistry(None)
             skills = await SkillHost(
                 settings, registry, home.commander if home else None,
-                reply_ahead=speak_ahead(loaded) if "tts" in engines else None,
+                reply_ahead=speak_ahead(loaded) if "tts" in engines else None, keeper=keeper,
             ).start()  # fmt: skip
             stack.push_async_callback(skills.stop)
             rules = RuleMatcher(skills.toolbox.tools, skills.devices)

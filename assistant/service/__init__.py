@@ -1,1 +1,2 @@
-"""Running under systemd: readiness and watchdog notifications (`notify`)."""
+"""Running as the service: systemd's notifications (`notify`), and the lock on the state folder
+that tells other commands the service is running on it (`presence`)."""
