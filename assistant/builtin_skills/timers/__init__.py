@@ -62,11 +62,12 @@ class Timers(Skill):
     _store: TimerStore
     _rings: dict[str, float]
     """Rings scheduled here: timer id -> the end it rings at."""
+    _watching: asyncio.Task[None] | None
 
     async def setup(self) -> None:
         self.timers, self._rings = {}, {}
         self._store = TimerStore(self.context.state_dir, self.context.log)
-        self._watching: asyncio.Task[None] | None = None
+        self._watching = None
         if self.context.keeper() != "here":
             return  # a one-shot command: it reads the timers when asked, and rings none
         now = time.time()
@@ -127,10 +128,13 @@ class Timers(Skill):
         """Timers a one-shot command started, changed or cancelled, found in the store."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            if self._store.changed():
-                with self._store.locked():
-                    self._reload()
-                self._reschedule()
+            try:
+                if self._store.changed():
+                    with self._store.locked():
+                        self._reload()
+                    self._reschedule()
+            except OSError as error:  # the folder gone or unwritable: look again next time
+                self.context.log.error("timers: cannot read %s: %s", self._store.path, error)
 
     async def _ring(self, timer_id: str) -> None:
         with self._store.locked():
