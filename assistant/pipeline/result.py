@@ -86,6 +86,15 @@ def new_turn_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a turn was heard: which satellite (the hub's own microphone is one too) and the
+    room it stands in; None as the room when nobody has set it."""
+
+    satellite: str
+    room: str | None = None
+
+
 @dataclass
 class Turn:
     """A turn under way: its id, its result so far, and the bus its events go to."""
@@ -99,6 +108,8 @@ class Turn:
     """An answer listened for without a wake word: silence then ends it quietly."""
     speech_ended_monotonic: float | None = None
     """time.monotonic() when the person stopped speaking, as the audio source delivered it."""
+    place: Place | None = None
+    """Where it was heard; None for typed text and files, which come from no room."""
 
     def speaking_started(self, text: str, first_audio_ms: float) -> None:
         """The reply's first sentence is ready (and, live, queued on the speaker)."""

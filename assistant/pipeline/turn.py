@@ -43,7 +43,7 @@ from assistant.pipeline.listen import (
     wait_for_wake,
 )
 from assistant.pipeline.reply import ReplyOutput, WavReply
-from assistant.pipeline.result import AudioSpan, Turn, TurnResult, WakeReport, new_turn_id
+from assistant.pipeline.result import AudioSpan, Place, Turn, TurnResult, WakeReport, new_turn_id
 from assistant.stt.protocol import Transcription, Vocabulary
 from assistant.understanding.result import Brain
 from assistant.understanding.utterance import Utterance
@@ -105,10 +105,13 @@ class TurnEngine:
 
     # --- one turn ------------------------------------------------------------------------------
 
-    def begin(self, source: str, *, from_audio: bool, follow_up: bool = False) -> Turn:
-        """A new turn from `source` (a file name, the typed text, "microphone")."""
+    def begin(
+        self, source: str, *, from_audio: bool, follow_up: bool = False, place: Place | None = None
+    ) -> Turn:
+        """A new turn from `source` (a file name, the typed text, "microphone"), heard at
+        `place` when it came from a microphone of the home."""
         result = TurnResult(input=source, from_audio=from_audio)
-        turn = Turn(new_turn_id(), result, self.bus, time.perf_counter(), follow_up)
+        turn = Turn(new_turn_id(), result, self.bus, time.perf_counter(), follow_up, place=place)
         self.bus.publish(TurnStarted(turn.id, source))
         return turn
 
