@@ -622,6 +622,8 @@ PROBES = [
 ]
 """The fuzz leaves the availability of these two devices alone (a fresh process rightly takes
 a device whose only retained availability is junk as not known to be online)."""
+_CONNECTION_LOST = re.compile(r"mqtt\.connection: connection to \S+ lost")
+_CONNECTED_AGAIN = re.compile(r"mqtt\.connection: connected to \S+ again")
 IDLE_SECONDS = 5.0
 IDLE_CPU_LIMIT = 25.0
 """% of one core an `ask -` may use while idle after the fuzz before it counts as a defect
@@ -730,8 +732,8 @@ class FuzzRun:
             counts.hangs += each.hung
             counts.exit_codes[each.name] = each.exit_code
             counts.connection[each.name] = (
-                sum("connection to" in line and "lost" in line for _, line in errors),
-                sum("connected to" in line and "again" in line for _, line in errors),
+                sum(bool(_CONNECTION_LOST.search(line)) for _, line in errors),
+                sum(bool(_CONNECTED_AGAIN.search(line)) for _, line in errors),
             )
             if crashed or each.exit_code not in (0, 1):
                 counts.crashes += 1
@@ -739,9 +741,9 @@ class FuzzRun:
                     "kind": "crash" if crashed else "bad exit", "process": each.name,
                     "exit": each.exit_code, "stderr": each.err.text()[-1500:],
                 })  # fmt: skip
-            elif each.tracebacks():
+            elif each.tracebacks():  # its end says what was raised, and where
                 counts.anomalies.append({"kind": "traceback", "process": each.name,
-                                         "stderr": each.err.text()[-1500:]})  # fmt: skip
+                                         "stderr": each.err.text()[-450:]})  # fmt: skip
         return counts
 
     def _publish(self, topic: str, payload: bytes) -> None:
