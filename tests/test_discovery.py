@@ -212,6 +212,29 @@ def test_config_update_keeps_id_and_empty_payload_removes() -> None:
             json.dumps({"cmd_t": "f/set", "pct_cmd_t": "f/+/pct"}).encode(),
             "percentage_command_topic",
         ),
+        # Topics that are followed, not published to (the reliability run): a wildcard never
+        # delivers a state, '#' matched the config itself, and 'a/#/b' or a NUL broke the
+        # connection at the next reconnect.
+        (
+            "homeassistant/sensor/wild/config",
+            json.dumps({"stat_t": "#"}).encode(),
+            "state_topic: '#' contains a wildcard and cannot be followed",
+        ),
+        (
+            "homeassistant/sensor/bad/config",
+            json.dumps({"stat_t": "a/#/b"}).encode(),
+            "cannot be followed",
+        ),
+        (
+            "homeassistant/sensor/bad/config",
+            json.dumps({"stat_t": "nul\u0000state"}).encode(),
+            "contains a NUL character",
+        ),
+        (
+            "homeassistant/switch/bad/config",
+            json.dumps({"cmd_t": "s/set", "avty_t": "+/status"}).encode(),
+            "availability",
+        ),
     ],
 )
 def test_malformed_discovery_is_skipped_with_one_line_naming_the_topic(

@@ -207,6 +207,38 @@ async def test_subscriptions_survive_a_lost_connection(
     assert [m.payload for m in received] == [b"21"]
 
 
+async def test_a_filter_mqtt_refuses_is_never_kept_so_the_connection_survives_reconnecting(
+    broker: PrivateBroker,
+    proxy: CuttableProxy,
+    assistant_connection: MqttConnection,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The reliability run: a discovery config's 'a/#/b' state topic stayed subscribed; at the
+    next reconnect paho raised, and the connection was gone for good (every command failed)."""
+    received: list[Message] = []
+    with caplog.at_level(logging.ERROR):
+        for refused in ["a/#/b", "x+/y", "nul\0state", "t" * 65_536]:
+            assistant_connection.subscribe(refused, received.append)
+    assert sum("not subscribing" in r.getMessage() for r in caplog.records) == 4
+    assistant_connection.subscribe("sensor/t", received.append)
+    await proxy.cut()
+    deadline = time.monotonic() + 10
+    while assistant_connection.connected and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    await proxy.restore()
+    assert await assistant_connection.wait_connected(10)
+    async with Recorder(broker, "nothing") as sender:
+        # Sent until heard: the re-subscription reaches the broker a moment after CONNACK.
+        deadline = time.monotonic() + 10
+        while not received and time.monotonic() < deadline:
+            await sender.connection.publish(
+                "sensor/t", "21", deadline_monotonic=time.monotonic() + 2
+            )
+            await asyncio.sleep(0.1)
+    assert received and received[0].payload == b"21"
+    assert assistant_connection.connected
+
+
 async def test_huge_and_undecodable_messages_are_skipped_and_others_still_arrive(
     broker: PrivateBroker, assistant_connection: MqttConnection, caplog: pytest.LogCaptureFixture
 ) -> None:

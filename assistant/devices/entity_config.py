@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from assistant.devices.mqtt.topics import topic_problem
+
 Component = Literal["light", "switch", "fan", "climate", "cover", "lock", "sensor", "binary_sensor"]
 COMPONENTS: tuple[str, ...] = Component.__args__  # type: ignore[attr-defined]
 
@@ -19,12 +21,6 @@ Risk = Literal["high", "normal"]
 """The devices file's risk tier for an entity: "high", every command to it asks first; "normal",
 only what its kind asks (a lock's unlock), never what its name suggests (an "alarm" relay)."""
 RISKS: tuple[Risk, ...] = Risk.__args__  # type: ignore[attr-defined]
-
-
-def _publishable(topic: str | None) -> str | None:
-    if topic is not None and ("+" in topic or "#" in topic):
-        raise ValueError(f"{topic!r} contains a wildcard and cannot be published to")
-    return topic
 
 
 class DeviceInfo(BaseModel):
@@ -91,15 +87,21 @@ class EntityConfig(BaseModel):
         }
 
     @model_validator(mode="after")
-    def _no_wildcards(self) -> EntityConfig:
-        """Every topic a command can be published to, not just `command_topic`: a wildcard in
-        `brightness_command_topic` would otherwise only show when someone dims the light."""
-        for field_name, value in self:
-            if field_name.endswith("command_topic") or field_name == "set_position_topic":
-                try:
-                    _publishable(value)
-                except ValueError as error:
-                    raise ValueError(f"{field_name}: {error}") from None
+    def _exact_topics(self) -> EntityConfig:
+        """Every topic, not just `command_topic`, is one exact topic MQTT allows. A wildcard in
+        `brightness_command_topic` would only show when someone dims the light; one in a state
+        topic can never deliver a state (states are looked up by exact topic), and `#` there
+        even matches the config itself, so every subscription brought it back. A topic MQTT
+        does not allow (a NUL, a misplaced `#`) broke the connection at the next reconnect."""
+        topics = [(name, value) for name, value in self if name.endswith("_topic")]
+        topics += [("availability", entry.topic) for entry in self.availability]
+        for field_name, value in topics:
+            if isinstance(value, str) and (problem := topic_problem(value, wildcards=False)):
+                sent = "command" in field_name or field_name.startswith("set_")
+                raise ValueError(
+                    f"{field_name}: {value[:80]!r} {problem} and cannot be "
+                    + ("published to" if sent else "followed")
+                )
         return self
 
     @model_validator(mode="after")

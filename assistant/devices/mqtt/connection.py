@@ -26,6 +26,7 @@ from assistant.config import MqttSettings
 from assistant.devices.mqtt.acks import Acknowledgements
 from assistant.devices.mqtt.client import new_paho_client
 from assistant.devices.mqtt.inbox import Handler, Inbox, Message
+from assistant.devices.mqtt.topics import topic_problem
 from assistant.errors import AssistantError
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,11 @@ class MqttConnection:
     # --- subscriptions -------------------------------------------------------------------
 
     def subscribe(self, topic_filter: str, handler: Handler) -> None:
+        # A filter MQTT refuses would be subscribed again at every reconnect, where paho raises
+        # (ending the connection for good) or the broker drops the client: never keep one.
+        if problem := topic_problem(topic_filter, wildcards=True):
+            log.error("not subscribing to %r: it %s", topic_filter[:80], problem)
+            return
         if self._inbox.add(topic_filter, handler) and self._client is not None and self.connected:
             self._client.subscribe(topic_filter, qos=1)
 
