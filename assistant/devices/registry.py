@@ -263,8 +263,12 @@ class DeviceRegistry:
         previous = self.entities.get(entity_id)
         if previous is not None:
             if _watched_topics(previous.config) == _watched_topics(config):
+                # The same topics (a config retained and delivered again on every reconnect):
+                # the state and the subscriptions stay. Unsubscribing and subscribing again
+                # would make the broker send every retained state again, each time.
                 entity.state = previous.state
-            self._unwatch(previous)
+            else:
+                self._unwatch(previous)
         self.entities[entity_id] = entity
         self._by_source[source] = entity_id
         self._watch(entity)
