@@ -459,6 +459,34 @@ async def test_a_confirmation_after_the_deadline_is_recorded_and_failed_does_not
     assert again.status == "confirmed" and entity.state.late_confirmation is None
 
 
+async def test_the_next_command_is_not_taken_for_the_late_confirmation_of_a_failed_one(
+    home: Home, tmp_path: Path
+) -> None:
+    """The reliability run: a command the device never took failed; the next one to the same
+    state was confirmed, and that confirmation was announced and audited as the failed one
+    having happened "after all" (8 of 10 failures in the broker-kill run)."""
+    host = SkillHost(load_settings(storage={"state_dir": tmp_path}), home.registry, home.commander)
+    late: list[CommandOutcome] = []
+    home.commander.subscribe_late(late.append)
+    plug = home.simulator.device("living_room_plug")
+    # The device is gone, but its availability still says online (a stale retained message).
+    await home.simulator.set_available("living_room_plug", False)
+    await home.publish(plug.availability_topic, plug.availability_payload(True))
+    assert await eventually(lambda: home.available("switch.living_room_plug") is True)
+    failed = await home.commander.call("switch.living_room_plug", "turn_on", timeout_seconds=1.0)
+    assert failed.status == "failed", failed.reason
+    assert home.simulator.state("living_room_plug") == {"state": "off"}  # it never got it
+    await home.simulator.set_available("living_room_plug", True)
+    assert await eventually(lambda: home.entity_state("switch.living_room_plug") == "off")
+    again = await home.commander.call("switch.living_room_plug", "turn_on")
+    assert again.status == "confirmed", again.reason
+    # A later command's confirmation is the barrier: the first one's would have come before.
+    off = await home.commander.call("switch.living_room_plug", "turn_off")
+    assert off.status == "confirmed", off.reason
+    assert late == [] and host.audit.entries() == [] and host.announcer.queue.empty()
+    assert [o.status for o in home.commander.history] == ["failed", "confirmed", "confirmed"]
+
+
 async def test_a_lost_confirmation_fails_though_the_command_was_delivered(home: Home) -> None:
     home.simulator.set_fault("kitchen_ceiling", lose_confirmations=True)
     outcome = await home.commander.call(

@@ -14,6 +14,8 @@ device was slow. So after a failure the commander keeps listening (`LATE_WINDOW_
 the device then reports the commanded state, the outcome in `history` becomes
 `confirmed-late`, the entity's state carries `late_confirmation`, the listeners of
 `subscribe_late` hear of it, and a warning is logged: "failed" does not stand for what happened.
+The next command to that device ends the listening: its own confirmation is no late news of the
+failed one, which may never have reached the device.
 
 Commands go out at QoS 1 and are never retained: a retained `/set` would fire again every time
 the device reconnects.
@@ -80,7 +82,8 @@ class DeviceCommander:
         self.history: deque[CommandOutcome] = deque(maxlen=HISTORY_SIZE)
         """Recent outcomes, oldest first; a failed one is replaced if it is confirmed late."""
         self._late_listeners: list[LateListener] = []
-        self._watches: set[asyncio.Task[None]] = set()
+        self._watches: dict[str, asyncio.Task[None]] = {}
+        """Entity id → the watch for a late confirmation of its last failed command."""
 
     def subscribe_late(self, listener: LateListener) -> Callable[[], None]:
         """Hear of every command reported failed that the device confirmed afterwards."""
@@ -89,7 +92,7 @@ class DeviceCommander:
 
     async def close(self) -> None:
         """Stop listening for late confirmations."""
-        for task in list(self._watches):
+        for task in list(self._watches.values()):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -105,6 +108,10 @@ class DeviceCommander:
         entity = self.registry.get(entity_id)
         if entity is not None:
             entity.state.late_confirmation = None  # a new command: the old news is stale
+        if (watch := self._watches.pop(entity_id, None)) is not None:
+            # A report from now on may answer this command: it must not be taken as the late
+            # confirmation of the failed one, which may never have reached the device.
+            watch.cancel()
         result = await self._call(entity_id, service, data, timeout_seconds)
         self.history.append(result)
         return result
@@ -218,8 +225,13 @@ class DeviceCommander:
             self._late(failed, expect, expectation, sent_after),
             name=f"late-confirmation-{failed.entity_id}",
         )
-        self._watches.add(task)
-        task.add_done_callback(self._watches.discard)
+        self._watches[failed.entity_id] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._watches.get(failed.entity_id) is done:  # not a newer watch
+                del self._watches[failed.entity_id]
+
+        task.add_done_callback(forget)
 
     async def _late(
         self, failed: CommandOutcome, expect: Predicate, expectation: str, sent_after: float
@@ -230,7 +242,10 @@ class DeviceCommander:
             timeout_seconds=LATE_WINDOW_SECONDS,
         )  # fmt: skip
         entity = self.registry.get(entity_id)
-        if not confirmed or entity is None:
+        # Superseded by a newer command? Its cancellation can be lost: Python 3.11's wait_for
+        # swallows one that arrives as the awaited state does, so the watch asks for itself.
+        superseded = self._watches.get(entity_id) is not asyncio.current_task()
+        if not confirmed or entity is None or superseded:
             return
         seconds = time.monotonic() - sent_after
         note = f"{failed.service} confirmed {seconds:.1f} s after it was reported failed"
