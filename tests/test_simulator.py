@@ -24,7 +24,7 @@ from assistant.config import MqttSettings, load_settings
 from assistant.devices.broker import PrivateBroker
 from assistant.devices.commands import CommandOutcome, DeviceCommander
 from assistant.devices.entity_config import ClimateConfig
-from assistant.devices.mqtt import MqttConnection
+from assistant.devices.mqtt import Handler, Message, MqttConnection
 from assistant.devices.registry import Change, DeviceRegistry
 from assistant.devices.sim import (
     BRIDGE_TOPIC,
@@ -485,6 +485,26 @@ async def test_the_next_command_is_not_taken_for_the_late_confirmation_of_a_fail
     assert off.status == "confirmed", off.reason
     assert late == [] and host.audit.entries() == [] and host.announcer.queue.empty()
     assert [o.status for o in home.commander.history] == ["failed", "confirmed", "confirmed"]
+
+
+async def test_a_config_delivered_again_keeps_its_subscriptions_and_its_state(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retained config comes again on every reconnect: unsubscribing and subscribing its
+    topics again made the broker resend every retained state (the reliability run's loop)."""
+    dropped: list[str] = []
+    unsubscribe = home.connection.unsubscribe
+
+    def counted(topic: str, handler: Handler) -> None:
+        dropped.append(topic)
+        unsubscribe(topic, handler)
+
+    monkeypatch.setattr(home.connection, "unsubscribe", counted)
+    [(topic, config)] = home.simulator.device("living_room_plug").discovery()
+    home.registry.handle_discovery(Message(topic, json.dumps(config).encode(), retain=True))
+    assert dropped == []
+    outcome = await home.commander.call("switch.living_room_plug", "turn_on")
+    assert outcome.status == "confirmed", outcome.reason
 
 
 async def test_a_lost_confirmation_fails_though_the_command_was_delivered(home: Home) -> None:
