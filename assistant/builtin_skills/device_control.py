@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from assistant.builtin_skills._which_one import which_one
 from assistant.skills import (
     AreaName,
     Choice,
@@ -105,9 +106,8 @@ class DeviceControl(Skill):
         lookalikes = [e for e in devices.registry.lookalikes(found, name) if e.kind in kinds]
         if name and (lookalikes or (len(found) > 1 and not area)):
             found += lookalikes
-            choices = _names(found).replace(" and ", " or ")
             return ToolResult.ambiguous(
-                f"Which one do you mean: {choices}?",
+                which_one(found),
                 [Choice(e.name, {"name": e.choice_name}, e.area) for e in found],
             )
         return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from assistant.builtin_skills._which_one import which_one
 from assistant.skills import (
     AreaName,
     Choice,
@@ -111,9 +112,8 @@ class DeviceState(Skill):
                 fitting = [e for e in found if state in _KIND_STATES.get(e.kind, ())]
                 found = fitting or found
             if len(found) > 1:
-                choices = " or ".join(f"the {e.name}" for e in found)
                 return ToolResult.ambiguous(
-                    f"Which one do you mean: {choices}?",
+                    which_one(found),
                     [Choice(e.name, {"name": e.choice_name}, e.area) for e in found],
                 )
             entity = found[0]

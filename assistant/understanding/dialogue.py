@@ -24,7 +24,10 @@ from assistant.understanding.utterance import Utterance
 FOLLOW_UP_SECONDS = 120.0
 CLARIFICATION_SECONDS = 30.0
 
-_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
+_ORDINALS = {
+    "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+    "fifth": 4, "5th": 4, "last": -1,
+}  # fmt: skip
 # Words in an answer to "which one?" that do not help pick.
 _FILLER = {
     "the", "one", "ones", "a", "an", "my", "please", "that", "this", "in", "on", "at", "of",
