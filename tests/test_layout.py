@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"understanding"},
     {"pipeline"},
     # training: its own extra (torch), never at run time; skill_testing: for skills' test suites
-    {"live", "evaluation", "training", "skill_testing"},
+    {"live", "evaluation", "training", "skill_testing", "wyoming"},
     {"doctor", "cli", "__main__"},  # __main__: `python -m assistant`, the command line
 ]
 PLUGINS = "builtin_skills"
