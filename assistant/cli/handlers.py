@@ -46,9 +46,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.turns import run_ask
 
     texts: list[str] = args.text
+    at = {"room": args.room, "satellite": args.satellite}
     if texts == ["-"]:
-        return run_ask(settings, None, as_json=args.json)  # standard input, a line each
-    return run_ask(settings, [" ".join(texts)], as_json=args.json)
+        return run_ask(settings, None, as_json=args.json, **at)  # standard input, a line each
+    return run_ask(settings, [" ".join(texts)], as_json=args.json, **at)
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
     ask = commands.add_parser("ask", parents=[common], help="understand and act on typed text")
     ask.add_argument("text", nargs="+", help="the utterance, or - to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per utterance")
+    ask.add_argument("--room", metavar="ROOM", help="as if heard by a satellite in this room")
+    ask.add_argument("--satellite", metavar="NAME", help="as if heard by this satellite")
     ask.set_defaults(handler=handlers.cmd_ask)
 
     evaluate = commands.add_parser(
