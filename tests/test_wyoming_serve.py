@@ -3,29 +3,46 @@ the wyoming package's own client, and the listener's security (allow-list, TLS w
 
 The listener's tests run a small handler of their own; the services' tests run the real
 `assistant serve` process, its models loaded once for the module, over a private Mosquitto
-with the simulated home on it.
+with the simulated home on it. Speech is Piper's (`Speech`); transcripts are judged by their
+word error, never compared exactly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import math
+import re
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from paho.mqtt import subscribe
+from scipy.signal import resample_poly
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.error import Error
 from wyoming.event import Event
+from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
+from wyoming.wake import Detect, Detection, NotDetected
 
+from assistant.devices.broker import free_loopback_port
 from assistant.errors import ConfigError
+from assistant.skill_testing import SAMPLE_RATE_HZ, FloatAudio, Speech
 from assistant.wyoming.client import SecureTcpClient, client_tls_context
 from assistant.wyoming.listener import BoundedEventHandler, start_listener
 from assistant.wyoming.security import ListenerSecurity, listener_security
+
+from .conftest import assistant_command, clean_env, rms, simulated_home_env, word_error_rate
+from .processes import Lines
 
 SECRET = "correct horse battery staple"
 EVENT_SECONDS = 30.0
@@ -265,3 +282,316 @@ async def test_a_client_sending_garbage_is_dropped_and_others_are_not(
         chunk = Event(type="audio-chunk", data={"rate": 16000, "width": 2, "channels": 1})
         await good.write_event(chunk)  # an event the handler ignores, between two questions
         assert await described(good)
+
+
+# --- the services, as Home Assistant's Wyoming integration uses them ----------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, dict[str, str]]]:
+    """`assistant serve` on a free loopback port, over the simulated home on a private
+    Mosquitto: its port, and the environment that reaches that broker."""
+    assistant = assistant_command()
+    state = tmp_path_factory.mktemp("serve-state")
+    with simulated_home_env(assistant, ASSISTANT_STORAGE__STATE_DIR=str(state)) as env:
+        server = subprocess.Popen(
+            [*assistant, "serve", "--uri", "tcp://127.0.0.1:0"], env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert server.stdout is not None and server.stderr is not None
+        output, errors = Lines(server.stdout), Lines(server.stderr)
+        try:
+            try:
+                line = output.wait_for(r"^Serving Wyoming on ", START_SECONDS)
+            except AssertionError:
+                raise AssertionError(f"serve did not start: {errors.lines}") from None
+            port = int(re.search(r"tcp://127\.0\.0\.1:(\d+)", line)[1])  # type: ignore[index]
+            yield port, env
+        finally:
+            server.terminate()
+            assert server.wait(timeout=30) == 0  # a stopped service ends cleanly
+
+
+START_SECONDS = 300.0
+"""Loading and warming four models on a busy two-core machine."""
+
+
+def client(port: int) -> AsyncTcpClient:
+    return AsyncTcpClient("127.0.0.1", port, connect_timeout=EVENT_SECONDS,
+                          read_timeout=EVENT_SECONDS)  # fmt: skip
+
+
+async def events_until(client: AsyncTcpClient, *kinds: str) -> list[Event]:
+    """Every event up to and including the first of `kinds` (or an error), in order."""
+    received: list[Event] = []
+    while True:
+        event = await client.read_event()
+        assert event is not None, f"the server hung up after {[e.type for e in received]}"
+        received.append(event)
+        if event.type in kinds or Error.is_type(event.type):
+            return received
+
+
+def pcm(audio: FloatAudio, rate_hz: int, width: int, channels: int) -> bytes:
+    """16 kHz speech as interleaved little-endian PCM, made here with numpy and scipy alone;
+    channels after the first carry it at half the level (mixing is part of the test)."""
+    if rate_hz != SAMPLE_RATE_HZ:
+        common = math.gcd(rate_hz, SAMPLE_RATE_HZ)
+        audio = resample_poly(audio, rate_hz // common, SAMPLE_RATE_HZ // common)
+    levels = np.array([1.0] + [0.5] * (channels - 1))
+    frames = np.clip(np.asarray(audio, dtype=np.float64)[:, None] * levels, -1.0, 1.0)
+    if width == 1:
+        return bytes(np.round(frames * 127 + 128).astype(np.uint8).tobytes())
+    if width == 3:
+        ints = np.round(frames * 8388607).astype("<i4")
+        return bytes(ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes())
+    return bytes(np.round(frames * (2 ** (8 * width - 1) - 1)).astype(f"<i{width}").tobytes())
+
+
+def audio_events(data: bytes, rate_hz: int, width: int, channels: int) -> list[Event]:
+    """audio-start, 100 ms audio-chunks with timestamps, audio-stop: as a satellite streams."""
+    frame = width * channels
+    step = rate_hz // 10 * frame
+    events = [AudioStart(rate_hz, width, channels, timestamp=0).event()]
+    for offset in range(0, len(data), step):
+        timestamp = offset // frame * 1000 // rate_hz
+        events.append(AudioChunk(rate_hz, width, channels, data[offset : offset + step],
+                                 timestamp=timestamp).event())  # fmt: skip
+    return [*events, AudioStop(timestamp=len(data) // frame * 1000 // rate_hz).event()]
+
+
+async def transcribed(port: int, audio: FloatAudio, rate_hz: int, width: int, channels: int) -> str:
+    async with client(port) as asr:
+        return await transcript_on(asr, audio, rate_hz, width, channels)
+
+
+async def transcript_on(
+    asr: AsyncTcpClient, audio: FloatAudio, rate_hz: int, width: int, channels: int
+) -> str:
+    """What the server hears in `audio` sent in that format, as the only answer it gives."""
+    await asr.write_event(Transcribe(language="en").event())
+    for event in audio_events(pcm(audio, rate_hz, width, channels), rate_hz, width, channels):
+        await asr.write_event(event)
+    (answer,) = await events_until(asr, "transcript")
+    assert Transcript.is_type(answer.type), answer
+    return Transcript.from_event(answer).text
+
+
+async def test_describe_lists_the_four_services_with_their_models(
+    served: tuple[int, dict[str, str]],
+) -> None:
+    async with client(served[0]) as home_assistant:
+        await home_assistant.write_event(Describe().event())
+        (answer,) = await events_until(home_assistant, "info")
+    info = Info.from_event(answer)
+    assert [p.name for p in info.asr] == ["faster-whisper"]
+    assert [m.name for m in info.asr[0].models] == ["whisper-tiny.en"]
+    assert info.asr[0].models[0].languages == ["en"]
+    assert [v.name for v in info.tts[0].voices] == ["piper-joe-medium"]
+    assert info.tts[0].voices[0].languages == ["en_US"]
+    assert info.tts[0].supports_synthesize_streaming
+    assert [m.name for m in info.wake[0].models] == ["hey_jarvis"]
+    assert info.handle[0].supports_home_control
+    for program in (*info.asr, *info.tts, *info.wake, *info.handle):
+        assert program.installed and program.version and program.attribution.name
+
+
+@pytest.mark.parametrize(
+    ("rate_hz", "width", "channels"),
+    [(16000, 2, 1), (22050, 4, 2), (48000, 3, 1), (8000, 1, 1)],
+    ids=["16kHz-16bit-mono", "22.05kHz-32bit-stereo", "48kHz-24bit-mono", "8kHz-8bit-mono"],
+)
+async def test_transcribe_takes_any_rate_width_and_channel_count(
+    served: tuple[int, dict[str, str]], speech: Speech, rate_hz: int, width: int, channels: int
+) -> None:
+    said = "turn on the kitchen light"
+    audio = speech.audio(said, trail_seconds=0.5)
+    heard = await transcribed(served[0], audio, rate_hz, width, channels)
+    assert word_error_rate(said, heard) <= 0.2, heard  # at most one word of five
+
+
+async def test_synthesize_streams_speech_a_sentence_at_a_time(
+    served: tuple[int, dict[str, str]],
+) -> None:
+    text = "The kitchen light is on. The front door is locked."
+    async with client(served[0]) as tts:
+        await tts.write_event(Synthesize(text=text).event())
+        events = await events_until(tts, "audio-stop")
+    start, *chunks, stop = events
+    assert AudioStart.is_type(start.type) and AudioStop.is_type(stop.type), events[-1]
+    form = AudioStart.from_event(start)
+    assert (form.rate, form.width, form.channels) == (22050, 2, 1)
+    samples = np.frombuffer(b"".join(AudioChunk.from_event(c).audio for c in chunks), "<i2")
+    seconds = len(samples) / form.rate
+    assert 2.0 < seconds < 8.0, seconds  # ten words, spoken
+    assert rms((samples / 32768).astype(np.float32)) > 0.02  # speech, not silence
+    assert len(chunks) > 10  # sent in pieces a satellite can start playing
+
+
+async def test_streamed_text_is_spoken_as_its_sentences_complete(
+    served: tuple[int, dict[str, str]],
+) -> None:
+    async with client(served[0]) as tts:
+        await tts.write_event(SynthesizeStart().event())
+        await tts.write_event(SynthesizeChunk(text="The kitchen light is on. The fr").event())
+        # The first sentence is spoken before the text has ended.
+        first = await events_until(tts, "audio-stop")
+        assert AudioStart.is_type(first[0].type) and len(first) > 2, first[-1]
+        await tts.write_event(SynthesizeChunk(text="ont door is locked.").event())
+        whole = "The kitchen light is on. The front door is locked."
+        await tts.write_event(Synthesize(text=whole).event())  # for older servers: ignored
+        await tts.write_event(SynthesizeStop().event())
+        rest = await events_until(tts, "synthesize-stopped")
+    assert [e.type for e in rest if not AudioChunk.is_type(e.type)] == [
+        "audio-start", "audio-stop", "synthesize-stopped",
+    ]  # fmt: skip
+
+
+async def test_detect_answers_as_soon_as_the_wake_word_is_heard(
+    served: tuple[int, dict[str, str]], speech: Speech
+) -> None:
+    said = speech.audio("Hey Jarvis", trail_seconds=0.3)
+    audio = np.concatenate([said, speech.audio("turn on the kitchen light")])
+    start, *chunks, stop = audio_events(pcm(audio, 16000, 2, 1), 16000, 2, 1)
+    heard_by_ms = len(said) * 1000 // SAMPLE_RATE_HZ + 500  # the phrase, and half a second
+    first = [chunk for chunk in chunks if chunk.data["timestamp"] < heard_by_ms]
+    async with client(served[0]) as wake_word:
+        await wake_word.write_event(Detect(names=["hey_jarvis"]).event())
+        for event in [start, *first]:  # only the wake word: the answer must not wait for more
+            await wake_word.write_event(event)
+        (detection,) = await events_until(wake_word, "detection")
+        found = Detection.from_event(detection)
+        assert found.name == "hey_jarvis"
+        assert found.timestamp is not None and 0 < found.timestamp < heard_by_ms
+        for event in [*chunks[len(first) :], stop]:
+            await wake_word.write_event(event)
+        await wake_word.write_event(Describe().event())
+        # No not-detected at the end of a stream in which the wake word was heard.
+        assert [e.type for e in await events_until(wake_word, "info")] == ["info"]
+
+
+async def test_detect_says_not_detected_when_no_wake_word_was_said(
+    served: tuple[int, dict[str, str]], speech: Speech
+) -> None:
+    audio = speech.audio("turn on the kitchen light")
+    async with client(served[0]) as wake_word:
+        await wake_word.write_event(Detect().event())
+        for event in audio_events(pcm(audio, 16000, 2, 1), 16000, 2, 1):
+            await wake_word.write_event(event)
+        (answer,) = await events_until(wake_word, "not-detected", "detection")
+    assert NotDetected.is_type(answer.type)
+
+
+async def test_a_transcript_switches_the_light_and_is_handled(
+    served: tuple[int, dict[str, str]],
+) -> None:
+    port, env = served
+    assert await light_state(env) == "OFF"
+    async with client(port) as conversation:
+        await conversation.write_event(Transcript(text="turn on the kitchen light").event())
+        (answer,) = await events_until(conversation, "handled", "not-handled")
+        assert Handled.is_type(answer.type), answer
+        assert "Kitchen ceiling light" in (Handled.from_event(answer).text or "")
+        assert await light_state(env) == "ON"
+        await conversation.write_event(Transcript(text="turn off the kitchen light").event())
+        (answer,) = await events_until(conversation, "handled", "not-handled")
+        assert Handled.is_type(answer.type) and await light_state(env) == "OFF"
+
+
+async def test_what_is_not_understood_is_not_handled(served: tuple[int, dict[str, str]]) -> None:
+    async with client(served[0]) as conversation:
+        await conversation.write_event(Transcript(text="blorp zibble frangle").event())
+        (answer,) = await events_until(conversation, "handled", "not-handled")
+    assert NotHandled.is_type(answer.type)
+    assert NotHandled.from_event(answer).text == "Sorry, I didn't understand that."
+
+
+async def light_state(env: dict[str, str]) -> str:
+    """The simulated kitchen light's state as it reports it (retained, so it comes at once)."""
+    broker = {"hostname": env["ASSISTANT_MQTT__HOST"], "port": int(env["ASSISTANT_MQTT__PORT"])}
+    message = await asyncio.to_thread(subscribe.simple, "zigbee2mqtt/Kitchen ceiling light",
+                                      **broker)  # fmt: skip
+    return str(json.loads(message.payload)["state"])
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (AudioStart(16000, 5, 1).event(), "unsupported sample width of 5 bytes"),
+        (AudioStart(4000, 2, 1).event(), "unsupported sample rate of 4000 Hz"),
+        (Event("audio-start", {"rate": "fast"}), "rate, width and channels must be whole"),
+        (AudioChunk(16000, 2, 2, b"\0" * 6).event(), "not whole frames of 2 channel(s)"),
+    ],
+)
+async def test_bad_audio_is_an_error_and_the_connection_goes_on(
+    served: tuple[int, dict[str, str]], speech: Speech, bad: Event, message: str
+) -> None:
+    async with client(served[0]) as asr:
+        await asr.write_event(Transcribe().event())
+        await asr.write_event(bad)
+        (answer,) = await events_until(asr, "transcript")
+        error = Error.from_event(answer)
+        assert error.code == "audio-invalid" and message in error.text, error
+        # The rest of the failed stream is dropped, not transcribed: the next request's
+        # transcript is the only answer that comes.
+        await asr.write_event(AudioChunk(16000, 2, 1, b"\1\0" * 1600).event())
+        await asr.write_event(AudioStop().event())
+        audio = speech.audio("what time is it", trail_seconds=0.5)
+        heard = await transcript_on(asr, audio, 16000, 2, 1)
+        assert word_error_rate("what time is it", heard) <= 0.25, heard
+
+
+async def test_several_clients_at_once_each_get_their_own_answer(
+    served: tuple[int, dict[str, str]], speech: Speech
+) -> None:
+    """Three transcriptions, two wake word streams (each needs a detector of its own) and a
+    synthesis, all at once, each on its own connection."""
+    port = served[0]
+    commands = ["turn on the kitchen light", "what time is it", "turn off the bedroom lamp"]
+    audio = [speech.audio(text, trail_seconds=0.5) for text in commands]
+    wake = np.concatenate([speech.audio("Hey Jarvis", trail_seconds=0.3), audio[1]])
+
+    async def detected(said: FloatAudio) -> str:
+        async with client(port) as wake_word:
+            await wake_word.write_event(Detect().event())
+            for event in audio_events(pcm(said, 16000, 2, 1), 16000, 2, 1):
+                await wake_word.write_event(event)
+            (answer,) = await events_until(wake_word, "not-detected", "detection")
+        return answer.type
+
+    async def spoken() -> str:
+        async with client(port) as tts:
+            await tts.write_event(Synthesize(text="Done.").event())
+            return (await events_until(tts, "audio-stop"))[-1].type
+
+    heard, detections, synthesized = await asyncio.gather(
+        asyncio.gather(*(transcribed(port, a, 22050, 2, 2) for a in audio)),
+        asyncio.gather(detected(wake), detected(audio[0])),
+        spoken(),
+    )
+    for said, transcript in zip(commands, heard, strict=True):
+        assert word_error_rate(said, transcript) <= 0.25, (said, transcript)
+    assert detections == ["detection", "not-detected"]
+    assert synthesized == "audio-stop"
+
+
+@pytest.mark.parametrize(
+    ("uri", "line"),
+    [
+        ("tcp://0.0.0.0:{port}", "serve.uri tcp://0.0.0.0:{port} listens beyond this machine"),
+        ("tcp://127.0.0.1", "serve: 'tcp://127.0.0.1' is not tcp://HOST:PORT"),
+    ],
+)
+def test_an_unsafe_listener_is_refused_at_start_in_one_line(
+    tmp_path: Path, uri: str, line: str
+) -> None:
+    port = free_loopback_port()
+    refused = subprocess.run(
+        [*assistant_command(), "serve", "--uri", uri.format(port=port)],
+        env=clean_env(ASSISTANT_STORAGE__STATE_DIR=str(tmp_path)), capture_output=True,
+        text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert refused.stderr.startswith(f"assistant: {line.format(port=port)}")
+    assert refused.stderr.count("\n") == 1  # one line, no traceback

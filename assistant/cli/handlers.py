@@ -17,6 +17,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_live(settings)
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli.serve import run_serve
+
+    return run_serve(settings, args.uri)
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.bench import run_bench
 

@@ -142,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
         "run", parents=[common], help="the voice assistant: listen, understand, act, reply"
     )
     live.set_defaults(handler=handlers.cmd_run)
+    serve = commands.add_parser(
+        "serve", parents=[common],
+        help="speech to text, text to speech, wake word and intents for Home Assistant (Wyoming)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--uri", metavar="tcp://HOST:PORT", help="where to listen (default: [serve] uri)"
+    )
+    serve.set_defaults(handler=handlers.cmd_serve)
     bench = commands.add_parser(
         "bench", parents=[common], help="time the live loop on spoken commands, stage by stage"
     )
