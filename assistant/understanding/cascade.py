@@ -156,7 +156,8 @@ class Cascade:
             utterance = heard.utterance
         clarification = heard.talk.take_clarification()
         if clarification is not None and (chosen := clarification.pick(utterance)):
-            return await self._act(clarification.calls(chosen), "dialogue", heard)
+            # The devices chosen, by name: wherever they are.
+            return await self._carry_out(clarification.calls(chosen), "dialogue", heard)
         pieces = parts(utterance) if self.use_rules else []
         if len(pieces) > 1 and (calls := self._compound(pieces)):
             return await self._act(calls, "rules", heard)
@@ -171,7 +172,7 @@ class Cascade:
             return await self._act([match.call], "rules", heard)
         follow_up = self._follow_up(heard) if self.use_rules else None
         if follow_up is not None:
-            return await self._act([follow_up], "dialogue", heard)
+            return await self._carry_out([follow_up], "dialogue", heard)
         understood = await self._from_model(heard) if self.model else None
         if understood is None and self.toolbox.devices.unreachable:
             # Without the broker no device is known, so no device's name can be matched: say
@@ -243,8 +244,9 @@ class Cascade:
         return set(there) if len(there) == 1 else set()
 
     def _follow_up(self, heard: _Heard) -> ToolCall | None:
-        """The call a follow-up means: "turn it off", "and the bedroom too", "a bit warmer"."""
-        utterance, talk = heard.utterance, heard.talk
+        """The call a follow-up means: "turn it off", "and the bedroom too", "a bit warmer".
+        *It* and a step are about the last device, wherever it is; the rest is placed."""
+        utterance, talk, here = heard.utterance, heard.talk, heard.here
         rewritten = talk.with_referent(utterance)
         if rewritten is not None and (match := self.rules.match(rewritten)) is not None:
             return match.call
@@ -253,8 +255,8 @@ class Cascade:
         if step is not None:
             stepped = self._stepped(last, *step) if last is not None else None
             # "Make it warmer" about no thermostat before it: the room's own, where there is one.
-            if stepped is None and step[0] == "temperature" and heard.here.room:
-                stepped = ToolCall("AdjustTemperature", {"change_degrees": step[1]})
+            if stepped is None and step[0] == "temperature" and here.room:
+                stepped = here.place(ToolCall("AdjustTemperature", {"change_degrees": step[1]}))
             return stepped
         if last is None:
             return None
@@ -262,7 +264,8 @@ class Cascade:
         target = self.rules.target(phrase) if phrase else None
         if target is None:
             return None
-        return retarget(last.call, *target, self._parameters(last.call), last.kinds)
+        call = retarget(last.call, *target, self._parameters(last.call), last.kinds)
+        return here.place(call) if call is not None else None
 
     def _compound(self, pieces: list[Part]) -> list[ToolCall] | None:
         """The calls of several requests the rules read in full (see `compound`), as said or
@@ -327,7 +330,7 @@ class Cascade:
     async def _act(
         self, calls: list[ToolCall], source: IntentSource, heard: _Heard
     ) -> Understanding:
-        """Carry out the calls, as meant where they were asked for."""
+        """Carry out the calls the words proposed, as meant where they were said."""
         return await self._carry_out([heard.here.place(call) for call in calls], source, heard)
 
     async def _carry_out(

@@ -3,9 +3,11 @@ satellite that heard it.
 
 "Turn on the lights" heard in the bedroom switches the bedroom's lights, not every light in the
 building; "close the blinds", "turn the heating up", "is the light on?" and "what's the
-temperature?" are that room's too. This module is the one place that rule lives: every call any
-stage of the cascade proposes (rules, follow-ups, answers, the model) passes `Here.place` before
-it is trusted or carried out, so a skill receives the room as an ordinary argument.
+temperature?" are that room's too. This module is the one place that rule lives: every call the
+words propose (the rules, "and the blinds" after a request, the model) passes `Here.place`
+before it is trusted or carried out, so a skill receives the room as an ordinary argument. A
+device already settled in the conversation ("which one?" answered, *it*, "a bit warmer" after
+it) is that device, wherever it is.
 
 - A room said ("the kitchen lights") or a device named ("the reading lamp", in any room) is as
   said.
