@@ -34,12 +34,14 @@ from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 from wyoming.wake import Detect, Detection, NotDetected
 
+from assistant.config import load_settings
 from assistant.devices.broker import free_loopback_port
 from assistant.errors import ConfigError
 from assistant.skill_testing import SAMPLE_RATE_HZ, FloatAudio, Speech
 from assistant.wyoming.client import SecureTcpClient, client_tls_context
 from assistant.wyoming.listener import BoundedEventHandler, start_listener
 from assistant.wyoming.security import ListenerSecurity, listener_security
+from assistant.wyoming.synthesize import TextStream
 
 from .conftest import assistant_command, clean_env, rms, simulated_home_env, word_error_rate
 from .processes import Lines
@@ -130,6 +132,32 @@ def test_the_secret_is_compared_whole() -> None:
     assert not rules.secret_matches(None)
     assert not rules.secret_matches(42)
     assert "staple" not in repr(rules)
+
+
+@pytest.mark.parametrize(
+    ("serve", "message"),
+    [
+        ({"allow": ["home.lan"]}, "config serve.allow = ['home.lan']: Value error, 'home.lan' is"),
+        ({"uri": "tcp://x"}, "config serve.uri = 'tcp://x': Value error, 'tcp://x' is not tcp"),
+        ({"url": "tcp://127.0.0.1:1"}, "config serve.url = 'tcp://127.0.0.1:1': Extra inputs"),
+    ],
+)
+def test_serve_settings_are_checked_as_every_section_is(
+    serve: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(serve=serve)
+    assert message in refused.value.message
+    assert load_settings(serve={"allow": ["192.168.1.20"]}).serve.allow == ["192.168.1.20/32"]
+
+
+def test_streamed_text_is_cut_where_sentences_end() -> None:
+    text = TextStream()
+    assert text.add("It is 3.5 degrees") == ""  # no sentence has ended yet
+    assert text.add(" outside. The kitch") == "It is 3.5 degrees outside."
+    assert text.add("en light is on! And") == "The kitchen light is on!"
+    assert text.rest() == "And"
+    assert text.rest() == ""
 
 
 @pytest.fixture(scope="module")

@@ -47,7 +47,10 @@ class WakeDetectors:
 
     async def give_back(self, detector: WakeWordDetector) -> None:
         """Forget its stream (on the wake thread, where it runs) and keep it for the next."""
-        await self.engines.run("wake", detector.reset)
+        try:
+            await self.engines.run("wake", detector.reset)
+        except RuntimeError:  # the engines closed under a client still connected: stopping
+            return
         self._idle.append(detector)
 
 

@@ -16,7 +16,7 @@ from assistant.pipeline.turn import APOLOGIES, TurnEngine
 log = logging.getLogger(__name__)
 
 
-class Handler:
+class HandleService:
     """The home's turns, one at a time for every client together: the conversation (a
     question waiting for its answer, the device "it" means) is the home's, as in `run`."""
 

@@ -77,7 +77,13 @@ async def start_listener(
         raise ConfigError(f"{security.what}.uri: {error}") from None
 
     async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _connection(reader, writer, security, handler_factory)
+        try:
+            await _connection(reader, writer, security, handler_factory)
+        except asyncio.CancelledError:
+            # The process is stopping. This task is nobody's to await, and Python 3.11's
+            # stream protocol reads its end with task.exception(), which for a cancelled task
+            # logs a traceback; ended like this, the client just sees the connection close.
+            writer.close()
 
     try:
         return await asyncio.start_server(connected, host, port, limit=MAX_HEADER_BYTES)
@@ -112,7 +118,7 @@ async def _connection(
         return
     if security.secret is not None and not await _authenticated(reader, writer, security, address):
         return
-    log.info("%s: client %s connected", what, address)
+    log.debug("%s: client %s connected", what, address)
     try:
         await handler_factory(reader, writer).run()
     except (ConnectionError, ssl.SSLError) as error:

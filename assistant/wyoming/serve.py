@@ -74,10 +74,10 @@ async def serve(
 
 
 def _offered(services: Services) -> str:
-    settings, info = services.engines.settings, services.info.data
+    settings = services.engines.settings
     model = "llm" in services.engines.load_seconds
     handle = "rules" + (f" + {settings.llm.model}" if model else "")
-    wake = ", ".join(model["name"] for model in info["wake"][0]["models"])
+    wake = ", ".join(services.detectors.models)
     return (f"asr ({settings.stt.model}), tts ({settings.tts.voice}), wake ({wake}), "
             f"handle ({handle})")  # fmt: skip
 

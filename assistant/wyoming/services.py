@@ -37,7 +37,7 @@ from assistant.errors import AssistantError
 from assistant.pipeline.assembly import Assembled
 from assistant.stt.protocol import Vocabulary
 from assistant.wyoming.detect import WakeDetectors, WakeStream
-from assistant.wyoming.handle import Handler
+from assistant.wyoming.handle import HandleService
 from assistant.wyoming.info import service_info
 from assistant.wyoming.listener import BadEvent, BoundedEventHandler
 from assistant.wyoming.synthesize import TextStream, speak
@@ -62,14 +62,14 @@ class Services:
     engines: Engines
     vocabulary: Callable[[], Vocabulary]
     detectors: WakeDetectors
-    handler: Handler
+    handling: HandleService
     info: Event
 
     @classmethod
     def of(cls, assembled: Assembled) -> Services:
         engines, turns = assembled.engines, assembled.turns
         info = service_info(engines, language_model="llm" in engines.load_seconds).event()
-        return cls(engines, turns.vocabulary, WakeDetectors(engines), Handler(turns), info)
+        return cls(engines, turns.vocabulary, WakeDetectors(engines), HandleService(turns), info)
 
 
 class ServiceConnection(BoundedEventHandler):
@@ -112,7 +112,7 @@ class ServiceConnection(BoundedEventHandler):
         elif AudioStart.is_type(kind) or AudioChunk.is_type(kind) or AudioStop.is_type(kind):
             await self._audio_event(event)
         elif Transcript.is_type(kind):
-            await self.write_event(await services.handler.handle(_text(event)))
+            await self.write_event(await services.handling.handle(_text(event)))
         else:
             await self._synthesis_event(event)
 

@@ -29,22 +29,20 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+")
 space shows the next sentence has begun, so "3.5" is not cut)."""
 
 
-async def speak(engines: Engines, text: str, send: Send) -> float | None:
-    """`text` as one audio stream, sent sentence by sentence as Piper makes them; the
-    milliseconds until the first chunk was sent (None when there was nothing to say)."""
+async def speak(engines: Engines, text: str, send: Send) -> None:
+    """`text` as one audio stream, sent sentence by sentence as Piper makes them."""
     started = time.perf_counter()
     speech = OutgoingSpeech(engines.tts.output_sample_rate_hz)
     await send(speech.start())
-    first_ms = None
+    first = True
     async for sentence in synthesized(engines, text):
         for event in speech.chunks(sentence):
             await send(event)
-            if first_ms is None:
-                first_ms = (time.perf_counter() - started) * 1000
+        if first:
+            first_ms = (time.perf_counter() - started) * 1000
+            log.info("synthesize: first audio after %.0f ms", first_ms)
+            first = False
     await send(speech.stop())
-    if first_ms is not None:
-        log.info("synthesize: first audio after %.0f ms", first_ms)
-    return first_ms
 
 
 class TextStream:
