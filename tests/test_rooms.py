@@ -240,13 +240,15 @@ async def test_without_a_place_requests_mean_what_they_meant_before(
     broker: PrivateBroker, tmp_path: Path
 ) -> None:
     async with rooms_home(broker, tmp_path) as (assembled, simulator):
-        typed = await assembled.turns.from_text("turn on the lights")
-        assert typed.place is None
+        await assembled.turns.from_text("turn on the lights")
         assert lights_on(simulator) == set(LIGHTS)
-        thermostat = await assembled.turns.from_text("it's too warm")
-        assert thermostat.response == "Which thermostat do you mean?"
         await heard(assembled, "turn off the lights", BEDROOM)  # the same words, from a room
         assert lights_on(simulator) == {"office_lamp", "kitchen_ceiling", "consultation_light"}
+        typed = await assembled.turns.from_text("turn off the lights")
+        assert lights_on(simulator) == set()
+        assert typed.place is None
+        thermostat = await assembled.turns.from_text("it's too warm")
+        assert thermostat.response == "Which thermostat do you mean?"
 
 
 async def test_follow_ups_and_questions_stay_with_the_place_they_were_said_at(
