@@ -18,6 +18,7 @@ import re
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.error import Error
-from wyoming.event import Event
+from wyoming.event import Event, async_read_event, async_write_event
 from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
@@ -315,26 +316,37 @@ async def test_a_client_sending_garbage_is_dropped_and_others_are_not(
 # --- the services, as Home Assistant's Wyoming integration uses them ----------------------------
 
 
+@dataclass
+class Served:
+    port: int
+    env: dict[str, str]
+    """The environment that reaches the simulated home's broker."""
+    log: Lines
+    """What the server logs (standard error), line by line."""
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, dict[str, str]]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`assistant serve` on a free loopback port, over the simulated home on a private
-    Mosquitto: its port, and the environment that reaches that broker."""
+    Mosquitto, admitting only clients at 127.0.0.1 (the tests' own address)."""
     assistant = assistant_command()
     state = tmp_path_factory.mktemp("serve-state")
-    with simulated_home_env(assistant, ASSISTANT_STORAGE__STATE_DIR=str(state)) as env:
+    with simulated_home_env(
+        assistant, ASSISTANT_STORAGE__STATE_DIR=str(state), ASSISTANT_SERVE__ALLOW='["127.0.0.1"]'
+    ) as env:
         server = subprocess.Popen(
             [*assistant, "serve", "--uri", "tcp://127.0.0.1:0"], env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         assert server.stdout is not None and server.stderr is not None
-        output, errors = Lines(server.stdout), Lines(server.stderr)
+        output, log = Lines(server.stdout), Lines(server.stderr)
         try:
             try:
                 line = output.wait_for(r"^Serving Wyoming on ", START_SECONDS)
             except AssertionError:
-                raise AssertionError(f"serve did not start: {errors.lines}") from None
+                raise AssertionError(f"serve did not start: {log.lines}") from None
             port = int(re.search(r"tcp://127\.0\.0\.1:(\d+)", line)[1])  # type: ignore[index]
-            yield port, env
+            yield Served(port, env, log)
         finally:
             server.terminate()
             assert server.wait(timeout=30) == 0  # a stopped service ends cleanly
@@ -406,9 +418,9 @@ async def transcript_on(
 
 
 async def test_describe_lists_the_four_services_with_their_models(
-    served: tuple[int, dict[str, str]],
+    served: Served,
 ) -> None:
-    async with client(served[0]) as home_assistant:
+    async with client(served.port) as home_assistant:
         await home_assistant.write_event(Describe().event())
         (answer,) = await events_until(home_assistant, "info")
     info = Info.from_event(answer)
@@ -430,19 +442,19 @@ async def test_describe_lists_the_four_services_with_their_models(
     ids=["16kHz-16bit-mono", "22.05kHz-32bit-stereo", "48kHz-24bit-mono", "8kHz-8bit-mono"],
 )
 async def test_transcribe_takes_any_rate_width_and_channel_count(
-    served: tuple[int, dict[str, str]], speech: Speech, rate_hz: int, width: int, channels: int
+    served: Served, speech: Speech, rate_hz: int, width: int, channels: int
 ) -> None:
     said = "turn on the kitchen light"
     audio = speech.audio(said, trail_seconds=0.5)
-    heard = await transcribed(served[0], audio, rate_hz, width, channels)
+    heard = await transcribed(served.port, audio, rate_hz, width, channels)
     assert word_error_rate(said, heard) <= 0.2, heard  # at most one word of five
 
 
 async def test_synthesize_streams_speech_a_sentence_at_a_time(
-    served: tuple[int, dict[str, str]],
+    served: Served,
 ) -> None:
     text = "The kitchen light is on. The front door is locked."
-    async with client(served[0]) as tts:
+    async with client(served.port) as tts:
         await tts.write_event(Synthesize(text=text).event())
         events = await events_until(tts, "audio-stop")
     start, *chunks, stop = events
@@ -457,9 +469,9 @@ async def test_synthesize_streams_speech_a_sentence_at_a_time(
 
 
 async def test_streamed_text_is_spoken_as_its_sentences_complete(
-    served: tuple[int, dict[str, str]],
+    served: Served,
 ) -> None:
-    async with client(served[0]) as tts:
+    async with client(served.port) as tts:
         await tts.write_event(SynthesizeStart().event())
         await tts.write_event(SynthesizeChunk(text="The kitchen light is on. The fr").event())
         # The first sentence is spoken before the text has ended.
@@ -476,14 +488,14 @@ async def test_streamed_text_is_spoken_as_its_sentences_complete(
 
 
 async def test_detect_answers_as_soon_as_the_wake_word_is_heard(
-    served: tuple[int, dict[str, str]], speech: Speech
+    served: Served, speech: Speech
 ) -> None:
     said = speech.audio("Hey Jarvis", trail_seconds=0.3)
     audio = np.concatenate([said, speech.audio("turn on the kitchen light")])
     start, *chunks, stop = audio_events(pcm(audio, 16000, 2, 1), 16000, 2, 1)
     heard_by_ms = len(said) * 1000 // SAMPLE_RATE_HZ + 500  # the phrase, and half a second
     first = [chunk for chunk in chunks if chunk.data["timestamp"] < heard_by_ms]
-    async with client(served[0]) as wake_word:
+    async with client(served.port) as wake_word:
         await wake_word.write_event(Detect(names=["hey_jarvis"]).event())
         for event in [start, *first]:  # only the wake word: the answer must not wait for more
             await wake_word.write_event(event)
@@ -499,10 +511,10 @@ async def test_detect_answers_as_soon_as_the_wake_word_is_heard(
 
 
 async def test_detect_says_not_detected_when_no_wake_word_was_said(
-    served: tuple[int, dict[str, str]], speech: Speech
+    served: Served, speech: Speech
 ) -> None:
     audio = speech.audio("turn on the kitchen light")
-    async with client(served[0]) as wake_word:
+    async with client(served.port) as wake_word:
         await wake_word.write_event(Detect().event())
         for event in audio_events(pcm(audio, 16000, 2, 1), 16000, 2, 1):
             await wake_word.write_event(event)
@@ -511,9 +523,9 @@ async def test_detect_says_not_detected_when_no_wake_word_was_said(
 
 
 async def test_a_transcript_switches_the_light_and_is_handled(
-    served: tuple[int, dict[str, str]],
+    served: Served,
 ) -> None:
-    port, env = served
+    port, env = served.port, served.env
     assert await light_state(env) == "OFF"
     async with client(port) as conversation:
         await conversation.write_event(Transcript(text="turn on the kitchen light").event())
@@ -526,8 +538,8 @@ async def test_a_transcript_switches_the_light_and_is_handled(
         assert Handled.is_type(answer.type) and await light_state(env) == "OFF"
 
 
-async def test_what_is_not_understood_is_not_handled(served: tuple[int, dict[str, str]]) -> None:
-    async with client(served[0]) as conversation:
+async def test_what_is_not_understood_is_not_handled(served: Served) -> None:
+    async with client(served.port) as conversation:
         await conversation.write_event(Transcript(text="blorp zibble frangle").event())
         (answer,) = await events_until(conversation, "handled", "not-handled")
     assert NotHandled.is_type(answer.type)
@@ -552,9 +564,9 @@ async def light_state(env: dict[str, str]) -> str:
     ],
 )
 async def test_bad_audio_is_an_error_and_the_connection_goes_on(
-    served: tuple[int, dict[str, str]], speech: Speech, bad: Event, message: str
+    served: Served, speech: Speech, bad: Event, message: str
 ) -> None:
-    async with client(served[0]) as asr:
+    async with client(served.port) as asr:
         await asr.write_event(Transcribe().event())
         await asr.write_event(bad)
         (answer,) = await events_until(asr, "transcript")
@@ -570,11 +582,11 @@ async def test_bad_audio_is_an_error_and_the_connection_goes_on(
 
 
 async def test_several_clients_at_once_each_get_their_own_answer(
-    served: tuple[int, dict[str, str]], speech: Speech
+    served: Served, speech: Speech
 ) -> None:
     """Three transcriptions, two wake word streams (each needs a detector of its own) and a
     synthesis, all at once, each on its own connection."""
-    port = served[0]
+    port = served.port
     commands = ["turn on the kitchen light", "what time is it", "turn off the bedroom lamp"]
     audio = [speech.audio(text, trail_seconds=0.5) for text in commands]
     wake = np.concatenate([speech.audio("Hey Jarvis", trail_seconds=0.3), audio[1]])
@@ -599,8 +611,25 @@ async def test_several_clients_at_once_each_get_their_own_answer(
     )
     for said, transcript in zip(commands, heard, strict=True):
         assert word_error_rate(said, transcript) <= 0.25, (said, transcript)
-    assert detections == ["detection", "not-detected"]
+    assert list(detections) == ["detection", "not-detected"]
     assert synthesized == "audio-stop"
+
+
+async def test_the_server_refuses_a_client_its_allow_list_lacks(served: Served) -> None:
+    """Any 127.x.y.z is this machine: a client at 127.0.0.2 is refused by a server that
+    admits only 127.0.0.1, before anything it sent is read."""
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", served.port, local_addr=("127.0.0.2", 0)
+    )
+    try:
+        await async_write_event(Describe().event(), writer)
+        assert await asyncio.wait_for(async_read_event(reader), EVENT_SECONDS) is None
+    except ConnectionError:
+        pass  # refused before the question was even written
+    finally:
+        writer.close()
+    refusal = r"WARNING .*serve: refused a connection from 127\.0\.0\.2: not in serve\.allow"
+    await asyncio.to_thread(served.log.wait_for, refusal, EVENT_SECONDS)
 
 
 @pytest.mark.parametrize(
