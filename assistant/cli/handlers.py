@@ -23,6 +23,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return run_serve(settings, args.uri)
 
 
+def cmd_satellite(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli.satellite import run_satellite
+
+    return run_satellite(settings, hub=args.hub, name=args.name)
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.bench import run_bench
 

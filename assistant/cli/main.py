@@ -2,8 +2,8 @@
 
 Exit codes: 0 success; 1 some input failed (its JSON object says why); 2 the runtime could not
 start (bad configuration, missing model), with one line on standard error naming the fix; 143
-(130) stopped by SIGTERM (Ctrl-C), except `run` and `serve`, for which being stopped is a clean
-end: 0.
+(130) stopped by SIGTERM (Ctrl-C), except `run`, `serve` and `satellite`, for which being
+stopped is a clean end: 0.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from assistant.logs import configure_logging
 
 EXIT_INPUT_FAILED = 1
 EXIT_CANNOT_START = 2
-SERVICES = ("run", "serve")
+SERVICES = ("run", "serve", "satellite")
 """Commands that run until stopped: being stopped is a clean end (0), and they log at info."""
 
 

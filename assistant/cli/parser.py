@@ -150,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
         "--uri", metavar="tcp://HOST:PORT", help="where to listen (default: [serve] uri)"
     )
     serve.set_defaults(handler=handlers.cmd_serve)
+    satellite = commands.add_parser(
+        "satellite", parents=[common], help="wake word and microphone for a hub in another room"
+    )
+    satellite.add_argument("--hub", metavar="tcp://HOST:PORT", help="default: [satellite] hub_uri")
+    satellite.add_argument("--name", help="this satellite's name (default: [satellite] name)")
+    satellite.set_defaults(handler=handlers.cmd_satellite)
     bench = commands.add_parser(
         "bench", parents=[common], help="time the live loop on spoken commands, stage by stage"
     )
