@@ -328,12 +328,14 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`assistant serve` on a free loopback port, over the simulated home on a private
-    Mosquitto, admitting only clients at 127.0.0.1 (the tests' own address)."""
+    Mosquitto (its living room fan offline), admitting only clients at 127.0.0.1 (the tests'
+    own address)."""
     assistant = assistant_command()
     state = tmp_path_factory.mktemp("serve-state")
     with simulated_home_env(
-        assistant, ASSISTANT_STORAGE__STATE_DIR=str(state), ASSISTANT_SERVE__ALLOW='["127.0.0.1"]'
-    ) as env:
+        assistant, "--offline", "living_room_fan", ASSISTANT_STORAGE__STATE_DIR=str(state),
+        ASSISTANT_SERVE__ALLOW='["127.0.0.1"]',
+    ) as env:  # fmt: skip
         server = subprocess.Popen(
             [*assistant, "serve", "--uri", "tcp://127.0.0.1:0"], env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -544,6 +546,14 @@ async def test_what_is_not_understood_is_not_handled(served: Served) -> None:
         (answer,) = await events_until(conversation, "handled", "not-handled")
     assert NotHandled.is_type(answer.type)
     assert NotHandled.from_event(answer).text == "Sorry, I didn't understand that."
+
+
+async def test_a_command_that_did_nothing_is_not_handled(served: Served) -> None:
+    async with client(served.port) as conversation:
+        await conversation.write_event(Transcript(text="turn on the living room fan").event())
+        (answer,) = await events_until(conversation, "handled", "not-handled")
+    assert NotHandled.is_type(answer.type), answer
+    assert "Living room fan" in (NotHandled.from_event(answer).text or "")
 
 
 async def light_state(env: dict[str, str]) -> str:

@@ -128,8 +128,8 @@ class ServiceConnection(BoundedEventHandler):
         elif AudioChunk.is_type(event.type):
             await self._send(await self._audio.chunk(event))
         else:
-            answers, self._audio = await self._audio.stop(), None
-            await self._send(answers)
+            ended, self._audio = self._audio, None  # over, even if answering it fails
+            await self._send(await ended.stop())
 
     async def _synthesis_event(self, event: Event) -> None:
         engines, kind = self.services.engines, event.type
@@ -164,9 +164,10 @@ class ServiceConnection(BoundedEventHandler):
 
     async def _failed(self, event: Event, code: str, message: str) -> None:
         kind = event.type
-        if _about_audio(kind) and not AudioStop.is_type(kind):
-            self._dropping = True  # the audio still coming belongs to what failed
+        if _about_audio(kind):
             await self._end_audio()
+            # Until its audio-stop, the audio still coming belongs to what failed.
+            self._dropping = not AudioStop.is_type(kind)
         log.warning("serve: %s failed: [%s] %s", event.type, code, message)
         await self.write_event(Error(text=message, code=code).event())
 
