@@ -338,8 +338,10 @@ async def test_a_call_for_help_carries_its_room_the_words_and_the_satellite(
         alert = sent[words]
         assert (alert["room"], alert["room_known"], alert["satellite"]) == (None, False, satellite)
     assert "unknown room" not in json.dumps(list(sent.values()))
-    warned = [r.getMessage() for r in caplog.records if "the room is unknown" in r.getMessage()]
+    logged = [r.getMessage() for r in caplog.records if r.name == "assistant.skill.assistance"]
+    warned = [line for line in logged if "the room is unknown" in line]
     assert len(warned) == 2 and "hallway-satellite" in warned[0]
+    assert not any("I have fallen" in line for line in logged)  # out to the nurse, not the log
 
 
 def test_ask_room_runs_the_typed_turn_as_if_heard_there(tmp_path: Path) -> None:

@@ -232,9 +232,10 @@ class Assistance(Skill):
             "device": device,
         }
         log = self.context.log
+        # Not the words: no transcript is logged (they go to the alert's receivers only).
         log.warning(
-            "ASSISTANCE ALERT %s: room=%r text=%r words=%r satellite=%r topic=%s",
-            alert_id, room, text, words, alert["satellite"], settings.topic,
+            "ASSISTANCE ALERT %s: room=%r text=%r satellite=%r topic=%s",
+            alert_id, room, text, alert["satellite"], settings.topic,
         )  # fmt: skip
         if room is None:
             where = f"satellite {place.satellite!r} has" if place else "this assistant has"
