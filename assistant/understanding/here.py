@@ -105,20 +105,19 @@ class Here:
             return call
         name = parameter(tool, Entities)
         if name is not None and call.arguments.get(name):
-            return self._named(call, name, area, str(call.arguments[name]))
+            return self._named(call, tool, name, area)
         if call.arguments.get("domain") in _HOME_KINDS:
             return call
         return ToolCall(call.tool, {**call.arguments, area: self.room})
 
-    def _named(self, call: ToolCall, name: str, area: str, said: str) -> ToolCall:
-        found = self.devices.find(name=said)
+    def _named(self, call: ToolCall, tool: Tool, name: str, area: str) -> ToolCall:
+        found = self.devices.find(name=str(call.arguments[name]))
         kinds = {entity.kind for entity in found}
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         if kind in KIND_NAMES and not any(self._distinctly_said(e) for e in found):
             # "Turn on the light": the room's lights, whichever device's name holds the word.
             arguments = {key: v for key, v in call.arguments.items() if key != name}
             arguments[area] = self.room
-            tool = self.tools[call.tool]
             if any(info.name == "domain" for info in tool.parameters):
                 arguments["domain"] = kind
             return ToolCall(call.tool, arguments)
