@@ -25,7 +25,9 @@ def satellite_settings(
     except ValidationError as error:
         problem = error.errors()[0]
         option = {"hub_uri": "--hub", "name": "--name"}.get(str(problem["loc"][0]), "")
-        raise ConfigError(f"satellite {option} {problem['input']!r}: {problem['msg']}") from None
+        cause = problem.get("ctx", {}).get("error")  # our own validator's words, unprefixed
+        message = str(cause) if cause is not None else problem["msg"]
+        raise ConfigError(f"satellite {option} {problem['input']!r}: {message}") from None
 
 
 def run_satellite(settings: Settings, *, hub: str | None, name: str | None) -> int:

@@ -161,7 +161,7 @@ class SatelliteLink(BoundedEventHandler):
         if Ping.is_type(kind):
             self.post(Pong(text=Ping.from_event(event).text).event())
         elif self.place is None:
-            return self._introduced(event)
+            return await self._introduced(event)
         elif Detection.is_type(kind):
             self._detected(event)
         elif AudioStart.is_type(kind):  # a new stream: nothing carries over from the last
@@ -177,17 +177,19 @@ class SatelliteLink(BoundedEventHandler):
             log.debug("hub: %s sent %s; not used", self.name, kind)
         return True
 
-    def _introduced(self, event: Event) -> bool:
+    async def _introduced(self, event: Event) -> bool:
+        """Admitted, or told why not (written at once: the connection closes right after)."""
         name = satellite_name(event) if Info.is_type(event.type) else None
         if name is None:
             log.warning("hub: refused %s: its first event was %r, not an info naming the "
                         "satellite", self.address, event.type)  # fmt: skip
-            self.post(Error(text="introduce this satellite first (info)", code="refused").event())
-            return False
-        if not self.reception.admit(self, name):
-            self.post(Error(text=f"no satellite {name!r} here", code="refused").event())
-            return False
-        return True
+            refusal = "introduce this satellite first (info)"
+        elif not self.reception.admit(self, name):
+            refusal = f"no satellite {name!r} here"
+        else:
+            return True
+        await self.write_event(Error(text=refusal, code="refused").event())
+        return False
 
     def _detected(self, event: Event) -> None:
         try:

@@ -73,18 +73,31 @@ class HubConnection:
         """Connect, and connect again after every loss, until `stop`."""
         delay = self.settings.reconnect_min_seconds
         problem = RepeatedProblem(log, f"hub {self.settings.hub_uri}")
-        while not stop.is_set():
-            reason = await self._session(problem)
-            if self.connections and reason is None:
-                delay = self.settings.reconnect_min_seconds  # it had worked: start over
-            if stop.is_set():
-                break
-            if reason is not None:
-                problem.failed(reason)
-            wait = delay * (0.5 + random.random() / 2)  # full jitter
-            delay = min(delay * 2, self.settings.reconnect_max_seconds)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
+        stopping = asyncio.ensure_future(stop.wait())
+        session: asyncio.Future[str | None] | None = None
+        try:
+            while not stop.is_set():
+                accepted_before = self.connections
+                session = asyncio.ensure_future(self._session(problem))
+                await asyncio.wait({session, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not session.done():  # stopped: the session ends with it (`finally`)
+                    break
+                if self.connections > accepted_before:
+                    delay = self.settings.reconnect_min_seconds  # it had worked: start over
+                if (reason := session.result()) is not None:
+                    problem.failed(reason)
+                await self._back_off(stop, delay)
+                delay = min(delay * 2, self.settings.reconnect_max_seconds)
+        finally:
+            stopping.cancel()
+            if session is not None and not session.done():
+                session.cancel()
+                await asyncio.gather(session, return_exceptions=True)
+
+    async def _back_off(self, stop: asyncio.Event, delay_seconds: float) -> None:
+        """Wait before trying again (or until `stop`), with full jitter."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay_seconds * (0.5 + random.random() / 2))
 
     async def _session(self, problem: RepeatedProblem) -> str | None:
         """One connection, until it ends. The reason it failed, or None after a connection
