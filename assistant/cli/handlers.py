@@ -32,9 +32,11 @@ def cmd_satellite(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.bench import run_bench
 
-    return stopping.run(
-        run_bench(settings, args.turns, idle_seconds=args.idle_seconds, as_json=args.json)
-    )
+    bench = run_bench(
+        settings, args.turns, idle_seconds=args.idle_seconds, as_json=args.json,
+        satellite=args.satellite,
+    )  # fmt: skip
+    return stopping.run(bench)
 
 
 def cmd_audio_devices(args: argparse.Namespace, settings: Settings) -> int:

@@ -167,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
     bench.add_argument(
         "--json", action="store_true", help="end with one JSON object on the last line"
     )
+    bench.add_argument(
+        "--satellite", action="store_true",
+        help="also say each command to a satellite of this runtime over loopback, and time it",
+    )  # fmt: skip
     bench.set_defaults(handler=handlers.cmd_bench)
     audio = commands.add_parser("audio", parents=[common], help="sound cards")
     audio_commands = audio.add_subparsers(dest="audio_command", required=True)

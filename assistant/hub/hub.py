@@ -74,11 +74,11 @@ class Hub:
         self.address: tuple[str, int] | None = None
         """Where the listener listens (the port chosen, when the configured one is 0)."""
         self._server: asyncio.Server | None = None
+        self.closing = False
+        """Stopping: satellites leaving now are no news (logged at info, not warning)."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> Hub:
-        if self.own is None:  # else the live loop logs each turn, its own and the satellites'
-            self.turns.bus.subscribe(TurnLog())
         for name in self.hub.without_room():
             log.warning("%s has no room set: a command heard there names no room; set its "
                         "room in [hub] or [[hub.satellites]]", name)  # fmt: skip
@@ -92,6 +92,7 @@ class Hub:
         return self
 
     async def __aexit__(self, *_: object) -> None:
+        self.closing = True
         if self._server is not None:
             self._server.close()
         for link in list(self.links.values()):
@@ -103,6 +104,7 @@ class Hub:
     async def serve(self, notifier: Notifier | None) -> None:
         """A hub without a microphone of its own: ready once warm, then only its satellites'
         turns, until stopped. systemd's watchdog hears from it while its event loop runs."""
+        self.turns.bus.subscribe(TurnLog())  # what the live loop does when there is one
         await warm_up(self.assembled)
         if notifier is not None:
             notifier.ready(f"serving satellites on {self.hub.uri}")
@@ -150,7 +152,8 @@ class Hub:
         if self.links.get(name) is link:
             del self.links[name]
             self.arbiter.listening(name, False)
-            log.warning("hub: satellite %s disconnected", name)
+            log.log(logging.INFO if self.closing else logging.WARNING,
+                    "hub: satellite %s disconnected", name)  # fmt: skip
 
     def woken(self, link: SatelliteLink, heard: WakeHeard) -> None:
         if link.reply is not None:
