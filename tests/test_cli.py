@@ -16,7 +16,8 @@ from assistant.skill_testing import Speech, read_pcm16_wav, write_pcm16_wav
 
 from .conftest import assistant_command, clean_env, rms, word_error_rate
 
-CONTRACT_KEYS = {"input", "transcript", "intent", "actions", "response", "error", "timings_ms"}
+CONTRACT_KEYS = {"input", "place", "transcript", "intent", "actions", "response", "error",
+                 "timings_ms"}  # fmt: skip
 WAKE_COMMAND = "Hey Jarvis, turn on the kitchen lights."
 
 

@@ -29,7 +29,8 @@ LAYERS: list[set[str]] = [
     {"understanding"},
     {"pipeline"},
     # training: its own extra (torch), never at run time; skill_testing: for skills' test suites
-    {"live", "evaluation", "training", "skill_testing"},
+    {"live", "evaluation", "training", "skill_testing", "wyoming"},
+    {"satellite", "hub"},  # on the live audio and Wyoming: a satellite board, the home's hub
     {"doctor", "cli", "__main__"},  # __main__: `python -m assistant`, the command line
 ]
 PLUGINS = "builtin_skills"

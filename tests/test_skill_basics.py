@@ -346,7 +346,13 @@ async def test_a_call_for_help_reaches_the_broker_with_room_time_and_text_not_re
         "Someone is calling for assistance: chest pain",
     ]
     for alert in alerts:
+        # The published contract (README): every key, in this order.
+        assert list(alert) == ["id", "room", "room_known", "time", "text", "reason", "words",
+                               "satellite", "device"]  # fmt: skip
         assert alert["room"] == "Room 12"
+        assert alert["room_known"] is True
+        # Called directly, from no request: nobody's words, no satellite.
+        assert alert["words"] is None and alert["satellite"] is None
         assert alert["device"] == default_client_id(runtime.settings.mqtt)
         when = datetime.fromisoformat(alert["time"])
         assert when.tzinfo is not None

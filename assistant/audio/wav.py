@@ -36,6 +36,7 @@ from assistant.errors import AudioError, AudioSilent
 __all__ = [
     "MAX_SECONDS",
     "WavInfo",
+    "decode_pcm",
     "decode_wav",
     "load_for_models",
     "read_wav",
@@ -120,6 +121,12 @@ def _pcm_blocks(stream: BinaryIO, layout: WavLayout, name: str) -> Blocks:
         remaining -= len(data)
         samples = _samples(data, layout.format_tag, layout.bits, name)
         yield samples.reshape(-1, layout.channels)
+
+
+def decode_pcm(payload: bytes, bits: int, *, name: str = "audio") -> Audio:
+    """Little-endian PCM (8-bit unsigned; 16, 24 or 32-bit signed) as floats in [-1, 1],
+    channels still interleaved."""
+    return _samples(payload, FORMAT_PCM, bits, name)
 
 
 def _samples(payload: bytes, format_tag: int, bits: int, name: str) -> Audio:

@@ -3,8 +3,14 @@
 "Help", "call the nurse", "I've fallen" publish an alert to the broker, where a nurse-call
 system, a pager gateway or a phone notifier picks it up:
 
-    {"id": "…", "room": "Room 12", "time": "2026-11-22T19:05:00+01:00",
-     "text": "Someone has fallen and needs help.", "reason": "fallen", "device": "assistant-ward3"}
+    {"id": "…", "room": "Room 12", "room_known": true, "time": "2026-11-22T19:05:00+01:00",
+     "text": "Someone has fallen and needs help.", "reason": "nurse",
+     "words": "I have fallen, call the nurse", "satellite": "bed-12", "device": "assistant-ward3"}
+
+`room` is the room of the satellite that heard the call (else `[skills.options.assistance]
+room`); with neither it is null, `room_known` is false and a warning is logged, but the alert
+still goes out. `words` are the person's own, in full; `text` says the gravest thing in them or
+in `reason`, so "I have fallen, call the nurse" is a fall, not only a request for a nurse.
 
 It goes at QoS 1 and is never retained (a retained alert would ring again for every client
 that connects). Through a broker outage it keeps trying until the broker has taken it or
@@ -21,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import socket
 import time
 import uuid
@@ -45,6 +52,15 @@ _REASONS = {
     "nurse": "Someone is asking for a nurse.",
 }
 _DEFAULT_TEXT = "Someone is calling for assistance."
+# What the words may say beyond the reason understood, gravest first: a fall or an emergency is
+# never reduced to the nurse that was asked for in the same breath.
+_GRAVER = (
+    ("emergency", re.compile(r"\b(?:emergency|ambulance|heart attack|can ?not breathe)\b")),
+    ("fallen", re.compile(
+        r"\b(?:fallen|fell|had a fall|on the floor|can ?not get up|slipped|tripped)\b"
+    )),
+)  # fmt: skip
+_NEGATION = re.compile(r"\b(?:not|never|no)(?: \w+){0,2} $")
 
 DELIVERED = "I've called for help. The alert went through."
 NOT_DELIVERED = (
@@ -197,26 +213,36 @@ class Assistance(Skill):
             reason: what is wrong, in a few words, if the person said ("fallen", "emergency",
                 "chest pain"); leave it out otherwise.
         """
-        settings = self.settings
-        room = settings.room or "unknown room"
-        text = _REASONS.get((reason or "").strip().lower(), _DEFAULT_TEXT)
-        if reason and reason.strip().lower() not in _REASONS:
-            text = f"{_DEFAULT_TEXT[:-1]}: {reason.strip()}"
+        settings, place, words = self.settings, self.context.place, self.context.words
+        # The satellite's room; the configured one only where no satellite heard it.
+        room = place.room if place is not None else settings.room
+        text = _text(reason, words)
         connection = self.context.broker
         device = self.context.assistant_name if connection else socket.gethostname()
         alert_id = uuid.uuid4().hex
         alert = {
             "id": alert_id,
             "room": room,
+            "room_known": room is not None,
             "time": self.now().isoformat(timespec="seconds"),
             "text": text,
             "reason": reason,
+            "words": words,
+            "satellite": place.satellite if place is not None else None,
             "device": device,
         }
         log = self.context.log
+        # Not the words: no transcript is logged (they go to the alert's receivers only).
         log.warning(
-            "ASSISTANCE ALERT %s: room=%r text=%r topic=%s", alert_id, room, text, settings.topic
-        )
+            "ASSISTANCE ALERT %s: room=%r text=%r satellite=%r topic=%s",
+            alert_id, room, text, alert["satellite"], settings.topic,
+        )  # fmt: skip
+        if room is None:
+            where = f"satellite {place.satellite!r} has" if place else "this assistant has"
+            log.warning(
+                "ASSISTANCE ALERT %s: the room is unknown (%s no room set); it goes out "
+                "without one", alert_id, where,
+            )  # fmt: skip
         if connection is None:
             log.error("ASSISTANCE ALERT %s NOT SENT: no MQTT connection", alert_id)
             return ToolResult.failure("no-network", NO_NETWORK, delivered=False, alert=alert)
@@ -290,3 +316,19 @@ class Assistance(Skill):
                 await asyncio.sleep(pause)
         outcome.delivered = True
         return outcome
+
+
+def _text(reason: str | None, words: str | None) -> str:
+    """What the alert says: the gravest thing in the reason or the words, else the reason."""
+    understood = (reason or "").strip().lower()
+    said = (words or "").lower().replace("\u2019", "'").replace("can't", "cannot")
+    said = " ".join(re.sub(r"[^a-z ]+", " ", said.replace("n't", " not")).split()) + " "
+    for gravity, cue in _GRAVER:
+        if understood == gravity:
+            return _REASONS[gravity]
+        found = cue.search(said)
+        if found is not None and not _NEGATION.search(said[: found.start()]):
+            return _REASONS[gravity]
+    if understood and understood not in _REASONS:
+        return f"{_DEFAULT_TEXT[:-1]}: {(reason or '').strip()}"
+    return _REASONS.get(understood, _DEFAULT_TEXT)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from assistant.builtin_skills import _device_sentences as sentences
 from assistant.builtin_skills._which_one import which_one
 from assistant.skills import (
     AreaName,
@@ -46,34 +47,6 @@ _EVERYTHING = ("light", "switch", "fan")
 _Call = tuple[Entity, str, dict[str, Any]]  # a device, a service, its data
 
 
-def _switched(state: str) -> list[str]:
-    """The ways of asking for a device, or a kind of device in a room, to be on (or off)."""
-    return [
-        f"(turn|switch|put) {state} [the] {{name}}",
-        f"(turn|switch|put) [the] {{name}} {state}",
-        f"(turn|switch) {state} [the] {{area}} {{domain}}",
-        f"(turn|switch) {state} [all] [the] {{domain}}",
-        f"(turn|switch) {state} [all] [the] {{domain}} in [the] {{area}}",
-        f"(turn|switch) [the] {{domain}} in [the] {{area}} {state}",
-        f"[the] {{name}} {state}",
-        f"[the] {{area}} {{domain}} {state}",
-        f"{{domain}} {state} in [the] {{area}}",
-    ]
-
-
-# Opening a lock unlocks it: the verbs of covers are said of covers only.
-_COVERS = "(blind|blinds|shade|shades|curtain|curtains|drapes|shutter|shutters|covers)"
-
-
-def _moved(verbs: str) -> list[str]:
-    """Opening (or closing) a cover by name, every cover, or a room's covers."""
-    return [
-        f"{verbs} [the] {{name}}{{domain=cover}}",
-        f"{verbs} [all] [the] {_COVERS}{{domain=cover}} [in [the] {{area}}]",
-        f"{verbs} [the] {{area}} {_COVERS}{{domain=cover}}",
-    ]
-
-
 def _names(entities: list[Entity]) -> str:
     names = [f"the {entity.name}" for entity in entities]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -99,9 +72,12 @@ class DeviceControl(Skill):
             )
         devices = self.context.devices
         found = devices.find(name=name, area=area, kinds=kinds, device_class=device_class)
-        where = f" in the {area}" if area else ""
+        if not found and area and not name:
+            # Said plainly, naming the room: nothing is done in another room instead.
+            missing = f"There are no {kind_plural(domain)} in the {area}."
+            return ToolResult.failure("not-found", missing)
         if not found:
-            what = name or kind_plural(domain)
+            what, where = name or kind_plural(domain), f" in the {area}" if area else ""
             return ToolResult.failure("not-found", f"I don't know any {what}{where}.")
         lookalikes = [e for e in devices.registry.lookalikes(found, name) if e.kind in kinds]
         if name and (lookalikes or (len(found) > 1 and not area)):
@@ -150,26 +126,7 @@ class DeviceControl(Skill):
 
     @tool(
         "HassTurnOn",
-        examples=[
-            *_switched("on"),
-            "(power up|start|start up|fire up|activate) [the] {name}",
-            "start [the] {domain} in [the] {area}",
-            *_moved("(open|raise|pull up)"),
-            "(lock|bolt) [up] [the] {name}{domain=lock}",
-            "(close|shut) [the] {name}{domain=lock}",  # never the opposite of what was said
-            "lock [all] [the] (locks|doors){domain=lock}",
-            # Indirect requests: the room says where, the complaint says which kind of device.
-            "it is [(too|very|really|so|quite|pitch|far too|way too)] (dark|dim|black) "
-            "in [the] {area}{domain=light}",
-            "[the] {area} is [(too|very|really|so)] dark{domain=light}",
-            "i (cannot|can not) see [(a thing|anything)] in [the] {area}{domain=light}",
-            "[i need] more light in [the] {area}{domain=light}",
-            "it is [(too|very|really|so|quite)] (stuffy|hot|warm|muggy) in [the] {area}"
-            "{domain=fan}",
-            "[the] {area} is [(too|very|really|so)] (stuffy|hot) {domain=fan}",
-            "[the] {area} is like (an oven|a sauna){domain=fan}",
-            "[i would like] [some] air (moving|flowing) in [the] {area}{domain=fan}",
-        ],
+        examples=sentences.TURN_ON,
     )
     async def turn_on(
         self,
@@ -190,25 +147,7 @@ class DeviceControl(Skill):
 
     @tool(
         "HassTurnOff",
-        examples=[
-            *_switched("off"),
-            "(turn|switch) (everything|all) off in [the] {area}",
-            "(turn|switch) off everything in [the] {area}",
-            "[the] {name} (can|should|may) go off",
-            "i [have] left [the] {name} on",
-            "(kill|cut|cut the power to|power down|power off|stop|shut off|shut down|deactivate) "
-            "[the] {name}",
-            "stop [the] {domain} in [the] {area}",
-            *_moved("(close|lower|shut|pull down)"),
-            "(unlock|disengage|open|unbolt) [the] {name}{domain=lock}",
-            "i need [the] {name} unlocked{domain=lock}",
-            "unlock [the] {area} [door]{domain=lock}",
-            "unlock [all] [the] (locks|doors){domain=lock}",
-            # Indirect: sun and glare mean the blinds, leaving means the lights.
-            "the sun is [(glaring|shining|beating)] (into|in) [the] {area}{domain=cover}",
-            "it is [(far|way|much)] too bright in [the] {area}{domain=cover}",
-            "[i want] [some] privacy in [the] {area}{domain=cover}",
-        ],
+        examples=sentences.TURN_OFF,
     )
     async def turn_off(
         self,
@@ -229,21 +168,7 @@ class DeviceControl(Skill):
 
     @tool(
         "HassLightSet",
-        examples=[
-            "(set|dim|turn) [the] {name} [down|up] to {brightness} [percent]",
-            "(set|dim) [the] {area} (light|lights) to {brightness} [percent]",
-            "{name} [at] {brightness} percent",
-            "(set|dim|turn|make|brighten|bring|put) [the] {name} [(down|up)] (to|at) {brightness} "
-            "[percent]",
-            "(set|dim|turn|make|brighten|bring|put) [the] (light|lights) in [the] {area} "
-            "[(down|up)] (to|at) {brightness} [percent]",
-            "[the] {name} (at|to) {brightness} percent",
-            "make [the] {name} {brightness} percent",
-            "make [the] {name} [(a bit|a little|slightly)] (dimmer|brighter) [(to|at)] "
-            "{brightness} [percent]",
-            "(set|turn|put) [the] {name} to half brightness{brightness=50}",
-            "(set|turn|put) [the] {name} [up] to full [brightness]{brightness=100}",
-        ],
+        examples=sentences.LIGHT_SET,
     )
     async def light_set(
         self,
@@ -264,17 +189,7 @@ class DeviceControl(Skill):
 
     @tool(
         "HassSetPosition",
-        examples=[
-            "(set|open|close|move) [the] {name} to {position} [percent]",
-            "(set|open|close|move) [the] {area} (blind|blinds|shades){domain=cover} "
-            "to {position} [percent]",
-            "(set|open|close|move|bring|lower|raise|put) [the] {name} [(down|up)] to {position} "
-            "[percent]",
-            "(set|open|close|move|bring|lower|raise|put) [the] {domain} [in [the] {area}] "
-            "[(down|up)] to {position} [percent]",
-            "open [the] {name} halfway{position=50}",
-            "open [the] {domain} [in [the] {area}] halfway{position=50}",
-        ],
+        examples=sentences.SET_POSITION,
     )
     async def set_position(
         self,
@@ -297,20 +212,7 @@ class DeviceControl(Skill):
 
     @tool(
         "HassClimateSetTemperature",
-        examples=[
-            "set [the] {name} to {temperature} [degrees]",
-            "set [the] (heating|temperature|thermostat) [in [the] {area}] "
-            "to {temperature} [degrees]",
-            "make it {temperature} degrees [in [the] {area}]",
-            "(set|bump|turn|bring|put|make) [the] {name} [(up|down)] [(to|on|at)] {temperature} "
-            "[degrees]",
-            "(set|bump|turn|bring|put) [the] (heating|heat|temperature|thermostat) "
-            "[in [the] {area}] [(up|down)] (to|on|at) {temperature} [degrees]",
-            "(warm|heat|cool) [the] {area} [(up|down)] to {temperature} [degrees]",
-            "(bring|turn|put) it (up|down) to {temperature} degrees",
-            "[(i would like|i want|make)] it [(a bit|a little)] (warmer|cooler) [in [the] {area}] "
-            "[(say|to|at)] {temperature} [degrees]",
-        ],
+        examples=sentences.SET_TEMPERATURE,
     )
     async def set_temperature(
         self,
@@ -334,13 +236,7 @@ class DeviceControl(Skill):
 
     @tool(
         "HassFanSetSpeed",
-        examples=[
-            "(set|turn|put) [the] {name} [(up|down)] (to|on|at) {percentage} [percent]",
-            "(set|turn|put) [the] fan [in [the] {area}] [(up|down)] (to|on|at) {percentage} "
-            "[percent]",
-            "[set] [the] {name} speed to {percentage} [percent]",
-            "(set|turn|put) [the] {name} [up] to full [speed]{percentage=100}",
-        ],
+        examples=sentences.FAN_SPEED,
     )
     async def fan_set_speed(
         self,
@@ -361,12 +257,7 @@ class DeviceControl(Skill):
 
     @tool(
         "AdjustTemperature",
-        examples=[
-            "(turn|bump|put) [the] (heating|heat|thermostat|temperature) up [a (bit|little)] "
-            "[in [the] {area}]{change_degrees=1}",
-            "(turn|put) [the] (heating|heat|thermostat|temperature) down [a (bit|little)] "
-            "[in [the] {area}]{change_degrees=-1}",
-        ],
+        examples=sentences.ADJUST_TEMPERATURE,
     )
     async def adjust_temperature(
         self,

@@ -13,22 +13,29 @@ machine at the same moment. A false cut-off is an early commit decided before th
 last voiced sample had been heard. After the turns, the loop only listens for the wake word
 for `--idle-seconds`, and the process's CPU time over that span is the idle figure.
 `--json` ends the output with one JSON object on its last line (the README's contract).
+
+`--satellite` says every command a third time, to a satellite of this runtime over loopback
+(`bench_satellite`): from the last voiced sample at the satellite's microphone to the first
+reply sample at its speaker, beside the single board's figure for the same command.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import resource
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from assistant.audio.format import SAMPLE_RATE_HZ
+from assistant.cli.bench_satellite import satellite_on_loopback
 from assistant.cli.demo import demo_home
 from assistant.config import Settings
 from assistant.engines import EngineName
@@ -139,21 +146,32 @@ def _voiced_seconds(speech: np.ndarray) -> float:
     return (voiced[-1] + 1) / SAMPLE_RATE_HZ if len(voiced) else 0.0
 
 
+@dataclass
+class Board:
+    """Where a command is said and its reply heard: the single board, or a satellite."""
+
+    card: VirtualSoundCard
+    turns: Callable[[], int]
+    """Turns answered so far."""
+    drained: Callable[[], Awaitable[None]]
+    """Until its speaker has played everything queued."""
+
+
 async def _timed_turn(
-    assistant: LiveAssistant, card: VirtualSoundCard, spoken: np.ndarray, mode: Mode,
-    memory: PeakMemory,
-) -> float | None:  # fmt: skip
+    board: Board, spoken: np.ndarray, mode: Mode, memory: PeakMemory
+) -> float | None:
     """Say one command; milliseconds from its last voiced sample to the first reply sample."""
     lead_seconds = 0.3
     silence = np.zeros(int(lead_seconds * SAMPLE_RATE_HZ), dtype=np.float32)
-    before = assistant.stats.turns
+    card = board.card
+    before = board.turns()
     mode.stages.last_end = None
     memory.reset()
     start = card.say(np.concatenate([silence, spoken, silence, silence, silence]), SAMPLE_RATE_HZ)
     deadline = time.monotonic() + _TURN_TIMEOUT_SECONDS
-    while assistant.stats.turns == before and time.monotonic() < deadline:
+    while board.turns() == before and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    await assistant.speaker.drained()
+    await board.drained()
     await asyncio.sleep(0.5)
     mode.peak_mb = max(mode.peak_mb, memory.peak_mb())
     spoken_end = card.delivered_at(start + lead_seconds + _voiced_seconds(spoken))
@@ -180,12 +198,14 @@ async def _idle_cpu_percent(seconds: float) -> float:
     return 100 * (time.process_time() - cpu) / (time.monotonic() - wall)
 
 
-async def run_bench(settings: Settings, turns: int, *, idle_seconds: float, as_json: bool) -> int:
+async def run_bench(
+    settings: Settings, turns: int, *, idle_seconds: float, as_json: bool, satellite: bool = False
+) -> int:
     modes = {False: Mode(), True: Mode()}  # keyed by "is the baseline"
+    remote = Mode() if satellite else None  # the satellite's
     engines: tuple[EngineName, ...] = ("wake", "vad", "stt", "tts")
     if settings.understanding.model:
         engines += ("llm",)
-    pairs: list[tuple[float, float]] = []
     memory = PeakMemory()
     async with (
         demo_home(settings) as home,
@@ -193,35 +213,19 @@ async def run_bench(settings: Settings, turns: int, *, idle_seconds: float, as_j
     ):
         card = VirtualSoundCard()
         assistant = LiveAssistant(assembled, settings, card)
+        single = Board(card, lambda: assistant.stats.turns, assistant.speaker.drained)
         stop = asyncio.Event()
         task = asyncio.create_task(assistant.run(stop))
         while not assistant.listening_for_wake.is_set():
             await asyncio.sleep(0.05)
-        print(f"{'turn':>6} {'ms':>7} {'baseline':>9} {'ratio':>6} {'MB':>6}  command")
-        for index in range(turns):
-            command = COMMANDS[index % len(COMMANDS)]
-            speech = assembled.engines.tts.speak_all(
-                f"Hey Jarvis, {command}.", sample_rate_hz=SAMPLE_RATE_HZ
-            )
-            measured: dict[bool, float | None] = {}
-            for baseline, mode in modes.items():
-                _switch(assembled, baseline=baseline, settings=settings)
-                unsubscribe = assembled.turns.bus.subscribe(mode.stages)
-                try:
-                    measured[baseline] = await _timed_turn(
-                        assistant, card, speech.audio, mode, memory
-                    )
-                finally:
-                    unsubscribe()
-                if (latency_ms := measured[baseline]) is not None:
-                    mode.latencies_ms.append(latency_ms)
-            _switch(assembled, baseline=False, settings=settings)
-            now, then = measured[False], measured[True]
-            if now is not None and then is not None:
-                pairs.append((now, then))
-            ratio = f"{then / now:5.1f}x" if now and then else "     –"
-            print(f"{index + 1:6d} {_ms(now)} {_ms(then):>9} {ratio} {_resident_mb():6.0f}  "
-                  f"{command}")  # fmt: skip
+        async with contextlib.AsyncExitStack() as stack:
+            far = None
+            if remote is not None:
+                sat = await stack.enter_async_context(satellite_on_loopback(assembled, settings))
+                far = Board(sat.card, sat.turns, sat.satellite.station.speaker.drained)
+            run = _Run(assembled, settings, memory, modes, single, far, remote)
+            await run.turns(turns)
+        # The satellite has stopped: the idle figure is the single board's alone.
         print(f"\nlistening only for the wake word for {idle_seconds:.0f} s …")
         memory.reset()
         idle_cpu = await _idle_cpu_percent(idle_seconds)
@@ -229,42 +233,129 @@ async def run_bench(settings: Settings, turns: int, *, idle_seconds: float, as_j
         await task
     configured, base = modes[False], modes[True]
     peak_mb = max(configured.peak_mb, memory.peak_mb())  # the turns as configured, and idle
-    _print_table(modes, pairs)
+    _print_table(modes, run.pairs, remote, run.gaps_ms)
     span = "" if memory.resettable else " over the whole run, baseline included"
     print(f"\nfalse cut-offs: {configured.false_cutoffs} of {configured.early_commits} early "
           f"commits; peak resident memory {peak_mb:.0f} MB as configured{span} (this process, "
           f"models included; baseline {base.peak_mb:.0f} MB); idle CPU {idle_cpu:.1f} % of one "
           f"core over {idle_seconds:.0f} s")  # fmt: skip
     if as_json:
-        print(json.dumps({
-            "turns": turns,
-            "end_to_end_ms": _summary(configured.latencies_ms),
-            "baseline_end_to_end_ms": _summary(base.latencies_ms),
-            "false_cutoffs": configured.false_cutoffs,
-            "peak_rss_mb": round(peak_mb, 1),
-            "idle_cpu_percent": round(idle_cpu, 2),
-            "stages_ms": {stage: _summary(values)
-                          for stage, values in configured.stages.values.items()},
-            "baseline_stages_ms": {stage: _summary(values)
-                                   for stage, values in base.stages.values.items()},
-            "early_commits": configured.early_commits,
-            "replied": len(configured.latencies_ms),
-        }))  # fmt: skip
-    return 0 if len(configured.latencies_ms) == turns == len(base.latencies_ms) else 1
+        print(json.dumps(_report(run, turns, peak_mb=peak_mb, idle_cpu=idle_cpu)))
+    replied = [len(mode.latencies_ms) for mode in (configured, base, remote) if mode is not None]
+    return 0 if all(count == turns for count in replied) else 1
 
 
-def _print_table(modes: dict[bool, Mode], pairs: list[tuple[float, float]]) -> None:
+@dataclass
+class _Run:
+    """The turns of one bench run: each command said as configured, as the baseline, and to
+    the satellite when there is one."""
+
+    assembled: Assembled
+    settings: Settings
+    memory: PeakMemory
+    modes: dict[bool, Mode]
+    single: Board
+    far: Board | None
+    remote: Mode | None
+    pairs: list[tuple[float, float]] = field(default_factory=list)
+    """(as configured, baseline) milliseconds of each command measured both ways."""
+    gaps_ms: list[float] = field(default_factory=list)
+    """The satellite's latency less the single board's, command by command, once both had
+    said the reply before (from the second round of commands on): the satellite always
+    comes after the single board, whose reply it would otherwise find already made."""
+
+    async def turns(self, count: int) -> None:
+        extra = f" {'satellite':>9}" if self.far else ""
+        print(f"{'turn':>6} {'ms':>7} {'baseline':>9}{extra} {'ratio':>6} {'MB':>6}  command")
+        for index in range(count):
+            command = COMMANDS[index % len(COMMANDS)]
+            speech = self.assembled.engines.tts.speak_all(
+                f"Hey Jarvis, {command}.", sample_rate_hz=SAMPLE_RATE_HZ
+            ).audio
+            measured: dict[bool, float | None] = {}
+            for baseline, mode in self.modes.items():
+                _switch(self.assembled, baseline=baseline, settings=self.settings)
+                measured[baseline] = await self._measured(self.single, speech, mode)
+            _switch(self.assembled, baseline=False, settings=self.settings)
+            beside, now, then = "", measured[False], measured[True]
+            if self.far is not None and self.remote is not None:
+                far_ms = await self._measured(self.far, speech, self.remote)
+                beside = f" {_ms(far_ms):>9}"
+                if far_ms is not None and now is not None and index >= len(COMMANDS):
+                    self.gaps_ms.append(far_ms - now)
+            if now is not None and then is not None:
+                self.pairs.append((now, then))
+            ratio = f"{then / now:5.1f}x" if now and then else "     –"
+            print(f"{index + 1:6d} {_ms(now)} {_ms(then):>9}{beside} {ratio} "
+                  f"{_resident_mb():6.0f}  {command}")  # fmt: skip
+
+    async def _measured(self, board: Board, spoken: np.ndarray, mode: Mode) -> float | None:
+        """One command timed on `board`, its stages counted in `mode`."""
+        unsubscribe = self.assembled.turns.bus.subscribe(mode.stages)
+        try:
+            latency_ms = await _timed_turn(board, spoken, mode, self.memory)
+        finally:
+            unsubscribe()
+        if latency_ms is not None:
+            mode.latencies_ms.append(latency_ms)
+        return latency_ms
+
+
+def _report(run: _Run, turns: int, *, peak_mb: float, idle_cpu: float) -> dict[str, object]:
+    """The JSON object of `--json` (the README's contract)."""
+    configured, base, remote = run.modes[False], run.modes[True], run.remote
+    report: dict[str, object] = {
+        "turns": turns,
+        "end_to_end_ms": _summary(configured.latencies_ms),
+        "baseline_end_to_end_ms": _summary(base.latencies_ms),
+        "false_cutoffs": configured.false_cutoffs,
+        "peak_rss_mb": round(peak_mb, 1),
+        "idle_cpu_percent": round(idle_cpu, 2),
+        "stages_ms": _stages(configured),
+        "baseline_stages_ms": _stages(base),
+        "early_commits": configured.early_commits,
+        "replied": len(configured.latencies_ms),
+    }
+    if remote is not None:
+        report["satellite_end_to_end_ms"] = _summary(remote.latencies_ms)
+        report["satellite_stages_ms"] = _stages(remote)
+        report["satellite_minus_single_ms"] = _summary(run.gaps_ms)
+        report["satellite_replied"] = len(remote.latencies_ms)
+    return report
+
+
+def _stages(mode: Mode) -> dict[str, dict[str, float | None]]:
+    return {stage: _summary(values) for stage, values in mode.stages.values.items()}
+
+
+def _print_table(
+    modes: dict[bool, Mode], pairs: list[tuple[float, float]], satellite: Mode | None,
+    gaps_ms: list[float],
+) -> None:  # fmt: skip
     configured, baseline = modes[False], modes[True]
-    print(f"\n{'stage':<28} {'p50 ms':>7} {'p95 ms':>7}   {'baseline':>15}")
-    rows = [("end of speech → reply", configured.latencies_ms, baseline.latencies_ms)]
-    rows += [(f"  {stage}", configured.stages.values[stage], baseline.stages.values[stage])
-             for stage in _STAGES]  # fmt: skip
-    for label, now, then in rows:
-        print(f"{label:<28} {_percentiles(now)}   {_percentiles(then)}")
+    far = f"   {'satellite':>15}" if satellite else ""
+    print(f"\n{'stage':<28} {'p50 ms':>7} {'p95 ms':>7}   {'baseline':>15}{far}")
+    rows: list[tuple[str, str | None]] = [("end of speech → reply", None)]
+    rows += [(f"  {stage}", stage) for stage in _STAGES]
+    for label, stage in rows:
+        beside = f"   {_percentiles(_values(satellite, stage))}" if satellite else ""
+        print(f"{label:<28} {_percentiles(_values(configured, stage))}   "
+              f"{_percentiles(_values(baseline, stage))}{beside}")  # fmt: skip
     if pairs:
         ratios = sorted(then / now for now, then in pairs)
         print(f"\nbaseline ÷ as configured, pair by pair: median {statistics.median(ratios):.2f}x, "
               f"lowest {ratios[0]:.2f}x, highest {ratios[-1]:.2f}x")  # fmt: skip
+    if satellite is not None:
+        gap = _summary(gaps_ms)
+        said = (f"median {gap['p50']:+.0f} ms, p95 {gap['p95']:+.0f} ms" if gaps_ms
+                else "no command said twice yet")  # fmt: skip
+        print(f"satellite − single board, command by command, once both had said the reply "
+              f"before: {said}")  # fmt: skip
+
+
+def _values(mode: Mode, stage: str | None) -> list[float]:
+    """A stage's durations, or (None) the end-to-end latencies."""
+    return mode.latencies_ms if stage is None else mode.stages.values[stage]
 
 
 def _summary(values: list[float]) -> dict[str, float | None]:

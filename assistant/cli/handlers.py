@@ -17,12 +17,26 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_live(settings)
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli.serve import run_serve
+
+    return run_serve(settings, args.uri)
+
+
+def cmd_satellite(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.cli.satellite import run_satellite
+
+    return run_satellite(settings, hub=args.hub, name=args.name)
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.bench import run_bench
 
-    return stopping.run(
-        run_bench(settings, args.turns, idle_seconds=args.idle_seconds, as_json=args.json)
-    )
+    bench = run_bench(
+        settings, args.turns, idle_seconds=args.idle_seconds, as_json=args.json,
+        satellite=args.satellite,
+    )  # fmt: skip
+    return stopping.run(bench)
 
 
 def cmd_audio_devices(args: argparse.Namespace, settings: Settings) -> int:
@@ -46,9 +60,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.cli.turns import run_ask
 
     texts: list[str] = args.text
+    at = {"room": args.room, "satellite": args.satellite}
     if texts == ["-"]:
-        return run_ask(settings, None, as_json=args.json)  # standard input, a line each
-    return run_ask(settings, [" ".join(texts)], as_json=args.json)
+        return run_ask(settings, None, as_json=args.json, **at)  # standard input, a line each
+    return run_ask(settings, [" ".join(texts)], as_json=args.json, **at)
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

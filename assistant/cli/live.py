@@ -8,6 +8,7 @@ import logging
 from assistant.cli import stopping
 from assistant.config import Settings
 from assistant.engines import EngineName
+from assistant.hub.hub import Hub
 from assistant.live.backend import AudioDeviceError, SoundDeviceBackend
 from assistant.live.loop import LiveAssistant
 from assistant.pipeline.assembly import assemble
@@ -19,16 +20,26 @@ log = logging.getLogger(__name__)
 
 def run_live(settings: Settings) -> int:
     """Listen until SIGTERM or Ctrl-C (`stopping` ends it, with 0). Systemd hears READY=1 once
-    the models are loaded, and STOPPING=1 as soon as the signal comes."""
+    the models are loaded, and STOPPING=1 as soon as the signal comes. With satellites
+    configured it is also their hub; with `hub.own_audio` off, only that."""
 
     async def main() -> None:
-        backend = SoundDeviceBackend()
-        engines: tuple[EngineName, ...] = ("wake", "vad", "stt", "tts")
+        own_audio = settings.hub.own_audio
+        backend = SoundDeviceBackend() if own_audio else None  # PortAudio missing: say so now
+        engines: tuple[EngineName, ...] = ("vad", "stt", "tts")
+        if own_audio:
+            engines = ("wake", *engines)
         if settings.understanding.model:
             engines += ("llm",)
         notify.status("loading models")
-        async with assemble(settings, engines=engines) as assembled:
-            await LiveAssistant(assembled, settings, backend, notify).run()
+        async with (
+            assemble(settings, engines=engines) as assembled,
+            Hub(assembled, settings, settings.hub) as hub,
+        ):
+            if backend is None or hub.own is None:
+                await hub.serve(notify)
+            else:
+                await LiveAssistant(assembled, settings, backend, notify, membership=hub.own).run()
 
     try:
         with ServiceLock(settings.storage.state_dir):  # one-shot commands see it is running

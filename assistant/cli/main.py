@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 some input failed (its JSON object says why); 2 the runtime could not
 start (bad configuration, missing model), with one line on standard error naming the fix; 143
-(130) stopped by SIGTERM (Ctrl-C), except `run`, for which being stopped is a clean end: 0.
+(130) stopped by SIGTERM (Ctrl-C), except `run`, `serve` and `satellite`, for which being
+stopped is a clean end: 0.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from assistant.logs import configure_logging
 
 EXIT_INPUT_FAILED = 1
 EXIT_CANNOT_START = 2
+SERVICES = ("run", "serve", "satellite")
+"""Commands that run until stopped: being stopped is a clean end (0), and they log at info."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(_log_level(args))
     # `kill`, systemd and CI stop with SIGTERM, a person with Ctrl-C: either unwinds what the
     # command started (a private broker, MQTT sessions) and ends it promptly, at any point.
-    stopping.install(service=args.command == "run")
+    stopping.install(service=args.command in SERVICES)
     status = _run(args)
     if stopping.requested():
         stopping.exit_now(status)
@@ -64,6 +67,6 @@ def _log_level(args: argparse.Namespace) -> int:
     turn in the journal) and warning for commands a person runs by hand."""
     if getattr(args, "verbose", False):
         return logging.DEBUG
-    default = "info" if args.command == "run" else "warning"
+    default = "info" if args.command in SERVICES else "warning"
     level: int = getattr(logging, getattr(args, "log_level", default).upper())
     return level

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
     ask = commands.add_parser("ask", parents=[common], help="understand and act on typed text")
     ask.add_argument("text", nargs="+", help="the utterance, or - to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per utterance")
+    ask.add_argument("--room", metavar="ROOM", help="as if heard by a satellite in this room")
+    ask.add_argument("--satellite", metavar="NAME", help="as if heard by this satellite")
     ask.set_defaults(handler=handlers.cmd_ask)
 
     evaluate = commands.add_parser(
@@ -140,6 +142,20 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
         "run", parents=[common], help="the voice assistant: listen, understand, act, reply"
     )
     live.set_defaults(handler=handlers.cmd_run)
+    serve = commands.add_parser(
+        "serve", parents=[common],
+        help="speech to text, text to speech, wake word and intents for Home Assistant (Wyoming)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--uri", metavar="tcp://HOST:PORT", help="where to listen (default: [serve] uri)"
+    )
+    serve.set_defaults(handler=handlers.cmd_serve)
+    satellite = commands.add_parser(
+        "satellite", parents=[common], help="wake word and microphone for a hub in another room"
+    )
+    satellite.add_argument("--hub", metavar="tcp://HOST:PORT", help="default: [satellite] hub_uri")
+    satellite.add_argument("--name", help="this satellite's name (default: [satellite] name)")
+    satellite.set_defaults(handler=handlers.cmd_satellite)
     bench = commands.add_parser(
         "bench", parents=[common], help="time the live loop on spoken commands, stage by stage"
     )
@@ -151,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
     bench.add_argument(
         "--json", action="store_true", help="end with one JSON object on the last line"
     )
+    bench.add_argument(
+        "--satellite", action="store_true",
+        help="also say each command to a satellite of this runtime over loopback, and time it",
+    )  # fmt: skip
     bench.set_defaults(handler=handlers.cmd_bench)
     audio = commands.add_parser("audio", parents=[common], help="sound cards")
     audio_commands = audio.add_subparsers(dest="audio_command", required=True)

@@ -17,11 +17,15 @@ from assistant.engines import EngineName
 from assistant.errors import AssistantError
 from assistant.pipeline.assembly import assemble
 from assistant.pipeline.contract import timings_json, turn_json
-from assistant.pipeline.result import TurnResult
+from assistant.pipeline.result import Place, TurnResult
 from assistant.service.presence import running_service
 from assistant.skills.context import Keeper
+from assistant.text import fold
 
 log = logging.getLogger(__name__)
+
+ASKED_SATELLITE = "ask"
+"""The satellite `ask --room` speaks as when none is named."""
 
 
 def run_once(
@@ -48,16 +52,25 @@ def run_once(
     return 1 if stopping.run(run_all()) else 0
 
 
-def run_ask(settings: Settings, texts: Iterable[str] | None, *, as_json: bool) -> int:
-    """Each text understood and acted on; None reads them from standard input, a line each."""
+def run_ask(
+    settings: Settings, texts: Iterable[str] | None, *, as_json: bool, room: str | None = None,
+    satellite: str | None = None,
+) -> int:  # fmt: skip
+    """Each text understood and acted on; None reads them from standard input, a line each.
+    With a `room` or a `satellite`, as if that satellite in that room had heard it."""
+    place = Place(satellite or ASKED_SATELLITE, room) if room or satellite else None
 
     async def run_all() -> int:
         failed = 0
         async with assemble(
             settings, engines=("llm",), keeper=one_shot_keeper(settings)
         ) as assembled:
+            rooms = assembled.skills.devices.areas()
+            if room and fold(room) not in {fold(known) for known in rooms}:
+                log.warning("no device is in a room called %r (rooms: %s)", room,
+                            ", ".join(rooms) or "none known")  # fmt: skip
             async for text in _texts(texts):
-                result = await assembled.turns.from_text(text)
+                result = await assembled.turns.from_text(text, place=place)
                 failed += result.error is not None
                 _emit(result, as_json)
         return failed
@@ -106,6 +119,9 @@ def _emit(result: TurnResult, as_json: bool) -> None:
         print(json.dumps(turn_json(result), ensure_ascii=False), flush=True)
         return
     print(f"{result.input}:")
+    if result.place is not None:
+        room = result.place.room or "no room set"
+        print(f"  at: {result.place.satellite} ({room})")
     wake = result.wake
     if wake is not None and not wake.skipped:
         score = round(wake.score, 3) if wake.score is not None else None

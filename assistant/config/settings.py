@@ -29,6 +29,8 @@ from pydantic_settings import (
 
 from assistant.config import hardware
 from assistant.config.hardware import HardwareChoice
+from assistant.config.hub import HubSettings, SatelliteSettings
+from assistant.config.wyoming import ServeSettings
 
 ENV_PREFIX = "ASSISTANT_"
 
@@ -345,6 +347,9 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     skills: SkillsSettings = Field(default_factory=SkillsSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+    hub: HubSettings = Field(default_factory=HubSettings)
+    satellite: SatelliteSettings = Field(default_factory=SatelliteSettings)
 
     # Not a setting: what `hardware.profile` resolved to, recorded by `load_settings`.
     _hardware: HardwareChoice | None = PrivateAttr(default=None)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assistant.doctor.audio import check_audio
 from assistant.doctor.check import Check
+from assistant.doctor.hub import check_hub_listener, check_rooms
 from assistant.doctor.machine import (
     check_config,
     check_engines,
@@ -47,7 +48,8 @@ def run_checks(config_file: Path | None, *, deep: bool) -> list[Check]:
     service = check_service()
     if settings is None:
         needs = "not checked: needs a valid configuration"
-        skipped = ("models", "skills", "mqtt", "microphone", "speaker", "state-dir")
+        skipped = ("models", "skills", "mqtt", "microphone", "speaker", "rooms", "satellites",
+                   "state-dir")  # fmt: skip
         return [config, *(Check(name, "skip", needs) for name in skipped), service]
     checks = [
         config,
@@ -55,6 +57,8 @@ def run_checks(config_file: Path | None, *, deep: bool) -> list[Check]:
         check_skills(settings),
         check_mqtt(settings.mqtt),
         *check_audio(settings, service_active=service.status == "ok"),
+        check_rooms(settings),
+        check_hub_listener(settings),
         service,
         check_state_dir(settings.storage.state_dir),
     ]

@@ -1,9 +1,12 @@
-"""Replies on the speaker: sentence by sentence, interruptible, with earcons.
+"""Replies on a speaker: sentence by sentence, interruptible, with earcons.
 
 The reply is queued on the speaker as each sentence is synthesized, and `deliver` returns as
 soon as the first one is queued (the rest keeps synthesizing in the background), so the
 listening task is back on the wake word while the assistant talks and "Hey Jarvis" can
 interrupt it. `interrupt` stops playback and every reply still being synthesized.
+
+The speaker is an `Outlet`: this board's own (`AudioStation`), or a satellite's, whose hub
+streams the reply to it (`assistant.hub.outlet`).
 """
 
 from __future__ import annotations
@@ -12,33 +15,51 @@ import asyncio
 import collections
 import logging
 import time
+from typing import Protocol
 
+from assistant.audio.format import Audio
 from assistant.config import AudioSettings
 from assistant.engines import Engines
 from assistant.errors import AssistantError
-from assistant.live.earcons import RATE_HZ as EARCON_RATE_HZ
-from assistant.live.earcons import earcon
-from assistant.live.playback import Speaker
 from assistant.pipeline.reply import synthesized
 from assistant.pipeline.result import Turn
 
 log = logging.getLogger(__name__)
 
 
+class Outlet(Protocol):
+    """Where replies are heard."""
+
+    @property
+    def settings(self) -> AudioSettings:
+        """Earcons on or off, a done sound for a confirmed command."""
+
+    def sound(self, name: str) -> None:
+        """An earcon (wake, done, error, alert), when earcons are on."""
+
+    def play(self, audio: Audio, rate_hz: int, text: str) -> None:
+        """Queue one sentence of the reply `text` (mono float audio at `rate_hz`)."""
+
+    def finish(self) -> None:
+        """The reply's last sentence has been queued."""
+
+    def stop(self) -> None:
+        """Silence now: what is queued is dropped."""
+
+
 class SpokenReply:
-    """`ReplyOutput` for the live loop."""
+    """`ReplyOutput` for the live loop and for satellites."""
 
     def __init__(
         self,
         engines: Engines,
-        speaker: Speaker,
-        settings: AudioSettings,
+        outlet: Outlet,
         *,
         latencies_ms: collections.deque[float],
     ) -> None:
         self.engines = engines
-        self.speaker = speaker
-        self.settings = settings
+        self.outlet = outlet
+        self.settings = outlet.settings
         self.latencies_ms = latencies_ms
         """Where the delay from the end of speech to the first reply sample is recorded."""
         self._interruptions = 0
@@ -47,13 +68,12 @@ class SpokenReply:
 
     def sound(self, name: str) -> None:
         """An earcon (wake, done, error, alert), when earcons are on."""
-        if self.settings.earcons:
-            self.speaker.play(earcon(name), EARCON_RATE_HZ)
+        self.outlet.sound(name)
 
     def interrupt(self) -> None:
         """Silence now: the person started talking over the reply."""
         self._interruptions += 1
-        self.speaker.stop()
+        self.outlet.stop()
 
     async def deliver(self, turn: Turn) -> None:
         result = turn.result
@@ -97,7 +117,7 @@ class SpokenReply:
             async for chunk in synthesized(self.engines, text):
                 if self._interruptions != interruptions:
                     break  # stopped by barge-in: the rest is not wanted
-                self.speaker.play(chunk.audio, chunk.sample_rate_hz)
+                self.outlet.play(chunk.audio, chunk.sample_rate_hz, text)
                 if not queued:
                     if turn is not None:
                         turn.speaking_started(text, (time.perf_counter() - started) * 1000)
@@ -112,5 +132,7 @@ class SpokenReply:
             log.error("the reply could not be spoken: %s", error.message)
             self.sound("error")
         finally:
+            if queued:
+                self.outlet.finish()
             if not first.done():
                 first.set_result(None)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.devices.commands import CommandOutcome
-from assistant.pipeline.result import AudioSpan, StageTimings, TurnResult, WakeReport
+from assistant.pipeline.result import AudioSpan, Place, StageTimings, TurnResult, WakeReport
 from assistant.understanding.result import Intent
 
 TIMING_KEYS = ("wake", "endpoint", "stt", "understand", "act", "tts_first_audio", "total")
 
 
 def turn_json(result: TurnResult) -> dict[str, Any]:
-    data: dict[str, Any] = {"input": result.input}
+    data: dict[str, Any] = {"input": result.input, "place": place_json(result.place)}
     if result.from_audio:
         data["wake"] = wake_json(result.wake) if result.wake is not None else None
     data |= {
@@ -31,6 +31,12 @@ def turn_json(result: TurnResult) -> dict[str, Any]:
         data["audio"] = audio_json(result.audio) if result.audio is not None else None
         data["reply_wav"] = str(result.reply_wav) if result.reply_wav is not None else None
     return data
+
+
+def place_json(place: Place | None) -> dict[str, str | None] | None:
+    """Where the turn was heard: its satellite and that satellite's room (null when unset);
+    null for typed text and files, which come from no room."""
+    return {"satellite": place.satellite, "room": place.room} if place is not None else None
 
 
 def wake_json(wake: WakeReport) -> dict[str, Any]:

@@ -14,7 +14,11 @@ from pathlib import Path
 from assistant.devices.commands import CommandOutcome
 from assistant.errors import AssistantError
 from assistant.pipeline.events import EventBus, SpeakingStarted
+from assistant.skills.request import Place
 from assistant.understanding.result import Intent
+
+# Place is the skills' (they see it too); turns are made with it from here.
+__all__ = ["AudioSpan", "Place", "StageTimings", "Turn", "TurnResult", "WakeReport", "new_turn_id"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class TurnResult:
     reply_wav: Path | None = None
     expects_answer: bool = False
     """The response asks a question: listen for the answer without a wake word."""
+    place: Place | None = None
+    """Where it was heard (`Place`, defined with the skills' API, which sees it too); None for
+    typed text and files, which come from no room."""
 
     @property
     def confirmed(self) -> bool:
@@ -84,15 +91,6 @@ class TurnResult:
 
 def new_turn_id() -> str:
     return uuid.uuid4().hex[:12]
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a turn was heard: which satellite (the hub's own microphone is one too) and the
-    room it stands in; None as the room when nobody has set it."""
-
-    satellite: str
-    room: str | None = None
 
 
 @dataclass
@@ -108,8 +106,11 @@ class Turn:
     """An answer listened for without a wake word: silence then ends it quietly."""
     speech_ended_monotonic: float | None = None
     """time.monotonic() when the person stopped speaking, as the audio source delivered it."""
-    place: Place | None = None
-    """Where it was heard; None for typed text and files, which come from no room."""
+
+    @property
+    def place(self) -> Place | None:
+        """Where it was heard (kept in the result, which the command line's JSON shows)."""
+        return self.result.place
 
     def speaking_started(self, text: str, first_audio_ms: float) -> None:
         """The reply's first sentence is ready (and, live, queued on the speaker)."""

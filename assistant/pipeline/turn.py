@@ -13,6 +13,7 @@ event to the audit log's line.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -93,9 +94,10 @@ class TurnEngine:
             turn, frames_from_audio(audio), output, wait_for_wake=use_wake, real_time=False
         )
 
-    async def from_text(self, text: str) -> TurnResult:
-        """Typed text: understood and acted on; the reply is words only."""
-        turn = self.begin(text, from_audio=False)
+    async def from_text(self, text: str, *, place: Place | None = None) -> TurnResult:
+        """Typed text: understood and acted on as if heard at `place` (none: from no room);
+        the reply is words only."""
+        turn = self.begin(text, from_audio=False, place=place)
         turn.result.transcript = text
         try:
             await self.understand(turn, text)
@@ -110,8 +112,8 @@ class TurnEngine:
     ) -> Turn:
         """A new turn from `source` (a file name, the typed text, "microphone"), heard at
         `place` when it came from a microphone of the home."""
-        result = TurnResult(input=source, from_audio=from_audio)
-        turn = Turn(new_turn_id(), result, self.bus, time.perf_counter(), follow_up, place=place)
+        result = TurnResult(input=source, from_audio=from_audio, place=place)
+        turn = Turn(new_turn_id(), result, self.bus, time.perf_counter(), follow_up)
         self.bus.publish(TurnStarted(turn.id, source))
         return turn
 
@@ -182,9 +184,10 @@ class TurnEngine:
         vad = self.engines.settings.vad
         if listen_seconds is not None:
             vad = vad.model_copy(update={"no_speech_timeout_seconds": listen_seconds})
+        early = functools.partial(self._look_early, place=turn.place)
         captured = await capture_utterance(
             frames, self.engines, vad, stream_offset_seconds=offset_seconds,
-            early=self._look_early if self.early_commit else None, real_time=real_time,
+            early=early if self.early_commit else None, real_time=real_time,
         )  # fmt: skip
         turn.speech_ended_monotonic = time.monotonic() - (
             captured.endpoint_seconds - captured.speech_end_seconds
@@ -202,10 +205,11 @@ class TurnEngine:
         )  # fmt: skip
         return captured
 
-    async def _look_early(self, audio: Audio) -> EarlyTranscript:
+    async def _look_early(self, audio: Audio, *, place: Place | None) -> EarlyTranscript:
         """At a short pause: the speech so far, and whether the turn may act on it now."""
         transcript, elapsed_ms = await self._transcribed(audio)
-        act_now = bool(transcript.text) and self.brain.settled(Utterance.of(transcript.text))
+        said = Utterance.of(transcript.text)
+        act_now = bool(transcript.text) and self.brain.settled(said, place=place)
         return EarlyTranscript(transcript, elapsed_ms, act_now)
 
     async def _transcribed(self, audio: Audio) -> tuple[Transcription, float]:
@@ -231,7 +235,9 @@ class TurnEngine:
     async def understand(self, turn: Turn, text: str) -> None:
         """Understand and act on what was said, normalised once here for every stage after."""
         started = time.perf_counter()
-        understood = await self.brain.understand(Utterance.of(text), turn_id=turn.id)
+        understood = await self.brain.understand(
+            Utterance.of(text), turn_id=turn.id, place=turn.place
+        )
         elapsed_ms = (time.perf_counter() - started) * 1000
         result = turn.result
         # A tool ran only when something was understood; otherwise there was nothing to time.

@@ -3,7 +3,8 @@
 Whatever goes wrong comes back as a ToolResult with an error code and words to speak, never as
 an exception into understanding. A high-risk action waits here as the pending confirmation
 until the person answers it (`answer`), another request replaces it (`drop_pending`), or it
-expires.
+expires. Each place has its own question: a "yes" said in the kitchen never answers what was
+asked in the bedroom.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from assistant.skill_host.device_gate import CURRENT_TURN, Action, DeviceGate, T
 from assistant.skill_host.loader import Tool
 from assistant.skill_host.safety import ConfirmationRequired
 from assistant.skill_host.schema import parameters_schema, with_home_choices
+from assistant.skills.request import CURRENT_REQUEST, Place, Request
 from assistant.skills.result import ToolResult
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ class PendingConfirmation:
     """Actions of the same call confirmed by earlier answers ("unlock all the doors")."""
     done: dict[Action, CommandOutcome] = field(default_factory=dict)
     """Actions of the same call already carried out: a "yes" never sends them again."""
+    request: Request | None = None
+    """The request that asked for it: the call runs again under it on "yes"."""
 
 
 def describe_validation(tool: Tool, error: ValidationError) -> str:
@@ -66,21 +70,33 @@ class Toolbox:
         self.devices = devices
         self.audit = audit
         self.confirmation_timeout_seconds = confirmation_timeout_seconds
-        self._pending: PendingConfirmation | None = None
+        self._pending: dict[Place | None, PendingConfirmation] = {}
+        """The question waiting at each place (None: typed text, files)."""
 
     @property
     def pending(self) -> PendingConfirmation | None:
-        """The question waiting for a yes or no, if it has not expired."""
-        if self._pending is not None and time.monotonic() > self._pending.expires_monotonic:
-            self._pending = None
-        return self._pending
+        """The question waiting for a yes or no from no place (typed text, files)."""
+        return self.pending_at(None)
 
-    def drop_pending(self, *, turn_id: str | None = None) -> None:
-        """Forget the question: a new request replaces an unanswered one (audited as dropped
-        when `turn_id`, the new request's turn, is given)."""
-        pending, self._pending = self.pending, None
+    def pending_at(self, place: Place | None) -> PendingConfirmation | None:
+        """The question waiting for a yes or no at `place`, if it has not expired."""
+        pending = self._pending.get(place)
+        if pending is not None and time.monotonic() > pending.expires_monotonic:
+            del self._pending[place]
+            return None
+        return pending
+
+    def drop_pending(self, *, turn_id: str | None = None, place: Place | None = None) -> None:
+        """Forget the question at `place`: a new request replaces an unanswered one (audited as
+        dropped when `turn_id`, the new request's turn, is given)."""
+        pending = self.pending_at(place)
+        self._pending.pop(place, None)
         if pending is not None and turn_id is not None:
             self.audit.record(turn=turn_id, outcome="dropped", **_entry(pending))
+
+    def drop_every_pending(self) -> None:
+        """Forget the questions waiting everywhere."""
+        self._pending.clear()
 
     def schemas(self) -> list[dict[str, Any]]:
         """Every tool as the model sees it this turn: the names and rooms of the devices a
@@ -106,8 +122,10 @@ class Toolbox:
         turn_id: str,
         confirmed: frozenset[Action] = frozenset(),
         done: dict[Action, CommandOutcome] | None = None,
+        request: Request | None = None,
     ) -> ToolResult:
-        """Carry out one call for the turn `turn_id` (the id its audit line carries).
+        """Carry out one call for the turn `turn_id` (the id its audit line carries), as the
+        answer to `request` (what was said, and where: `SkillContext.place` and `words`).
 
         `confirmed` and `done` carry a call on after a "yes": what was confirmed, and what
         was already carried out before it stopped to ask."""
@@ -126,27 +144,29 @@ class Toolbox:
         earlier = dict(done or {})
         turn = TurnInfo(turn_id, confirmed, earlier)
         token = CURRENT_TURN.set(turn)
+        asked = CURRENT_REQUEST.set(request)
         try:
             async with asyncio.timeout(tool.info.timeout_seconds):
                 result = await tool.function(**values)
             if not isinstance(result, ToolResult):
                 raise TypeError(f"{name} returned {type(result).__name__}, not a ToolResult")
-        except ConfirmationRequired as request:
+        except ConfirmationRequired as asking:
             # One question per action: what this run carried out is kept, so that the "yes"
             # confirms exactly this action and nothing before it is sent twice.
             new = [o for o in turn.outcomes if not _among(o, earlier)]
-            self._pending = PendingConfirmation(
+            self._pending[request.place if request else None] = PendingConfirmation(
                 call=call,
-                entity_id=request.entity_id,
-                service=request.service,
-                needs_pin=request.needs_pin,
-                question=request.message,
+                entity_id=asking.entity_id,
+                service=asking.service,
+                needs_pin=asking.needs_pin,
+                question=asking.message,
                 expires_monotonic=time.monotonic() + self.confirmation_timeout_seconds,
                 confirmed=confirmed,
                 done={**earlier, **{(o.entity_id, o.service): o for o in new}},
+                request=request,
             )
             result = ToolResult(
-                speech=" ".join([*(o.reason for o in new), request.message]),
+                speech=" ".join([*(o.reason for o in new), asking.message]),
                 success=False,
                 error="needs-confirmation",
                 expects_answer=True,
@@ -166,16 +186,18 @@ class Toolbox:
                 detail=str(error),
             )
         finally:
+            CURRENT_REQUEST.reset(asked)
             CURRENT_TURN.reset(token)
         result.outcomes = result.outcomes or list(turn.outcomes)
         self._audit(turn_id, tool, arguments, result, started, earlier=earlier)
         return result
 
     async def answer(
-        self, answer: Literal["yes", "no"], *, pin: str | None, turn_id: str
-    ) -> ToolResult:
-        """The person's reply to the pending confirmation question."""
-        pending, self._pending = self._pending, None
+        self, answer: Literal["yes", "no"], *, pin: str | None, turn_id: str,
+        place: Place | None = None,
+    ) -> ToolResult:  # fmt: skip
+        """The person's reply, heard at `place`, to the confirmation question asked there."""
+        pending = self._pending.pop(place, None)
         if pending is None:
             return ToolResult.failure("nothing-pending", "There's nothing waiting for a yes or no.")
         entry = _entry(pending)
@@ -193,6 +215,7 @@ class Toolbox:
             turn_id=turn_id,
             confirmed=pending.confirmed | {(pending.entity_id, pending.service)},
             done=pending.done,
+            request=pending.request,
         )
 
     def _audit(

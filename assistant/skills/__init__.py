@@ -12,6 +12,7 @@ from assistant.skills.context import Announcement, SkillContext
 from assistant.skills.devices import Devices
 from assistant.skills.kinds import kind_plural
 from assistant.skills.parameters import AreaName, Areas, Entities, EntityName
+from assistant.skills.request import Place
 from assistant.skills.result import Choice, ToolResult
 from assistant.skills.templates import parse_template
 from assistant.skills.tool import tool
@@ -29,6 +30,7 @@ __all__ = [
     "Entity",
     "EntityName",
     "Message",
+    "Place",
     "Skill",
     "SkillContext",
     "ToolResult",

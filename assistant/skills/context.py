@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from assistant.skills.broker import Broker
 from assistant.skills.devices import Devices
+from assistant.skills.request import CURRENT_REQUEST, Place
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,9 @@ class Announcement:
     text: str
     sound: str | None = None
     """An earcon name ("timer", "alert", "done", "error"); played before the text."""
+    place: Place | None = None
+    """Where it is meant to be heard: the satellite whose request started it (a timer rings
+    where it was set); None for everywhere, or the default speaker."""
 
 
 class Announcer:
@@ -40,14 +44,17 @@ class Announcer:
         self.history: list[Announcement] = []
         self._on_announce = on_announce
 
-    async def announce(self, text: str, *, sound: str | None = None) -> None:
-        announcement = Announcement(text, sound)
+    async def announce(
+        self, text: str, *, sound: str | None = None, place: Place | None = None
+    ) -> None:
+        announcement = Announcement(text, sound, place)
         if self.queue.full():
             self.queue.get_nowait()
             log.warning("announcement queue full: dropped the oldest")
         self.queue.put_nowait(announcement)
         self.history = [*self.history[-_ANNOUNCEMENTS_KEPT + 1 :], announcement]
-        log.info("announcement: %s%s", f"[{sound}] " if sound else "", text)
+        where = f" (at {place.satellite})" if place else ""
+        log.info("announcement%s: %s%s", where, f"[{sound}] " if sound else "", text)
         if self._on_announce is not None:
             self._on_announce(announcement)
 
@@ -128,8 +135,24 @@ class SkillContext:
         (a device that fails changes the reply, and the guess is dropped)."""
         self.reply_ahead(text)
 
+    @property
+    def place(self) -> Place | None:
+        """Where the request being carried out was heard (its satellite and room); None for
+        typed text or a file, and outside a request."""
+        request = CURRENT_REQUEST.get()
+        return request.place if request is not None else None
+
+    @property
+    def words(self) -> str | None:
+        """The words of the request being carried out, in full, as heard or typed; None
+        outside a request. For what a tool passes on as said (a call for help), never to be
+        kept: transcripts are not stored."""
+        request = CURRENT_REQUEST.get()
+        return request.words if request is not None else None
+
     async def speak(self, text: str) -> None:
-        await self.announcer.announce(text)
+        """Say `text` on its own, where the request that started the work was heard."""
+        await self.announcer.announce(text, place=self.place)
 
     async def play(self, sound: str) -> None:
-        await self.announcer.announce("", sound=sound)
+        await self.announcer.announce("", sound=sound, place=self.place)

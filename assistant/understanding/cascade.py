@@ -5,44 +5,37 @@ A high-risk action waits for the person's answer; "yes" (with the PIN when one i
 it out, "no" drops it, and any other request drops it too, so a stale question can never be
 answered by accident later. "Which one?" is answered by naming one, or "both". Replies are the
 tools' own words, built from confirmed outcomes.
+
+Each place keeps its own conversation (its question waiting, its last request), so two rooms
+talking at once never answer or continue each other; and a request heard in a room is for that
+room unless it says otherwise (`here`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import Counter
-from typing import Literal
+from dataclasses import dataclass, replace
 
 from assistant.devices.registry import Entity
 from assistant.errors import BrokerUnavailable
 from assistant.skill_host.call import ToolCall
 from assistant.skill_host.safety import needs_care
 from assistant.skill_host.toolbox import Toolbox
+from assistant.skills.request import Place, Request
 from assistant.skills.result import ToolResult
+from assistant.understanding.answers import after_the_yes, classify_answer
 from assistant.understanding.compound import Part, parts, retarget, sharing_the_particle
 from assistant.understanding.dialogue import Dialogue, LastRequest
 from assistant.understanding.grounding import durations_taken, grounded
+from assistant.understanding.here import Here
 from assistant.understanding.model_stage import ModelStage
 from assistant.understanding.result import Intent, IntentSource, Understanding
 from assistant.understanding.rules import JOINERS, RuleMatcher
 from assistant.understanding.utterance import Utterance
 
 log = logging.getLogger(__name__)
-
-_YES = re.compile(
-    r"^(?:yes|yeah|yep|yup|sure|ok|okay|correct|confirm(?:ed)?|do it|go ahead|please do)\b"
-)
-# What may follow a yes and still be a plain yes ("yes please, I'm sure, my PIN is 4 3 2 1");
-# anything else is a new request, which drops the question instead of answering it.
-_PLAIN_YES = re.compile(
-    r"^(?:(?:yes|yeah|yep|yup|sure|ok|okay|correct|confirm|confirmed|do it|go ahead|please"
-    r"|do|i am sure|i m sure|i said|of course|definitely|absolutely|right|that is right"
-    r"|that s right|thanks|thank you|thing|(?:my |the )?(?:pin|code)(?: is)?|it is|\d+)"
-    r"(?: |$))+$"
-)
-_NO = re.compile(r"^(?:no|nope|nah|don t|do not|cancel|never mind|stop|abort)\b")
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 # Never acted on at a short pause: the words after it may matter ("I've fallen … in the
@@ -54,27 +47,24 @@ _ONLY_READS = {"HassGetState", "HassClimateGetTemperature"}
 _NO_SUCH_DEVICE = {"not-found", "missing-target"}
 
 
-def classify_answer(answer: Utterance) -> tuple[Literal["yes", "no"] | None, str | None]:
-    """("yes"/"no"/None, digits spoken) for a reply to a confirmation question. Only a plain
-    yes (or the PIN) confirms: "yes, open the garage" is a new request, not an answer."""
-    digits = "".join(re.findall(r"\d", answer.normalized))
-    if _NO.match(answer.plain):
-        return "no", None
-    if _YES.match(answer.plain):
-        plain = any(_PLAIN_YES.match(said) for said in (answer.plain, answer.normalized))
-        return ("yes", digits or None) if plain else (None, None)
-    if digits and re.fullmatch(r"[\d ]+", answer.normalized):
-        return "yes", digits  # a PIN alone answers the question
-    return None, None
+@dataclass(frozen=True)
+class _Heard:
+    """One request under way: what was said, at which place, and that place's conversation."""
 
+    utterance: Utterance
+    turn_id: str
+    place: Place | None
+    here: Here
+    talk: Dialogue
+    words: str
+    """As said in full (a "yes, …" included): what a skill reads as the request's words."""
 
-def after_the_yes(utterance: Utterance) -> Utterance:
-    """The request that follows a yes ("yes, open the garage" → "open the garage")."""
-    found = _YES.match(utterance.plain)
-    if found is None:
-        return utterance
-    rest = re.sub(r"^(?:and|then|also|but)\b", "", utterance.plain[found.end() :]).strip()
-    return Utterance.of(rest) if rest else utterance
+    @property
+    def request(self) -> Request:
+        return Request(self.words, self.place)
+
+    def saying(self, utterance: Utterance) -> _Heard:
+        return replace(self, utterance=utterance, here=replace(self.here, utterance=utterance))
 
 
 class Cascade:
@@ -91,33 +81,54 @@ class Cascade:
         self.use_rules = use_rules
         """False only to measure the model alone: templates and follow-ups are skipped."""
         self.model = model
-        self.dialogue = Dialogue()
+        self._dialogues: dict[Place | None, Dialogue] = {}
+        """Each place's conversation; as many as the home has satellites (None: no place)."""
         self.model_answers = 0
         """Requests the model answered with calls or "none" (for `assistant eval`)."""
         self.model_vetoes = 0
         """Of those, the ones whose calls the grounding checks refused."""
 
+    def dialogue_at(self, place: Place | None) -> Dialogue:
+        return self._dialogues.setdefault(place, Dialogue())
+
+    @property
+    def dialogue(self) -> Dialogue:
+        """The conversation of requests from no place (typed text, files)."""
+        return self.dialogue_at(None)
+
+    def asking_at(self, place: Place | None) -> bool:
+        """A question asked at `place` is waiting for its answer: a confirmation, or "which
+        one?"."""
+        waiting = self.toolbox.pending_at(place)
+        return waiting is not None or self.dialogue_at(place).clarification is not None
+
     @property
     def asking(self) -> bool:
-        """A question is waiting for its answer: a confirmation, or "which one?"."""
-        return self.toolbox.pending is not None or self.dialogue.clarification is not None
+        """A question is waiting for its answer from no place (typed text, files)."""
+        return self.asking_at(None)
 
     def reset(self) -> None:
-        """Forget the conversation: no question waiting, no last request."""
-        self.dialogue.reset()
-        self.toolbox.drop_pending()
+        """Forget every conversation: no question waiting, no last request, anywhere."""
+        self._dialogues.clear()
+        self.toolbox.drop_every_pending()
 
-    def settled(self, utterance: Utterance) -> bool:
+    def _heard(self, utterance: Utterance, turn_id: str, place: Place | None) -> _Heard:
+        room = place.room if place else None
+        here = Here.at(room, utterance, self.toolbox.devices, self.toolbox.tools)
+        talk = self.dialogue_at(place)
+        return _Heard(utterance, turn_id, place, here, talk, utterance.text)
+
+    def settled(self, utterance: Utterance, *, place: Place | None = None) -> bool:
         """Whether the request heard so far may be acted on at a short pause (see
         `pipeline.listen`): nothing waits for an answer, the rules read the whole sentence as
         one request, nothing in it asks for more ("… and the fan"), and it changes no device
         that needs care (locks, alarms, garage doors, a switch that drives one: `needs_care`)."""
-        if not self.use_rules or self.asking or utterance.words & JOINERS:
+        if not self.use_rules or self.asking_at(place) or utterance.words & JOINERS:
             return False
         match = self.rules.match(utterance)
         if match is None or match.confidence < 1.0 or match.call.tool in _WAITS_FOR_THE_END:
             return False
-        arguments = match.call.arguments
+        arguments = self._heard(utterance, "", place).here.place(match.call).arguments
         name, area, domain = arguments.get("name"), arguments.get("area"), arguments.get("domain")
         if name is None and area is None:
             return domain is None  # the clock, a timer's status; "all the lights" waits
@@ -128,35 +139,41 @@ class Cascade:
             return bool(targets)
         return bool(targets) and not any(needs_care(entity) for entity in targets)
 
-    async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
-        pending = self.toolbox.pending
+    async def understand(
+        self, utterance: Utterance, *, turn_id: str, place: Place | None = None
+    ) -> Understanding:
+        """Understand and act on what was said at `place` (None: typed text, a file)."""
+        heard = self._heard(utterance, turn_id, place)
+        pending = self.toolbox.pending_at(place)
         if pending is not None:
             answer, pin = classify_answer(utterance)
             if answer is not None:
-                result = await self.toolbox.answer(answer, pin=pin, turn_id=turn_id)
-                return self._understood(pending.call, "dialogue", result, 0.0)
+                result = await self.toolbox.answer(answer, pin=pin, turn_id=turn_id, place=place)
+                return self._understood(pending.call, "dialogue", result, 0.0, heard)
             # A new request replaces an unanswered question, even one that starts with "yes".
-            self.toolbox.drop_pending(turn_id=turn_id)
-            utterance = after_the_yes(utterance)
-        clarification = self.dialogue.take_clarification()
+            self.toolbox.drop_pending(turn_id=turn_id, place=place)
+            heard = heard.saying(after_the_yes(utterance))
+            utterance = heard.utterance
+        clarification = heard.talk.take_clarification()
         if clarification is not None and (chosen := clarification.pick(utterance)):
-            return await self._act(clarification.calls(chosen), "dialogue", turn_id)
+            # The devices chosen, by name: wherever they are.
+            return await self._carry_out(clarification.calls(chosen), "dialogue", heard)
         pieces = parts(utterance) if self.use_rules else []
         if len(pieces) > 1 and (calls := self._compound(pieces)):
-            return await self._act(calls, "rules", turn_id)
+            return await self._act(calls, "rules", heard)
         match = self.rules.match(utterance) if self.use_rules else None
         if match is not None and self.model is not None and utterance.words & JOINERS:
             # "close the drapes and put the lamp on": a rule reads one of the requests; the
             # model, which reads them all, answers if it finds more than one.
-            several = await self._from_model(utterance, turn_id, at_least=2)
+            several = await self._from_model(heard, at_least=2)
             if several is not None:
                 return several
         if match is not None:
-            return await self._act([match.call], "rules", turn_id)
-        follow_up = self._follow_up(utterance) if self.use_rules else None
+            return await self._act([match.call], "rules", heard)
+        follow_up = self._follow_up(heard) if self.use_rules else None
         if follow_up is not None:
-            return await self._act([follow_up], "dialogue", turn_id)
-        understood = await self._from_model(utterance, turn_id) if self.model else None
+            return await self._carry_out([follow_up], "dialogue", heard)
+        understood = await self._from_model(heard) if self.model else None
         if understood is None and self.toolbox.devices.unreachable:
             # Without the broker no device is known, so no device's name can be matched: say
             # why, rather than that the request made no sense.
@@ -167,36 +184,41 @@ class Cascade:
         address = self.toolbox.devices.broker_address
         return BrokerUnavailable(f"cannot reach the MQTT broker at {address}")
 
-    async def _from_model(
-        self, utterance: Utterance, turn_id: str, *, at_least: int = 1
-    ) -> Understanding | None:
+    async def _from_model(self, heard: _Heard, *, at_least: int = 1) -> Understanding | None:
         """The model's calls, carried out if there are `at_least` and all are trusted."""
         assert self.model is not None
-        proposal = await self.model.propose(utterance)
-        calls = proposal.calls
+        utterance, here = heard.utterance, heard.here
+        proposal = await self.model.propose(utterance, here=here.room)
+        calls = tuple(here.place(call) for call in proposal.calls)
         self.model_answers += proposal.error is None
         if len(calls) < at_least:
             return None
         kind_of = {entity.name: entity.kind for entity in self.toolbox.devices.entities()}
         counts = Counter(kind_of.values())
         sole = {name: kind for name, kind in kind_of.items() if counts[kind] == 1}
-        untrusted = [c for c in calls if not self._trusted(c, utterance, calls, sole, kind_of)]
+        untrusted = [
+            c
+            for c in calls
+            if not self._trusted(c, utterance, calls, sole, kind_of, here=here.room)
+        ]
         if not durations_taken(calls, utterance):
             untrusted = list(calls)
         if untrusted:
             self.model_vetoes += 1
             log.info("the model's %s vetoed for %r", untrusted[0], utterance.text)
             return None
-        return await self._act(list(calls), "model", turn_id)
+        return await self._carry_out(list(calls), "model", heard)
 
     def _trusted(
         self, call: ToolCall, utterance: Utterance, calls: tuple[ToolCall, ...],
-        sole_of_kind: dict[str, str], kind_of: dict[str, str],
+        sole_of_kind: dict[str, str], kind_of: dict[str, str], *, here: str | None = None,
     ) -> bool:  # fmt: skip
-        """Whether a call the model proposed is about what was said."""
-        if not grounded(call, utterance, sole_of_kind=sole_of_kind, kind_of=kind_of):
+        """Whether a call the model proposed is about what was said (in the room `here`)."""
+        if not grounded(call, utterance, sole_of_kind=sole_of_kind, kind_of=kind_of, here=here):
             return False
-        targeted = call.arguments.get("name") or call.arguments.get("area")
+        # The room it was heard in targets nothing: "order a pizza" is no request for it.
+        area = call.arguments.get("area")
+        targeted = call.arguments.get("name") or (area if area != here else None)
         if not targeted and not self.rules.shares_words_with(call.tool, utterance):
             return False  # "order a pizza" has nothing to do with "cancel the timer"
         named = self.rules.names_in(utterance)
@@ -221,22 +243,29 @@ class Cascade:
                  if e.area == area and e.kind == domain]  # fmt: skip
         return set(there) if len(there) == 1 else set()
 
-    def _follow_up(self, utterance: Utterance) -> ToolCall | None:
-        """The call a follow-up means: "turn it off", "and the bedroom too", "a bit warmer"."""
-        rewritten = self.dialogue.with_referent(utterance)
+    def _follow_up(self, heard: _Heard) -> ToolCall | None:
+        """The call a follow-up means: "turn it off", "and the bedroom too", "a bit warmer".
+        *It* and a step are about the last device, wherever it is; the rest is placed."""
+        utterance, talk, here = heard.utterance, heard.talk, heard.here
+        rewritten = talk.with_referent(utterance)
         if rewritten is not None and (match := self.rules.match(rewritten)) is not None:
             return match.call
-        last = self.dialogue.recent()
+        last = talk.recent()
+        step = talk.step(utterance)
+        if step is not None:
+            stepped = self._stepped(last, *step) if last is not None else None
+            # "Make it warmer" about no thermostat before it: the room's own, where there is one.
+            if stepped is None and step[0] == "temperature" and here.room:
+                stepped = here.place(ToolCall("AdjustTemperature", {"change_degrees": step[1]}))
+            return stepped
         if last is None:
             return None
-        step = self.dialogue.step(utterance)
-        if step is not None:
-            return self._stepped(last, *step)
-        phrase = self.dialogue.carried_over(utterance)
+        phrase = talk.carried_over(utterance)
         target = self.rules.target(phrase) if phrase else None
         if target is None:
             return None
-        return retarget(last.call, *target, self._parameters(last.call), last.kinds)
+        call = retarget(last.call, *target, self._parameters(last.call), last.kinds)
+        return here.place(call) if call is not None else None
 
     def _compound(self, pieces: list[Part]) -> list[ToolCall] | None:
         """The calls of several requests the rules read in full (see `compound`), as said or
@@ -299,11 +328,18 @@ class Cascade:
         return found[0] if len(found) == 1 else None
 
     async def _act(
-        self, calls: list[ToolCall], source: IntentSource, turn_id: str
+        self, calls: list[ToolCall], source: IntentSource, heard: _Heard
+    ) -> Understanding:
+        """Carry out the calls the words proposed, as meant where they were said."""
+        return await self._carry_out([heard.here.place(call) for call in calls], source, heard)
+
+    async def _carry_out(
+        self, calls: list[ToolCall], source: IntentSource, heard: _Heard
     ) -> Understanding:
         """Carry the calls out, one after another ("both of them" makes two)."""
         started = time.perf_counter()
-        results = [await self.toolbox.call(call, turn_id=turn_id) for call in calls]
+        turn_id, request = heard.turn_id, heard.request
+        results = [await self.toolbox.call(c, turn_id=turn_id, request=request) for c in calls]
         result = results[0]
         if len(results) > 1:
             result = ToolResult(
@@ -317,16 +353,17 @@ class Cascade:
         if result.error in _NO_SUCH_DEVICE and self.toolbox.devices.unreachable:
             raise self._unreachable()  # "I don't know any lights": none are known without it
         if result.error == "ambiguous" and result.choices:
-            self.dialogue.ask(calls[0], result.choices)
-        return self._understood(calls[0], source, result, elapsed_ms)
+            heard.talk.ask(calls[0], result.choices)
+        return self._understood(calls[0], source, result, elapsed_ms, heard)
 
     def _understood(
-        self, call: ToolCall, source: IntentSource, result: ToolResult, act_ms: float
-    ) -> Understanding:
+        self, call: ToolCall, source: IntentSource, result: ToolResult, act_ms: float,
+        heard: _Heard,
+    ) -> Understanding:  # fmt: skip
         referents = self._referents(result)
         if referents:
             kinds = [entity.kind for name in referents if (entity := self._entity(name))]
-            self.dialogue.last = LastRequest(call, referents, kinds)
+            heard.talk.last = LastRequest(call, referents, kinds)
         return Understanding(
             intent=Intent(call, source),
             response=result.speech,

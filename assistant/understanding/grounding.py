@@ -82,31 +82,34 @@ def _mentioned(value: str, words: frozenset[str]) -> bool:
 
 
 def _kind_said(kind: str | None, words: frozenset[str]) -> bool:
-    return kind is not None and bool(words & KIND_WORDS.get(kind, frozenset()))
+    return bool(kind) and bool(words & KIND_WORDS.get(kind or "", frozenset()))
 
 
 def grounded(
     call: ToolCall, utterance: Utterance, *, sole_of_kind: Mapping[str, str] | None = None,
-    kind_of: Mapping[str, str] | None = None,
+    kind_of: Mapping[str, str] | None = None, here: str | None = None,
 ) -> bool:  # fmt: skip
     """`sole_of_kind` maps each device that is the only one of its kind in the home to that
     kind: "turn on the fan" may mean the one fan, though its name was not said. `kind_of` maps
-    every device to its kind, for the words that mean opposite things for a lock."""
+    every device to its kind, for the words that mean opposite things for a lock. `here` is the
+    room the request was heard in, which a request need not say ("it's too dark in here")."""
     tool, arguments, words = call.tool, call.arguments, utterance.words
     sole = sole_of_kind or {}
     name, area = arguments.get("name"), arguments.get("area")
     if name and not (_mentioned(str(name), words) or _kind_said(sole.get(str(name)), words)):
         return False  # a device the person never mentioned
-    if area and not _mentioned(str(area), words):
-        return False  # a room the person never mentioned
+    area_said = bool(area) and _mentioned(str(area), words)
+    if area and not area_said and area != here:
+        return False  # a room the person never mentioned, and not the one they are in
     if tool not in _ACTUATING:
         return True
-    if not (name or area):
-        # Only "all the lights", "every fan": a whole kind, said as such; or the home's one
-        # device of the kind that was said ("turn the heating up a bit" with one thermostat).
+    if not (name or area_said):
+        # Only "all the lights", "every fan": a whole kind, said as such; that kind in the
+        # room it was said in; or the home's one device of the kind that was said ("turn the
+        # heating up a bit" with one thermostat).
         kind = str(arguments.get("domain") or _TOOL_KINDS.get(tool) or "")
-        whole_kind = bool(words & _ALL)
-        if not ((whole_kind or kind in sole.values()) and _kind_said(kind or None, words)):
+        whole_kind, in_here = bool(words & _ALL), bool(area)  # an area unsaid is `here`
+        if not ((whole_kind or in_here or kind in sole.values()) and _kind_said(kind, words)):
             return False
     if _states(utterance) and not says_a_need(utterance):
         return False  # "the curtains in the lounge are new" asks for nothing

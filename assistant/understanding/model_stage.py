@@ -117,13 +117,13 @@ class ModelStage:
         candidates = retrieve(text, devices, rooms, here=here)
         return prompt_text(candidates, text, here=here), tool_shapes(self.tools, candidates)
 
-    def _propose(self, text: str) -> ModelProposal:
+    def _propose(self, text: str, here: str | None = None) -> ModelProposal:
         started = time.perf_counter()
         if self._decoder is None:
             self._decoder = ConstrainedDecoder(
                 self.engines.llm, max_answer_tokens=self.max_answer_tokens
             )
-        prompt, shapes = self.prompt_for(text)
+        prompt, shapes = self.prompt_for(text, here=here)
         raw, stats = self._decoder.decode(
             prompt, shapes, timeout_seconds=self.settings.model_timeout_seconds
         )
@@ -133,10 +133,12 @@ class ModelStage:
         calls = tuple(ToolCall(tool, arguments) for tool, arguments in raw)
         return ModelProposal(calls, elapsed_ms, stats)
 
-    async def propose(self, utterance: Utterance) -> ModelProposal:
-        """What the model would call for this utterance; failures become "none" with a reason."""
+    async def propose(self, utterance: Utterance, *, here: str | None = None) -> ModelProposal:
+        """What the model would call for this utterance, heard in the room `here` (the prompt
+        says so, as in training: a room left unsaid is that one); failures become "none" with
+        a reason."""
         try:
-            return await self.engines.run("llm", self._propose, utterance.text)
+            return await self.engines.run("llm", self._propose, utterance.text, here)
         except AssistantError as error:
             log.warning("language model stage: %s", error.message)
             return ModelProposal((), 0.0, error=error.code)

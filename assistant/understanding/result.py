@@ -7,6 +7,7 @@ from typing import Literal, Protocol
 
 from assistant.devices.commands import CommandOutcome
 from assistant.skill_host.call import ToolCall
+from assistant.skills.request import Place
 from assistant.understanding.utterance import Utterance
 
 IntentSource = Literal["rules", "model", "dialogue"]
@@ -35,9 +36,12 @@ class Understanding:
 
 
 class Brain(Protocol):
-    async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
-        """Understand and act on one utterance of the turn `turn_id`."""
+    async def understand(
+        self, utterance: Utterance, *, turn_id: str, place: Place | None = None
+    ) -> Understanding:
+        """Understand and act on one utterance of the turn `turn_id`, heard at `place` (None:
+        typed text or a file, from no room)."""
 
-    def settled(self, utterance: Utterance) -> bool:
+    def settled(self, utterance: Utterance, *, place: Place | None = None) -> bool:
         """Whether the utterance, heard at a short pause, may be acted on without waiting for
         the full end of speech: complete, unambiguous and low-risk."""

@@ -10,6 +10,9 @@ Only a process that keeps running can ring a timer (`SkillContext.keeper`). A on
 what it starts or changes goes into the folder and the service, which watches it, rings it;
 with no service running it starts nothing and says so, and can only tell about or cancel the
 timers the service left.
+
+A timer rings where it was set: it keeps the place of the request that started it (saved with
+it), and its announcements carry that place, so the satellite that heard "set a timer" rings.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ class Timers(Skill):
             overdue = now - timer.ends_at
             ago = "moments ago" if overdue < 10 else f"{spoken_duration(rounded(overdue))} ago"
             text = f"Your {timer.label} finished while I was off, {ago}."
-            await self.context.announcer.announce(text, sound="timer")
+            await self.context.announcer.announce(text, sound="timer", place=timer.place)
 
     async def teardown(self) -> None:
         if self._watching is not None:
@@ -147,7 +150,8 @@ class Timers(Skill):
         self._rings.pop(timer_id, None)
         self._reschedule()  # a ring at its new end, if it was moved
         if timer is not None and due:
-            await self.context.announcer.announce(f"Your {timer.label} is done.", sound="timer")
+            text = f"Your {timer.label} is done."
+            await self.context.announcer.announce(text, sound="timer", place=timer.place)
 
     def _sorted(self, now: float) -> list[Timer]:
         return sorted(self.timers.values(), key=lambda t: t.left(now))
@@ -158,7 +162,8 @@ class Timers(Skill):
         """The one timer meant, or a result saying why there isn't one (or asking which).
 
         `paused` prefers timers in that state when none is named: "pause the timer" with one
-        running and one paused timer means the running one.
+        running and one paused timer means the running one. Of several, the one set where the
+        request was heard is meant.
         """
         now = time.time()
         timers = self._sorted(now)
@@ -177,6 +182,8 @@ class Timers(Skill):
             return ToolResult.failure("not-found", speech, timers=[t.label for t in timers])
         if paused is not None and not (wanted or duration):
             found = [t for t in found if (t.paused_left is not None) == paused] or found
+        if len(found) > 1 and (here := self.context.place) is not None:
+            found = [t for t in found if t.place == here] or found  # the one set here
         if len(found) == 1:
             return found[0]
         choices = listing([t.choice(now) for t in found], "or")
@@ -221,7 +228,9 @@ class Timers(Skill):
             return ToolResult.failure(
                 "refused", f"You already have {MAX_TIMERS} timers; cancel one first."
             )
-        timer = Timer(uuid.uuid4().hex[:12], label, total, time.time() + total)
+        timer = Timer(
+            uuid.uuid4().hex[:12], label, total, time.time() + total, place=self.context.place
+        )
         self.timers[timer.id] = timer
         what = f"the {label} timer" if label else "a timer"
         where = "" if keeper == "here" else "; the running assistant will ring it"

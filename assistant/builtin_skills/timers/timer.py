@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.skills import Choice
+from assistant.skills import Choice, Place
 
 _UNITS = ((3600, "hour"), (60, "minute"), (1, "second"))
 
@@ -53,6 +53,8 @@ class Timer:
     """Wall-clock epoch seconds: still right after a restart, unlike a monotonic clock."""
     paused_left: float | None = None
     """Seconds that were left when it was paused; None while it runs."""
+    place: Place | None = None
+    """Where it was set (the satellite and its room): it rings there. None: rings everywhere."""
 
     @property
     def label(self) -> str:

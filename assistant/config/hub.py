@@ -1,0 +1,153 @@
+"""`[hub]` and `[satellite]`: one `assistant run` in the home is the hub, and small boards
+running `assistant satellite` connect to it, each standing in a room.
+
+The hub's configured satellites (`[[hub.satellites]]`) are the only ones it accepts: a board
+that names itself otherwise is refused, and one with an `address` must connect from there (the
+listener's allow-list is made of them). The hub's own microphone is a satellite too, named
+`hub.name`, in `hub.room`.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from assistant.config.wyoming import client_network, tcp_address
+
+DEFAULT_HUB_URI = "tcp://127.0.0.1:10700"
+"""Loopback only, on a port of its own (Home Assistant's Wyoming services use 10300–10500)."""
+
+
+class _Section(BaseModel):
+    # As every section of the settings tree (`settings.Section`, which this module cannot
+    # import: settings imports this one): a misspelt key stops start-up.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SatelliteEntry(_Section):
+    """One satellite the hub accepts."""
+
+    name: str = Field(min_length=1, description="The name it gives (its `[satellite] name`).")
+    room: str | None = Field(
+        default=None,
+        description="The room it stands in: a command without a room means this one. Unset is "
+        "reported by `assistant doctor` and at start-up.",
+    )
+    address: str | None = Field(
+        default=None,
+        description="The address it connects from (or a network in CIDR form); together these "
+        "are the listener's allow-list. Unset: any address the listener admits.",
+    )
+
+    @field_validator("name", "room")
+    @classmethod
+    def _stripped(cls, text: str | None) -> str | None:
+        return text.strip() if text is not None else None
+
+    @field_validator("address")
+    @classmethod
+    def _network(cls, address: str | None) -> str | None:
+        return str(client_network(address)) if address is not None else None
+
+
+class HubSettings(_Section):
+    """`assistant run` as the hub: where satellites connect, and how one of them is chosen when
+    several hear the same wake word."""
+
+    uri: str = Field(
+        default=DEFAULT_HUB_URI,
+        description="Where satellites connect, tcp://HOST:PORT; opened only when satellites are "
+        "configured. Loopback unless set otherwise; any other address needs satellite "
+        "addresses, or tls_cert, tls_key and secret.",
+    )
+    name: str = Field(default="hub", min_length=1, description="The hub's own microphone's name.")
+    room: str | None = Field(default=None, description="The room the hub's microphone is in.")
+    own_audio: bool = Field(
+        default=True,
+        description="The hub has a microphone and a speaker of its own; false: it only serves "
+        "satellites (announcements without a satellite then go to all of them).",
+    )
+    satellites: list[SatelliteEntry] = Field(default=[], description="[[hub.satellites]]")
+    arbitration_window_seconds: float = Field(
+        default=0.4,
+        ge=0.0,
+        le=5.0,
+        description="How long to wait for other satellites that heard the same wake word; the "
+        "choice is made sooner once every listening satellite has reported.",
+    )
+    arbitration_rule: Literal["best", "first"] = Field(
+        default="best",
+        description='"best": the satellite that heard the wake word best (speech level, and '
+        'its wake score) answers; "first": the first to report (as Home Assistant does).',
+    )
+    tls_cert: Path | None = Field(default=None, description="TLS certificate (PEM) to serve.")
+    tls_key: Path | None = Field(default=None, description="Its private key (PEM).")
+    secret: SecretStr | None = Field(
+        default=None, description="Shared secret satellites send first, over TLS only."
+    )
+
+    @field_validator("uri")
+    @classmethod
+    def _tcp_address(cls, uri: str) -> str:
+        tcp_address(uri)
+        return uri.strip()
+
+    @model_validator(mode="after")
+    def _satellites_apart(self) -> HubSettings:
+        names = [self.name, *(satellite.name for satellite in self.satellites)]
+        doubled = sorted({name for name in names if names.count(name) > 1})
+        if doubled:
+            raise ValueError(
+                f"satellite names must differ from each other and from hub.name: {doubled}"
+            )
+        # The addresses are the listener's allow-list: one satellite without an address
+        # would be shut out by the others' (or let anyone in, were they ignored).
+        unplaced = [s.name for s in self.satellites if s.address is None]
+        if unplaced and len(unplaced) < len(self.satellites):
+            raise ValueError(f"set the address of every satellite or of none: {unplaced} have none")
+        return self
+
+    def entry(self, name: str) -> SatelliteEntry | None:
+        """The configured satellite of that name."""
+        return next((s for s in self.satellites if s.name == name), None)
+
+    def without_room(self) -> list[str]:
+        """The microphones of the home with no room set: the hub's own (if it has one) and
+        each satellite's, by name."""
+        own = [self.name] if self.own_audio and not self.room else []
+        return own + [satellite.name for satellite in self.satellites if not satellite.room]
+
+
+class SatelliteSettings(_Section):
+    """`assistant satellite`: the hub to stream to (`--hub` and `--name` override these)."""
+
+    hub_uri: str = Field(default=DEFAULT_HUB_URI, description="The hub, tcp://HOST:PORT.")
+    name: str = Field(
+        default_factory=socket.gethostname,
+        min_length=1,
+        description="This satellite's name, as [[hub.satellites]] lists it (default: the host "
+        "name).",
+    )
+    secret: SecretStr | None = Field(
+        default=None, description="The hub's shared secret (sent over TLS only)."
+    )
+    tls_ca: Path | None = Field(
+        default=None,
+        description="The certificate (or CA) the hub's TLS is checked against; TLS is used "
+        "when this or a secret is set (with the system's authorities when this is unset).",
+    )
+    reconnect_min_seconds: float = Field(default=0.5, gt=0.0, le=60.0)
+    reconnect_max_seconds: float = Field(default=30.0, gt=0.0, le=600.0)
+
+    @field_validator("hub_uri")
+    @classmethod
+    def _tcp_address(cls, uri: str) -> str:
+        tcp_address(uri)
+        return uri.strip()
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_ca is not None or self.secret is not None

@@ -1,0 +1,213 @@
+"""The hub's side of one satellite's connection.
+
+Events are read with the listener's size limits and handed on: the satellite's `info` to be
+admitted (`Reception.admit`), each `detection` to be answered (`Reception.woken`), the audio
+that follows as 80 ms frames for the turn, `played` to whoever waits for a reply to end.
+Audio is only taken while a turn wants it (`expect_audio` … `stop_audio`), and buffered
+meanwhile (a satellite streams while the hub decides who answers, and while another
+satellite's turn has the models). Everything sent to the satellite goes through one queue, in
+order, whoever sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+import numpy as np
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.info import Info
+from wyoming.ping import Ping, Pong
+from wyoming.snd import Played
+from wyoming.vad import VoiceStopped
+from wyoming.wake import Detection
+
+from assistant.audio.format import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE_HZ, Audio
+from assistant.audio.stream_resample import StreamResampler
+from assistant.config import VadSettings
+from assistant.live.hearing import WakeHeard
+from assistant.live.reply import SpokenReply
+from assistant.pipeline.result import Place
+from assistant.satellite.protocol import chunk_audio, heard_from, satellite_name
+from assistant.wyoming.listener import BoundedEventHandler
+
+log = logging.getLogger(__name__)
+
+
+class Reception(Protocol):
+    """What a link needs of the hub."""
+
+    def admit(self, link: SatelliteLink, name: str) -> bool:
+        """Whether the satellite of that name may stay (logged either way); sets its place."""
+
+    def woken(self, link: SatelliteLink, heard: WakeHeard) -> None:
+        """The satellite heard the wake word."""
+
+    def left(self, link: SatelliteLink) -> None:
+        """The connection ended."""
+
+
+class SatelliteLink(BoundedEventHandler):
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reception: Reception,
+        vad: VadSettings,
+    ) -> None:  # fmt: skip
+        super().__init__(reader, writer)
+        self.reception = reception
+        peer = writer.get_extra_info("peername")
+        self.address = str(peer[0]) if peer else "an unknown address"
+        self.place: Place | None = None
+        """Set once admitted: its name and room."""
+        self.reply: SpokenReply | None = None
+        """Replies and announcements on its speaker, set once admitted."""
+        self.wakes = 0
+        self.busy = False
+        """A conversation is under way: announcements wait."""
+        self.played = asyncio.Event()
+        """The last sound sent has been played (`played`); cleared as the next one starts."""
+        self.closed = asyncio.Event()
+        self._outgoing: asyncio.Queue[Event] = asyncio.Queue()
+        self._frames: asyncio.Queue[Audio | None] | None = None
+        self._frames_limit = math.ceil(
+            (vad.no_speech_timeout_seconds + vad.max_utterance_seconds + 1) / FRAME_SECONDS
+        )
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._resampler: StreamResampler | None = None
+        self.dropped_frames = 0
+
+    @property
+    def name(self) -> str:
+        return self.place.satellite if self.place else f"a satellite at {self.address}"
+
+    async def run(self) -> None:
+        writing = asyncio.create_task(self._write_all(), name="satellite link writer")
+        try:
+            await super().run()
+        finally:
+            writing.cancel()
+            self.closed.set()
+
+    async def disconnect(self) -> None:
+        self.closed.set()
+        self.stop_audio(tell=False)
+        if self.place is not None:
+            self.reception.left(self)
+
+    def post(self, event: Event) -> None:
+        """Send, after whatever was posted before."""
+        if not self.closed.is_set():
+            self._outgoing.put_nowait(event)
+
+    async def _write_all(self) -> None:
+        while True:
+            event = await self._outgoing.get()
+            try:
+                await self.write_event(event)
+            except (ConnectionError, RuntimeError) as error:
+                log.info("hub: %s went away while being sent to (%s)", self.name, error)
+                self.closed.set()
+                await self.stop()
+                return
+
+    # --- the audio a turn listens to -----------------------------------------------------------
+
+    def expect_audio(self) -> None:
+        """From now on, keep the audio the satellite streams, for the next turn."""
+        self._frames = asyncio.Queue()
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._resampler = None
+
+    def stop_audio(self, *, tell: bool) -> None:
+        """No more audio wanted; `tell`: the satellite is told to stop streaming."""
+        frames, self._frames = self._frames, None
+        if frames is None:
+            return
+        frames.put_nowait(None)
+        if tell:
+            self.post(VoiceStopped().event())
+
+    async def frames(self) -> AsyncIterator[Audio]:
+        """The streamed audio as 80 ms frames, until the satellite or the hub ends it."""
+        frames = self._frames
+        while frames is not None and (frame := await frames.get()) is not None:
+            yield frame
+
+    def _take(self, audio: Audio, rate_hz: int) -> None:
+        frames = self._frames
+        if frames is None:
+            return  # nobody listens: a satellite that stood down, still streaming a moment
+        if rate_hz != SAMPLE_RATE_HZ:
+            if self._resampler is None:
+                self._resampler = StreamResampler(rate_hz, SAMPLE_RATE_HZ)
+            audio = self._resampler.process(audio)
+        pending = np.concatenate([self._pending, audio])
+        whole = len(pending) - len(pending) % FRAME_SAMPLES
+        for frame in pending[:whole].reshape(-1, FRAME_SAMPLES):
+            if frames.qsize() >= self._frames_limit:
+                frames.get_nowait()  # longer than any command: the oldest is no use
+                self.dropped_frames += 1
+            frames.put_nowait(frame.copy())
+        self._pending = pending[whole:]
+
+    # --- events --------------------------------------------------------------------------------
+
+    async def handle_event(self, event: Event) -> bool:
+        kind = event.type
+        if Ping.is_type(kind):
+            self.post(Pong(text=Ping.from_event(event).text).event())
+        elif self.place is None:
+            return await self._introduced(event)
+        elif Detection.is_type(kind):
+            self._detected(event)
+        elif AudioStart.is_type(kind):  # a new stream: nothing carries over from the last
+            self._resampler = None
+            self._pending = np.zeros(0, dtype=np.float32)
+        elif AudioChunk.is_type(kind):
+            self._take(*chunk_audio(event))
+        elif AudioStop.is_type(kind):
+            self.stop_audio(tell=False)
+        elif Played.is_type(kind):
+            self.played.set()
+        else:
+            log.debug("hub: %s sent %s; not used", self.name, kind)
+        return True
+
+    async def _introduced(self, event: Event) -> bool:
+        """Admitted, or told why not (written at once: the connection closes right after)."""
+        name = satellite_name(event) if Info.is_type(event.type) else None
+        if name is None:
+            log.warning("hub: refused %s: its first event was %r, not an info naming the "
+                        "satellite", self.address, event.type)  # fmt: skip
+            refusal = "introduce this satellite first (info)"
+        elif not self.reception.admit(self, name):
+            refusal = f"no satellite {name!r} here"
+        else:
+            return True
+        await self.write_event(Error(text=refusal, code="refused").event())
+        return False
+
+    def _detected(self, event: Event) -> None:
+        try:
+            heard = heard_from(event, self.name)
+        except ValueError as error:
+            log.warning("hub: %s: %s", self.name, error)
+            return
+        self.wakes += 1
+        self.expect_audio()
+        self.reception.woken(self, heard)
+
+    async def wait_played(self, timeout_seconds: float) -> bool:
+        """Until the satellite has played what was sent (or went away, or the time is up)."""
+        waits = [asyncio.ensure_future(self.played.wait()),
+                 asyncio.ensure_future(self.closed.wait())]  # fmt: skip
+        try:
+            await asyncio.wait(waits, timeout=timeout_seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        return self.played.is_set() and not self.closed.is_set()

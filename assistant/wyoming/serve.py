@@ -1,0 +1,111 @@
+"""`assistant serve`: the runtime's speech to text, text to speech, wake word and intent
+handling as Wyoming services on one secured listener, the models loaded once for every client.
+
+Start-up refuses an unsafe listener before any model loads (`listener_security`), then loads
+and warms the models, opens the listener and says where it listens. Under systemd it reports
+READY=1 then, and feeds the watchdog from the event loop (a loop that hangs starves it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+import numpy as np
+
+from assistant.audio.format import SAMPLE_RATE_HZ
+from assistant.config import Settings
+from assistant.engines import EngineName
+from assistant.pipeline.assembly import Assembled, assemble
+from assistant.pipeline.turn_log import TurnLog
+from assistant.service import notify
+from assistant.skills.context import Keeper
+from assistant.understanding.utterance import Utterance
+from assistant.wyoming.listener import start_listener
+from assistant.wyoming.security import ListenerSecurity, listener_security
+from assistant.wyoming.services import ServiceConnection, Services
+
+log = logging.getLogger(__name__)
+
+ENGINES: tuple[EngineName, ...] = ("wake", "stt", "tts", "llm")
+"""No voice activity detection: a Wyoming client sends a command's audio already cut."""
+
+
+def serve_security(settings: Settings, uri: str) -> ListenerSecurity:
+    """`[serve]`'s security for a listener on `uri`, or ConfigError saying what to set."""
+    serve = settings.serve
+    secret = serve.secret.get_secret_value() if serve.secret is not None else None
+    return listener_security(
+        uri, allow=serve.allow, tls_cert=serve.tls_cert, tls_key=serve.tls_key, secret=secret,
+        what="serve",
+    )  # fmt: skip
+
+
+async def serve(
+    settings: Settings,
+    uri: str,
+    *,
+    keeper: Callable[[], Keeper] | None = None,
+    listening: Callable[[str], None],
+) -> None:
+    """Serve until cancelled. `listening` is told the address and services once clients can
+    connect; `keeper` says who keeps what skills schedule (`SkillContext.keeper`)."""
+    security = serve_security(settings, uri)
+    notify.status("loading models")
+    async with assemble(settings, engines=ENGINES, role="serve", keeper=keeper) as assembled:
+        assembled.turns.bus.subscribe(TurnLog())  # one line per handled turn; no words
+        services = Services.of(assembled)
+        await _warm(assembled)
+
+        def connection(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> ServiceConnection:
+            return ServiceConnection(reader, writer, services)
+
+        server = await start_listener(uri, security, connection)
+        async with server, _watchdog():
+            host, port = server.sockets[0].getsockname()[:2]
+            address = f"tcp://[{host}]:{port}" if ":" in host else f"tcp://{host}:{port}"
+            listening(f"Serving Wyoming on {address}: {_offered(services)}")
+            notify.ready(f"serving Wyoming on {address}")
+            await server.serve_forever()
+
+
+def _offered(services: Services) -> str:
+    settings = services.engines.settings
+    model = "llm" in services.engines.load_seconds
+    handle = "rules" + (f" + {settings.llm.model}" if model else "")
+    wake = ", ".join(services.detectors.models)
+    return (f"asr ({settings.stt.model}), tts ({settings.tts.voice}), wake ({wake}), "
+            f"handle ({handle})")  # fmt: skip
+
+
+async def _warm(assembled: Assembled) -> None:
+    """The first call of each model is much slower (allocations, caches, the rules compiled):
+    one pass through each before the first client waits on it. Judging a sentence acts on
+    nothing."""
+    engines = assembled.engines
+    silence = np.zeros(SAMPLE_RATE_HZ, dtype=np.float32)
+    await engines.run("stt", engines.stt.transcribe, silence)
+    await engines.run("tts", engines.tts.speak_all, "Ready.")
+    assembled.brain.settled(Utterance.of("turn on the light"))
+
+
+@contextlib.asynccontextmanager
+async def _watchdog() -> AsyncIterator[None]:
+    """systemd's watchdog fed at half its interval, from the event loop, while serving."""
+    interval = notify.watchdog_interval_seconds()
+
+    async def feed(seconds: float) -> None:
+        while True:
+            notify.watchdog_ping()
+            await asyncio.sleep(seconds / 2)
+
+    task = asyncio.create_task(feed(interval)) if interval else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
