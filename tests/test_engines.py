@@ -34,6 +34,7 @@ from assistant.pipeline.listen import (
     frames_from_audio,
     wait_for_wake,
 )
+from assistant.pipeline.result import Place
 from assistant.pipeline.turn import TurnEngine
 from assistant.stt.protocol import Vocabulary
 from assistant.tts.piper import Piper
@@ -60,10 +61,12 @@ WAKE_COMMAND = "Hey Jarvis, turn on the kitchen lights."
 class EchoBrain:
     """Understanding reduced to saying back the transcript: these tests are about audio."""
 
-    async def understand(self, utterance: Utterance, *, turn_id: str) -> Understanding:
+    async def understand(
+        self, utterance: Utterance, *, turn_id: str, place: Place | None = None
+    ) -> Understanding:
         return Understanding(intent=None, response=f"I heard: {utterance.text}")
 
-    def settled(self, utterance: Utterance) -> bool:
+    def settled(self, utterance: Utterance, *, place: Place | None = None) -> bool:
         return False  # always waits for the full end of speech
 
 
