@@ -368,6 +368,17 @@ async def test_a_timer_rings_on_the_satellite_that_set_it(
             assert house.boards[name].heard_since(started) == 0.0, f"{name} made a sound"
 
 
+async def test_an_announcement_from_no_place_plays_on_every_satellite_of_a_hub_without_audio(
+    home: tuple[Assembled, Simulator, Settings], boards: dict[str, Engines]
+) -> None:
+    assembled, _, _ = home
+    async with running_home(home, boards) as house:
+        said_at = time.monotonic()
+        await assembled.skills.announcer.announce("The washing machine has finished.")
+        for name, board in house.boards.items():
+            await until(lambda: board.heard_since(said_at) > 1.0, f"heard at {name}")  # noqa: B023
+
+
 async def test_a_satellite_without_a_room_is_named_once_at_start_up(
     home: tuple[Assembled, Simulator, Settings], boards: dict[str, Engines],
     caplog: pytest.LogCaptureFixture,

@@ -8,7 +8,7 @@ import logging
 from assistant.cli import stopping
 from assistant.config import Settings
 from assistant.engines import EngineName
-from assistant.hub.hub import Hub
+from assistant.hub.hub import Hub, listener_for
 from assistant.live.backend import AudioDeviceError, SoundDeviceBackend
 from assistant.live.loop import LiveAssistant
 from assistant.pipeline.assembly import assemble
@@ -41,6 +41,8 @@ def run_live(settings: Settings) -> int:
             else:
                 await LiveAssistant(assembled, settings, backend, notify, membership=hub.own).run()
 
+    if settings.hub.satellites:
+        listener_for(settings.hub)  # an unsafe listener is refused now, before models load
     try:
         with ServiceLock(settings.storage.state_dir):  # one-shot commands see it is running
             stopping.run(main())

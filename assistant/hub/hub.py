@@ -17,16 +17,18 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 from wyoming.asr import Transcript as HeardTranscript
 from wyoming.event import Event
 from wyoming.satellite import RunSatellite
 
+from assistant.audio.format import Audio
 from assistant.config import Settings
 from assistant.config.hub import HubSettings
-from assistant.config.wyoming import client_network
+from assistant.config.wyoming import client_network, tcp_address
+from assistant.errors import ConfigError
 from assistant.hub.arbiter import Arbiter
 from assistant.hub.link import SatelliteLink
 from assistant.hub.outlet import SatelliteOutlet
@@ -44,7 +46,7 @@ from assistant.satellite.protocol import CHOSEN, STAND_DOWN, listen_event
 from assistant.skills.context import Announcement
 from assistant.wake.protocol import WakeDetection
 from assistant.wyoming.listener import start_listener
-from assistant.wyoming.security import ListenerSecurity, listener_security
+from assistant.wyoming.security import ListenerSecurity, is_loopback, listener_security
 
 log = logging.getLogger(__name__)
 
@@ -184,24 +186,28 @@ class Hub:
         vad, audio = self.settings.vad, self.settings.audio
         link.busy = True
         try:
+            heard_since = link.frames()  # kept while another microphone's turn goes first
             async with self.turn_lock:
                 turn = self.turns.begin(f"satellite {heard.satellite}", from_audio=True,
                                         place=place)  # fmt: skip
                 self.turns.note_wake(turn, wake, stream_seconds=0.0)
-                asks = await self._turn(link, turn, vad.no_speech_timeout_seconds)
+                asks = await self._turn(link, turn, heard_since, vad.no_speech_timeout_seconds)
             while asks and audio.follow_up_seconds > 0 and not link.closed.is_set():
                 if not await link.wait_played(_REPLY_SECONDS) or link.wakes != wakes:
                     return  # gone, or a newer wake word there has taken over
                 link.expect_audio()
                 link.post(listen_event(audio.follow_up_seconds))
+                answer = link.frames()
                 async with self.turn_lock:
                     follow_up = self.turns.begin(f"satellite {heard.satellite}", from_audio=True,
                                                  follow_up=True, place=place)  # fmt: skip
-                    asks = await self._turn(link, follow_up, audio.follow_up_seconds)
+                    asks = await self._turn(link, follow_up, answer, audio.follow_up_seconds)
         finally:
             link.busy = False
 
-    async def _turn(self, link: SatelliteLink, turn: Turn, listen_seconds: float) -> bool:
+    async def _turn(
+        self, link: SatelliteLink, turn: Turn, frames: AsyncIterator[Audio], listen_seconds: float
+    ) -> bool:
         """One turn on the satellite's audio. True when the reply asks a question."""
 
         def relay(event: TurnEvent) -> None:
@@ -215,8 +221,7 @@ class Hub:
         assert link.reply is not None  # set when it was admitted
         unsubscribe = self.turns.bus.subscribe(relay)
         try:
-            result = await self.turns.run(turn, link.frames(), link.reply,
-                                          listen_seconds=listen_seconds)  # fmt: skip
+            result = await self.turns.run(turn, frames, link.reply, listen_seconds=listen_seconds)
         finally:
             unsubscribe()
             link.stop_audio(tell=True)
@@ -255,11 +260,23 @@ class Hub:
 def listener_for(hub: HubSettings) -> ListenerSecurity:
     """Who may connect as a satellite: the satellites' addresses are the allow-list; a
     ConfigError for a listener beyond loopback without one (or without TLS and a secret)."""
+    addresses = [s.address for s in hub.satellites if s.address]
+    if not is_loopback(tcp_address(hub.uri)[0]) and not addresses and hub.secret is None:
+        # The listener's own words would name hub.allow: here the allow-list is the addresses.
+        raise ConfigError(
+            f"hub.uri {hub.uri} listens beyond this machine, and Wyoming has no "
+            "authentication: set the address of each of [[hub.satellites]], or hub.tls_cert, "
+            "hub.tls_key and hub.secret, or listen on 127.0.0.1"
+        )
+    secret = hub.secret.get_secret_value() if hub.secret else None
     return listener_security(
-        hub.uri, allow=[s.address for s in hub.satellites if s.address], tls_cert=hub.tls_cert,
-        tls_key=hub.tls_key, secret=hub.secret.get_secret_value() if hub.secret else None,
+        hub.uri,
+        allow=addresses,
+        tls_cert=hub.tls_cert,
+        tls_key=hub.tls_key,
+        secret=secret,
         what="hub",
-    )  # fmt: skip
+    )
 
 
 def _from(network: str, address: str) -> bool:

@@ -131,11 +131,10 @@ class SatelliteLink(BoundedEventHandler):
         if tell:
             self.post(VoiceStopped().event())
 
-    async def frames(self) -> AsyncIterator[Audio]:
-        """The streamed audio as 80 ms frames, until the satellite or the hub ends it."""
-        frames = self._frames
-        while frames is not None and (frame := await frames.get()) is not None:
-            yield frame
+    def frames(self) -> AsyncIterator[Audio]:
+        """The audio expected now, as 80 ms frames, until the satellite or the hub ends it;
+        taken at once, so a turn waiting for the models reads its own stream, not a later."""
+        return _until_end(self._frames)
 
     def _take(self, audio: Audio, rate_hz: int) -> None:
         frames = self._frames
@@ -211,3 +210,8 @@ class SatelliteLink(BoundedEventHandler):
             for wait in waits:
                 wait.cancel()
         return self.played.is_set() and not self.closed.is_set()
+
+
+async def _until_end(frames: asyncio.Queue[Audio | None] | None) -> AsyncIterator[Audio]:
+    while frames is not None and (frame := await frames.get()) is not None:
+        yield frame

@@ -160,16 +160,15 @@ class LiveAssistant:
                 log.info("barge-in: the reply was interrupted")
             if not await self._answers(wake):
                 continue  # another microphone heard it better: back to the wake word, silently
-            async with self._turn_lock:
-                place = self.membership.place if self.membership else None
-                turn = self.turns.begin("microphone", from_audio=True, place=place)
-                self.turns.note_wake(turn, wake, stream_seconds=self.stream_seconds)
-                self.station.busy = True
-                try:
-                    self.reply.sound("wake")
-                    await self._conversation(turn)
-                finally:
-                    self.station.busy = False
+            place = self.membership.place if self.membership else None
+            turn = self.turns.begin("microphone", from_audio=True, place=place)
+            self.turns.note_wake(turn, wake, stream_seconds=self.stream_seconds)
+            self.station.busy = True
+            try:
+                self.reply.sound("wake")
+                await self._conversation(turn)
+            finally:
+                self.station.busy = False
 
     async def _wait_for_wake(self) -> WakeOutcome:
         self._listening(True)
@@ -209,8 +208,9 @@ class LiveAssistant:
 
     async def _turn(self, turn: Turn, listen_seconds: float) -> bool:
         """Listen, understand, act, start the reply. True when the reply asks a question."""
-        frames = self.station.frames(guard_echo=False)
-        result = await self.turns.run(turn, frames, self.reply, listen_seconds=listen_seconds)
+        frames = self.station.frames(guard_echo=False)  # kept meanwhile by the microphone
+        async with self._turn_lock:  # a satellite's turn may have the models now
+            result = await self.turns.run(turn, frames, self.reply, listen_seconds=listen_seconds)
         if result.error is None and result.transcript is not None:
             self.stats.turns += 1  # counted once the reply is under way
         return result.error is None and result.expects_answer

@@ -57,7 +57,9 @@ class WakeOutcome:
 async def wait_for_wake(frames: AsyncIterator[Audio], engines: Engines) -> WakeOutcome:
     """Consume frames until a wake word fires (or the frames run out)."""
     detector = engines.wake
-    detector.reset()
+    # On the model's thread: openWakeWord primes its features again (about 60 ms of model
+    # work), which would hold up everything else on the event loop, the hub's turns included.
+    await engines.run("wake", detector.reset)
     elapsed = 0.0
     async for frame in frames:
         started = time.perf_counter()
