@@ -33,6 +33,7 @@ if [[ $mode != runtime ]]; then
     espeak-ng sox                                  # varied test speech, noise mixing
     stress-ng                                      # the suite is run once with the CPUs loaded
     util-linux iproute2 strace                     # unshare -n, ip, strace: a test with only loopback
+    openssl                                        # self-signed certificates for the TLS tests
     systemd                                        # systemd-analyze checks the service unit
   )
 fi
