@@ -101,6 +101,19 @@ if [[ $mode == runtime ]]; then
   exit 0
 fi
 
+# --- the stock Wyoming satellite, for the tests ---------------------------------------------
+# A Home Assistant user's satellite is rhasspy's wyoming-satellite; the tests run the real one
+# against the hub. It pins an older wyoming than ours, so it gets a venv of its own. PyPI has
+# only its 1.0.0 (newer releases are installed from its repository, which CI cannot reach).
+if [[ $mode == test ]]; then
+  stock=.venv-wyoming-satellite
+  if ! "$stock/bin/python" -c 'import wyoming_satellite' 2>/dev/null; then
+    say "installing the stock wyoming-satellite (for the tests) in $stock"
+    "$python" -m venv "$stock"
+    "$stock/bin/python" -m pip install --quiet wyoming-satellite==1.0.0
+  fi
+fi
+
 # --- models -------------------------------------------------------------------------------
 say "fetching and verifying the default models"
 "$venv/bin/assistant" models fetch

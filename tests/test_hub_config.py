@@ -35,6 +35,12 @@ def test_the_defaults_listen_on_loopback_and_choose_the_best() -> None:
         ({"arbitration_rule": "loudest"}, "'best' or 'first'"),
         ({"arbitration_window_seconds": 9}, "less than or equal to 5"),
         ({"satellites": [{"name": "a", "colour": "red"}]}, "Extra inputs are not permitted"),
+        ({"satellites": [{"name": "a", "uri": "tcp://10.0.0.2:0"}]}, "the port cannot be 0"),
+        ({"satellites": [{"name": "a", "uri": "10.0.0.2:10700"}]}, "is not tcp://HOST:PORT"),
+        (
+            {"satellites": [{"name": "a", "uri": "tcp://10.0.0.2:10700", "address": "10.0.0.2"}]},
+            "set one of them",
+        ),
     ],
 )
 def test_what_the_hub_refuses(values: dict[str, Any], message: str) -> None:
@@ -51,6 +57,24 @@ def test_a_listener_beyond_loopback_needs_the_satellites_addresses_or_tls() -> N
         {"name": "bedroom", "address": "192.168.1.22"},
     ]))  # fmt: skip
     assert security.admits("192.168.1.22") and not security.admits("192.168.1.23")
+
+
+def test_satellites_the_hub_connects_to_need_no_address_and_open_no_listener() -> None:
+    settings = hub(uri="tcp://0.0.0.0:10700", satellites=[
+        {"name": "kitchen", "address": "192.168.1.21"},
+        {"name": "stock", "uri": "tcp://192.168.1.40:10700"},
+    ])  # fmt: skip
+    assert [s.name for s in settings.calling()] == ["kitchen"]
+    assert not listener_for(settings).admits("192.168.1.40")  # it never connects in
+    only_dialed = hub(uri="tcp://0.0.0.0:10700", satellites=[{"name": "s", "uri": "tcp://h:1"}])
+    assert only_dialed.calling() == []
+    assert check_hub_listener(Settings(hub=only_dialed)).status == "ok"  # no listener opens
+    check = check_hub_listener(Settings.model_validate({"hub": settings.model_dump()}))
+    assert check.status == "ok", check
+    assert check.detail == (
+        "kitchen may connect to tcp://0.0.0.0:10700; "
+        "the hub connects to stock at tcp://192.168.1.40:10700"
+    )
 
 
 def test_the_doctor_names_each_microphone_without_a_room() -> None:

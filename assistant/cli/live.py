@@ -41,7 +41,7 @@ def run_live(settings: Settings) -> int:
             else:
                 await LiveAssistant(assembled, settings, backend, notify, membership=hub.own).run()
 
-    if settings.hub.satellites:
+    if settings.hub.calling():
         listener_for(settings.hub)  # an unsafe listener is refused now, before models load
     try:
         with ServiceLock(settings.storage.state_dir):  # one-shot commands see it is running

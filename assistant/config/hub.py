@@ -3,8 +3,9 @@ running `assistant satellite` connect to it, each standing in a room.
 
 The hub's configured satellites (`[[hub.satellites]]`) are the only ones it accepts: a board
 that names itself otherwise is refused, and one with an `address` must connect from there (the
-listener's allow-list is made of them). The hub's own microphone is a satellite too, named
-`hub.name`, in `hub.room`.
+listener's allow-list is made of them). A satellite with a `uri` is a Wyoming server itself
+(the stock `wyoming-satellite`): the hub connects to it instead. The hub's own microphone is a
+satellite too, named `hub.name`, in `hub.room`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ class SatelliteEntry(_Section):
         description="The address it connects from (or a network in CIDR form); together these "
         "are the listener's allow-list. Unset: any address the listener admits.",
     )
+    uri: str | None = Field(
+        default=None,
+        description="Where it listens, tcp://HOST:PORT, when it is a Wyoming server itself (the "
+        "stock wyoming-satellite, run with --uri and a local wake word, --wake-uri): the hub "
+        "connects to it there, and again whenever the connection ends. Unset: it connects to "
+        "the hub (assistant satellite).",
+    )
 
     @field_validator("name", "room")
     @classmethod
@@ -51,6 +59,29 @@ class SatelliteEntry(_Section):
     @classmethod
     def _network(cls, address: str | None) -> str | None:
         return str(client_network(address)) if address is not None else None
+
+    @field_validator("uri")
+    @classmethod
+    def _tcp_address(cls, uri: str | None) -> str | None:
+        if uri is None:
+            return None
+        if tcp_address(uri)[1] == 0:
+            raise ValueError(f"{uri!r}: the hub connects there, so the port cannot be 0")
+        return uri.strip()
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> SatelliteEntry:
+        if self.uri is not None and self.address is not None:
+            raise ValueError(
+                f"satellite {self.name!r}: address is where a satellite connects from, and "
+                "this one is connected to at its uri; set one of them"
+            )
+        return self
+
+    @property
+    def dialed(self) -> bool:
+        """The hub connects to it (it is a Wyoming server), not it to the hub."""
+        return self.uri is not None
 
 
 class HubSettings(_Section):
@@ -105,14 +136,19 @@ class HubSettings(_Section):
             )
         # The addresses are the listener's allow-list: one satellite without an address
         # would be shut out by the others' (or let anyone in, were they ignored).
-        unplaced = [s.name for s in self.satellites if s.address is None]
-        if unplaced and len(unplaced) < len(self.satellites):
+        calling = self.calling()
+        unplaced = [s.name for s in calling if s.address is None]
+        if unplaced and len(unplaced) < len(calling):
             raise ValueError(f"set the address of every satellite or of none: {unplaced} have none")
         return self
 
     def entry(self, name: str) -> SatelliteEntry | None:
         """The configured satellite of that name."""
         return next((s for s in self.satellites if s.name == name), None)
+
+    def calling(self) -> list[SatelliteEntry]:
+        """The satellites that connect to the hub (its listener is for them alone)."""
+        return [satellite for satellite in self.satellites if not satellite.dialed]
 
     def without_room(self) -> list[str]:
         """The microphones of the home with no room set: the hub's own (if it has one) and

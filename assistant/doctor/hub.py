@@ -36,8 +36,14 @@ def check_hub_listener(settings: Settings) -> Check:
     if not hub.satellites:
         return Check("satellites", "info", "none configured ([[hub.satellites]])")
     try:
-        listener_for(hub)
+        if hub.calling():  # else no listener opens
+            listener_for(hub)
     except ConfigError as error:
         return Check("satellites", "fail", error.message, "set what the message names in [hub]")
-    names = ", ".join(s.name for s in hub.satellites)
-    return Check("satellites", "ok", f"{names} may connect to {hub.uri}")
+    # Dialed satellites are not tried here: a stock wyoming-satellite serves the last server
+    # to connect, so the doctor would take it from the running hub.
+    said = []
+    if calling := hub.calling():
+        said.append(f"{', '.join(s.name for s in calling)} may connect to {hub.uri}")
+    said += [f"the hub connects to {s.name} at {s.uri}" for s in hub.satellites if s.dialed]
+    return Check("satellites", "ok", "; ".join(said))

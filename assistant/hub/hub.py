@@ -2,7 +2,10 @@
 
 The hub listens for its configured satellites (`[[hub.satellites]]`) on `hub.uri`, through the
 runtime's secured Wyoming listener (loopback unless configured; the satellites' addresses are
-its allow-list). Every wake word, from a satellite or from the hub's own microphone, which is
+its allow-list), and connects to those that are Wyoming servers themselves (a stock
+`wyoming-satellite`, configured with a `uri`; `assistant.hub.dialer`).
+
+Every wake word, from a satellite or from the hub's own microphone, which is
 one more satellite, goes to the one `Arbiter`: only the microphone that heard it best answers,
 the others stand down silently. The winner's turn runs on the hub's turn engine, with its
 `Place` (its name and room), one turn at a time (the models keep state), while the audio of
@@ -26,10 +29,11 @@ from wyoming.satellite import RunSatellite
 
 from assistant.audio.format import Audio
 from assistant.config import Settings
-from assistant.config.hub import HubSettings
+from assistant.config.hub import HubSettings, SatelliteEntry
 from assistant.config.wyoming import client_network, tcp_address
 from assistant.errors import ConfigError
 from assistant.hub.arbiter import Arbiter
+from assistant.hub.dialer import keep_dialing
 from assistant.hub.link import SatelliteLink
 from assistant.hub.outlet import SatelliteOutlet
 from assistant.live.hearing import WakeHeard
@@ -42,7 +46,7 @@ from assistant.pipeline.events import SpeechEnded, Transcript
 from assistant.pipeline.listen import WakeOutcome
 from assistant.pipeline.result import Place, Turn
 from assistant.pipeline.turn_log import TurnLog
-from assistant.satellite.protocol import CHOSEN, STAND_DOWN, listen_event
+from assistant.satellite.protocol import CHOSEN, listen_event
 from assistant.skills.context import Announcement
 from assistant.wake.protocol import WakeDetection
 from assistant.wyoming.listener import start_listener
@@ -85,12 +89,16 @@ class Hub:
             log.warning("%s has no room set: a command heard there names no room; set its "
                         "room in [hub] or [[hub.satellites]]", name)  # fmt: skip
         self._spawn(self._route_announcements())
-        if self.hub.satellites:
+        if calling := self.hub.calling():
             self._server = await start_listener(self.hub.uri, listener_for(self.hub), self._link)
             host, port = self._server.sockets[0].getsockname()[:2]
             self.address = (str(host), int(port))
             log.info("hub: satellites connect to %s:%d (%s)", host, port,
-                     ", ".join(s.name for s in self.hub.satellites))  # fmt: skip
+                     ", ".join(s.name for s in calling))  # fmt: skip
+        for entry in self.hub.satellites:
+            if entry.dialed:
+                log.info("hub: connecting to satellite %s at %s", entry.name, entry.uri)
+                self._spawn(keep_dialing(entry, self._dialed_link))
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -119,6 +127,11 @@ class Hub:
     def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> SatelliteLink:
         return SatelliteLink(reader, writer, self, self.settings.vad)
 
+    def _dialed_link(
+        self, entry: SatelliteEntry, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> SatelliteLink:
+        return SatelliteLink(reader, writer, self, self.settings.vad, dialed=entry)
+
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)  # kept referenced until it is done
@@ -136,7 +149,8 @@ class Hub:
             log.warning("hub: refused %s from %s: it connects from %s", name, link.address,
                         entry.address)  # fmt: skip
             return False
-        link.place = Place(name, entry.room)
+        room = entry.room or link.area  # a stock satellite's own --area, when none is set here
+        link.place = Place(name, room)
         outlet = SatelliteOutlet(link, self.settings.audio)
         link.reply = SpokenReply(self.assembled.engines, outlet, latencies_ms=self.latencies_ms)
         if (earlier := self.links.get(name)) is not None:
@@ -145,8 +159,9 @@ class Hub:
         self.links[name] = link
         self.arbiter.listening(name, True)
         link.post(RunSatellite().event())
-        log.info("hub: satellite %s connected from %s (room %s)", name, link.address,
-                 entry.room or "not set")  # fmt: skip
+        where = f"at {entry.uri}" if entry.dialed else f"from {link.address}"
+        log.info("hub: satellite %s connected %s (room %s)", name, where,
+                 room or "not set")  # fmt: skip
         return True
 
     def left(self, link: SatelliteLink) -> None:
@@ -168,8 +183,7 @@ class Hub:
         self.arbiter.listening(heard.satellite, False)
         try:
             if not await self.arbiter.contend(heard):
-                link.stop_audio(tell=False)
-                link.post(Event(type=STAND_DOWN))
+                link.stand_down()
                 return
             link.post(Event(type=CHOSEN))
             await self._converse(link, heard)
@@ -192,7 +206,9 @@ class Hub:
                                         place=place)  # fmt: skip
                 self.turns.note_wake(turn, wake, stream_seconds=0.0)
                 asks = await self._turn(link, turn, heard_since, vad.no_speech_timeout_seconds)
-            while asks and audio.follow_up_seconds > 0 and not link.closed.is_set():
+            # A stock satellite cannot be told to listen: its answer comes after a wake word.
+            follows = audio.follow_up_seconds > 0 and link.dialed is None
+            while asks and follows and not link.closed.is_set():
                 if not await link.wait_played(_REPLY_SECONDS) or link.wakes != wakes:
                     return  # gone, or a newer wake word there has taken over
                 link.expect_audio()
@@ -260,7 +276,7 @@ class Hub:
 def listener_for(hub: HubSettings) -> ListenerSecurity:
     """Who may connect as a satellite: the satellites' addresses are the allow-list; a
     ConfigError for a listener beyond loopback without one (or without TLS and a secret)."""
-    addresses = [s.address for s in hub.satellites if s.address]
+    addresses = [s.address for s in hub.calling() if s.address]
     if not is_loopback(tcp_address(hub.uri)[0]) and not addresses and hub.secret is None:
         # The listener's own words would name hub.allow: here the allow-list is the addresses.
         raise ConfigError(

@@ -7,6 +7,13 @@ Audio is only taken while a turn wants it (`expect_audio` … `stop_audio`), and
 meanwhile (a satellite streams while the hub decides who answers, and while another
 satellite's turn has the models). Everything sent to the satellite goes through one queue, in
 order, whoever sends it.
+
+A link the hub dialed (a stock `wyoming-satellite`, `[[hub.satellites]] uri`) speaks the
+protocol as that program and Home Assistant do: the hub asks `describe` and the `info` that
+answers admits it under its configured name; its wake word may come as `run-pipeline` alone
+(wyoming-satellite 1.0 sends no `detection`), with no measures, so it counts as heard weakly;
+and it streams until told `run-satellite` (`transcript` too, but a stand-down has none), not
+at `voice-stopped`. It knows nothing of our `chosen`, `stand-down` and `listen`.
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ import numpy as np
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event
-from wyoming.info import Info
+from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
+from wyoming.pipeline import PipelineStage, RunPipeline
+from wyoming.satellite import RunSatellite
 from wyoming.snd import Played
 from wyoming.vad import VoiceStopped
 from wyoming.wake import Detection
@@ -30,10 +39,11 @@ from wyoming.wake import Detection
 from assistant.audio.format import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE_HZ, Audio
 from assistant.audio.stream_resample import StreamResampler
 from assistant.config import VadSettings
-from assistant.live.hearing import WakeHeard
+from assistant.config.hub import SatelliteEntry
+from assistant.live.hearing import SILENT_DBFS, WakeHeard
 from assistant.live.reply import SpokenReply
 from assistant.pipeline.result import Place
-from assistant.satellite.protocol import chunk_audio, heard_from, satellite_name
+from assistant.satellite.protocol import STAND_DOWN, chunk_audio, heard_from, satellite_name
 from assistant.wyoming.listener import BoundedEventHandler
 
 log = logging.getLogger(__name__)
@@ -55,14 +65,20 @@ class Reception(Protocol):
 class SatelliteLink(BoundedEventHandler):
     def __init__(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reception: Reception,
-        vad: VadSettings,
+        vad: VadSettings, dialed: SatelliteEntry | None = None,
     ) -> None:  # fmt: skip
         super().__init__(reader, writer)
         self.reception = reception
+        self.dialed = dialed
+        """The configured satellite the hub connected to; None for one that connected in."""
         peer = writer.get_extra_info("peername")
         self.address = str(peer[0]) if peer else "an unknown address"
         self.place: Place | None = None
         """Set once admitted: its name and room."""
+        self.area: str | None = None
+        """The area a dialed satellite's `info` gives (wyoming-satellite --area)."""
+        self.refusal: str | None = None
+        """Why the hub did not admit it, when it did not."""
         self.reply: SpokenReply | None = None
         """Replies and announcements on its speaker, set once admitted."""
         self.wakes = 0
@@ -78,6 +94,8 @@ class SatelliteLink(BoundedEventHandler):
         )
         self._pending = np.zeros(0, dtype=np.float32)
         self._resampler: StreamResampler | None = None
+        self._pipeline_follows = False
+        """A `detection` came: the `run-pipeline` after it is the same wake word."""
         self.dropped_frames = 0
 
     @property
@@ -85,6 +103,8 @@ class SatelliteLink(BoundedEventHandler):
         return self.place.satellite if self.place else f"a satellite at {self.address}"
 
     async def run(self) -> None:
+        if self.dialed is not None:
+            self.post(Describe().event())  # as Home Assistant opens: its info admits it
         writing = asyncio.create_task(self._write_all(), name="satellite link writer")
         try:
             await super().run()
@@ -130,6 +150,13 @@ class SatelliteLink(BoundedEventHandler):
         frames.put_nowait(None)
         if tell:
             self.post(VoiceStopped().event())
+        if self.dialed is not None and not self.closed.is_set():
+            self.post(RunSatellite().event())  # the stock satellite's only "stop streaming"
+
+    def stand_down(self) -> None:
+        """Another satellite answers this wake word: stop, silently."""
+        self.stop_audio(tell=False)
+        self.post(Event(type=STAND_DOWN))
 
     def frames(self) -> AsyncIterator[Audio]:
         """The audio expected now, as 80 ms frames, until the satellite or the hub ends it;
@@ -163,6 +190,8 @@ class SatelliteLink(BoundedEventHandler):
             return await self._introduced(event)
         elif Detection.is_type(kind):
             self._detected(event)
+        elif RunPipeline.is_type(kind):
+            self._pipeline(event)
         elif AudioStart.is_type(kind):  # a new stream: nothing carries over from the last
             self._resampler = None
             self._pending = np.zeros(0, dtype=np.float32)
@@ -178,6 +207,8 @@ class SatelliteLink(BoundedEventHandler):
 
     async def _introduced(self, event: Event) -> bool:
         """Admitted, or told why not (written at once: the connection closes right after)."""
+        if self.dialed is not None:
+            return self._answered_describe(event)
         name = satellite_name(event) if Info.is_type(event.type) else None
         if name is None:
             log.warning("hub: refused %s: its first event was %r, not an info naming the "
@@ -190,12 +221,56 @@ class SatelliteLink(BoundedEventHandler):
         await self.write_event(Error(text=refusal, code="refused").event())
         return False
 
+    def _answered_describe(self, event: Event) -> bool:
+        """A dialed satellite's answer to `describe`: admitted under its configured name."""
+        assert self.dialed is not None
+        if not Info.is_type(event.type):
+            log.debug("hub: %s sent %s before its info; not used", self.dialed.name, event.type)
+            return True
+        try:
+            about = Info.from_event(event).satellite
+        except (KeyError, TypeError, ValueError):
+            about = None
+        if about is None:
+            self.refusal = "what answers there is no satellite (its info describes none)"
+        else:
+            self.area = about.area
+            if self.reception.admit(self, self.dialed.name):
+                return True
+            self.refusal = "the hub did not admit it"
+        log.warning("hub: %s at %s: %s", self.dialed.name, self.dialed.uri, self.refusal)
+        return False
+
     def _detected(self, event: Event) -> None:
         try:
             heard = heard_from(event, self.name)
         except ValueError as error:
             log.warning("hub: %s: %s", self.name, error)
             return
+        self._woken(heard)
+        self._pipeline_follows = True
+
+    def _pipeline(self, event: Event) -> None:
+        """The satellite starts a pipeline: after its `detection`, or as the answer the hub
+        asked for (`listen`), nothing new; else its wake word (wyoming-satellite 1.0 sends no
+        `detection`), heard with no measures."""
+        try:
+            pipeline = RunPipeline.from_event(event)
+        except (KeyError, TypeError, ValueError) as error:
+            log.warning("hub: %s: a run-pipeline that is not one (%s)", self.name, error)
+            return
+        if self._pipeline_follows or self._frames is not None:
+            self._pipeline_follows = False
+        elif pipeline.start_stage != PipelineStage.ASR:
+            stage = pipeline.start_stage.value
+            self.refusal = (f"it asks the hub to start at {stage}; the hub takes the audio "
+                            "after the wake word: run it with --wake-uri")  # fmt: skip
+            log.warning("hub: %s: %s", self.name, self.refusal)
+            self.post(Error(text=self.refusal, code="wake-word-on-satellite").event())
+        else:
+            self._woken(WakeHeard(self.name, "wake word", 0.0, SILENT_DBFS))
+
+    def _woken(self, heard: WakeHeard) -> None:
         self.wakes += 1
         self.expect_audio()
         self.reception.woken(self, heard)
