@@ -10,6 +10,7 @@ then renamed, so it is never read half written) to say something into the room.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -38,7 +39,6 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    try:
+    # A broken pipe: the satellite stopped reading, it is stopping.
+    with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):
         main(Path(sys.argv[1]))
-    except (BrokenPipeError, KeyboardInterrupt):
-        pass  # the satellite stopped reading: it is stopping
