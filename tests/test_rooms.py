@@ -145,14 +145,21 @@ def broker() -> Iterator[PrivateBroker]:
 
 @contextlib.asynccontextmanager
 async def rooms_home(
-    broker: PrivateBroker, folder: Path, *, engines: tuple[EngineName, ...] = (), **sections: Any
+    broker: PrivateBroker,
+    folder: Path,
+    *,
+    engines: tuple[EngineName, ...] = (),
+    confirm_timeout_seconds: float = 5.0,
+    **sections: Any,
 ) -> AsyncIterator[tuple[Assembled, Simulator]]:
     """The runtime (no models unless `engines`: the rules) over the home above, in a discovery
     namespace of its own on the module's broker; the front door lock may be controlled by voice
     (it asks)."""
     home_file = folder / "home.toml"
     home_file.write_text(HOME)
-    mqtt = MqttSettings(discovery_prefix=f"rooms-{folder.name}")
+    mqtt = MqttSettings(
+        discovery_prefix=f"rooms-{folder.name}", confirm_timeout_seconds=confirm_timeout_seconds
+    )
     sections.setdefault("safety", {"exposed": ["lock.front_door_lock"]})
     async with (
         simulated_home(broker, mqtt=mqtt, home_file=home_file) as home,
@@ -310,6 +317,28 @@ async def test_what_a_skill_says_later_is_said_where_it_was_asked_for(
             "Your coffee is ready.",
             KITCHEN,
         )
+
+
+async def test_a_command_confirmed_after_it_failed_is_announced_where_it_was_given(
+    broker: PrivateBroker, tmp_path: Path
+) -> None:
+    """The lamp that was reported failed but turned on after all is news for the person in
+    the bedroom who gave the command, not for every room; typed, it still goes everywhere."""
+    quick = rooms_home(broker, tmp_path, confirm_timeout_seconds=1.0)
+    async with quick as (assembled, simulator):
+        announcer = assembled.skills.announcer
+        for light in ("bedroom_lamp", "office_lamp"):  # slower than the 1 s deadline
+            simulator.set_fault(light, confirm_delay_seconds=2.0)
+        failed = await heard(assembled, "turn on the bedroom lamp", BEDROOM)
+        assert [action.status for action in failed.actions] == ["failed"], failed.response
+        typed = await assembled.turns.from_text("turn on the office lamp")
+        assert [action.status for action in typed.actions] == ["failed"], typed.response
+        assert await eventually(lambda: len(announcer.history) == 2, 10.0)
+    told = {said.text.partition(":")[0]: said.place for said in announcer.history}
+    assert told == {
+        "The Bedroom lamp is on after all": BEDROOM,
+        "The Office lamp is on after all": None,
+    }
 
 
 async def test_a_call_for_help_carries_its_room_the_words_and_the_satellite(

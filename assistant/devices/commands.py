@@ -86,7 +86,11 @@ class DeviceCommander:
         """Entity id → the watch for a late confirmation of its last failed command."""
 
     def subscribe_late(self, listener: LateListener) -> Callable[[], None]:
-        """Hear of every command reported failed that the device confirmed afterwards."""
+        """Hear of every command reported failed that the device confirmed afterwards.
+
+        A listener is called in the context of the `call` that failed (the watch for the late
+        confirmation is a task started in it, with a copy of its context variables), so it
+        reads what the caller had set there: the skill host, the request and its place."""
         self._late_listeners.append(listener)
         return lambda: self._late_listeners.remove(listener)
 
@@ -221,6 +225,8 @@ class DeviceCommander:
     def _watch_late(
         self, failed: CommandOutcome, expect: Predicate, expectation: str, sent_after: float
     ) -> None:
+        # The task runs in a copy of the failed call's context, and so do the listeners it
+        # calls: they read the caller's context variables there (`subscribe_late`).
         task = asyncio.create_task(
             self._late(failed, expect, expectation, sent_after),
             name=f"late-confirmation-{failed.entity_id}",

@@ -18,6 +18,7 @@ from assistant.skill_host.loader import LoadedSkills, load_skills, run_hook
 from assistant.skill_host.safety import SafetyPolicy
 from assistant.skill_host.toolbox import Toolbox
 from assistant.skills.context import Announcer, Keeper, Scheduler, SkillContext
+from assistant.skills.request import CURRENT_REQUEST
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,17 @@ class SkillHost:
 
     def _confirmed_late(self, late: CommandOutcome) -> None:
         """A command the person heard had failed did happen: the audit log and the person
-        hear the truth, or they repeat a command that was already carried out."""
+        hear the truth, or they repeat a command that was already carried out. They hear it
+        where they gave the command: the commander calls this in the context of that call
+        (`subscribe_late`), so the request it answered is the current one here."""
         self.audit.record(
             outcome="confirmed-late", reason=late.reason,
             actions=[{"entity": late.entity_id, "service": late.service, "status": late.status}],
         )  # fmt: skip
-        task = asyncio.get_running_loop().create_task(self.announcer.announce(late.reason))
+        request = CURRENT_REQUEST.get()
+        place = request.place if request is not None else None
+        told = self.announcer.announce(late.reason, place=place)
+        task = asyncio.get_running_loop().create_task(told)
         self._telling.add(task)
         task.add_done_callback(self._telling.discard)
 
