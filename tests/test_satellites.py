@@ -185,10 +185,12 @@ def free_port() -> int:
 @contextlib.asynccontextmanager
 async def running_home(
     home: tuple[Assembled, Simulator, Settings], boards: dict[str, Engines], *,
-    rooms: dict[str, str | None] = ROOMS, own_room: str | None = None, **hub: object,
+    rooms: dict[str, str | None] = ROOMS, own_room: str | None = None, find_hub: bool = False,
+    **hub: object,
 ) -> AsyncIterator[Home]:  # fmt: skip
     """The hub and a satellite for each of `rooms`; with `own_room`, the hub's own microphone
-    too (named "hub", in that room)."""
+    too (named "hub", in that room); with `find_hub`, the satellites find the hub on the
+    network (mDNS) instead of being told its address."""
     assembled, simulator, settings = home
     uri = f"tcp://127.0.0.1:{free_port()}"
     entries = [SatelliteEntry(name=name, room=room) for name, room in rooms.items()]
@@ -206,7 +208,8 @@ async def running_home(
             house.boards["hub"] = Board(card, own=own)
             tasks.append(asyncio.create_task(own.run(stop)))
         for name in rooms:
-            link = SatelliteSettings(hub_uri=uri, name=name, reconnect_min_seconds=0.1,
+            link = SatelliteSettings(hub_uri="zeroconf" if find_hub else uri, name=name,
+                                     reconnect_min_seconds=0.1,
                                      reconnect_max_seconds=1.0)  # fmt: skip
             card = VirtualSoundCard()
             satellite = Satellite(boards[name], settings, link, card)
@@ -286,6 +289,24 @@ async def test_a_satellite_that_loses_its_hub_sounds_an_error_and_comes_back_by_
         said = speech.audio("Hey Jarvis, turn on the living room fan.", trail_seconds=2.0)
         await house.turn_at("bedroom", said)
         await until(lambda: simulator.state("living_room_fan")["state"] == "on", "fan on")
+
+
+async def test_satellites_find_a_hub_that_announces_itself_on_the_network(
+    home: tuple[Assembled, Simulator, Settings], boards: dict[str, Engines], speech: Speech,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    _, simulator, _ = home
+    caplog.set_level(logging.INFO)
+    rooms: dict[str, str | None] = {"bedroom": "Bedroom", "kitchen": "Kitchen"}
+    async with running_home(home, boards, rooms=rooms, find_hub=True, zeroconf=True) as house:
+        assert house.hub.address is not None
+        port = house.hub.address[1]
+        assert (
+            "found the hub 'hub on " in caplog.text and f"at 127.0.0.1 port {port}" in caplog.text
+        )
+        said = speech.audio("Hey Jarvis, turn on the lights.", trail_seconds=2.0)
+        await house.turn_at("kitchen", said)
+        await until(lambda: simulator.state("kitchen_ceiling")["state"] == "on", "kitchen light")
 
 
 async def test_a_call_for_help_carries_the_room_the_words_and_the_satellite(

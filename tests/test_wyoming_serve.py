@@ -41,6 +41,7 @@ from assistant.errors import ConfigError
 from assistant.skill_testing import SAMPLE_RATE_HZ, FloatAudio, Speech
 from assistant.wyoming.client import SecureTcpClient, client_tls_context
 from assistant.wyoming.listener import BoundedEventHandler, start_listener
+from assistant.wyoming.mdns import WYOMING_SERVICE, find
 from assistant.wyoming.security import ListenerSecurity, listener_security
 from assistant.wyoming.synthesize import TextStream
 
@@ -314,12 +315,12 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`assistant serve` on a free loopback port, over the simulated home on a private
     Mosquitto (its living room fan offline), admitting only clients at 127.0.0.1 (the tests'
-    own address)."""
+    own address), announced on loopback for Home Assistant's discovery."""
     assistant = assistant_command()
     state = tmp_path_factory.mktemp("serve-state")
     with simulated_home_env(
         assistant, "--offline", "living_room_fan", ASSISTANT_STORAGE__STATE_DIR=str(state),
-        ASSISTANT_SERVE__ALLOW='["127.0.0.1"]',
+        ASSISTANT_SERVE__ALLOW='["127.0.0.1"]', ASSISTANT_SERVE__ZEROCONF="true",
     ) as env:  # fmt: skip
         server = subprocess.Popen(
             [*assistant, "serve", "--uri", "tcp://127.0.0.1:0"], env=env, text=True,
@@ -507,6 +508,18 @@ async def test_detect_says_not_detected_when_no_wake_word_was_said(
             await wake_word.write_event(event)
         (answer,) = await events_until(wake_word, "not-detected", "detection")
     assert NotDetected.is_type(answer.type)
+
+
+async def test_home_assistants_discovery_finds_the_services(served: Served) -> None:
+    # As Home Assistant's zeroconf discovery does: browse _wyoming._tcp, resolve, describe.
+    found = await find(WYOMING_SERVICE, timeout_seconds=30.0)
+    assert found is not None, f"nothing announced _wyoming._tcp: {served.log.lines}"
+    host, port, name = found
+    assert (host, port) == ("127.0.0.1", served.port) and name.startswith("assistant on "), found
+    async with client(port) as discovered:
+        await discovered.write_event(Describe().event())
+        (info,) = await events_until(discovered, "info")
+    assert Info.from_event(info).handle, info
 
 
 async def test_a_transcript_switches_the_light_and_is_handled(

@@ -153,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
     satellite = commands.add_parser(
         "satellite", parents=[common], help="wake word and microphone for a hub in another room"
     )
-    satellite.add_argument("--hub", metavar="tcp://HOST:PORT", help="default: [satellite] hub_uri")
+    satellite.add_argument(
+        "--hub", metavar="tcp://HOST:PORT", help='or "zeroconf"; default: [satellite] hub_uri'
+    )
     satellite.add_argument("--name", help="this satellite's name (default: [satellite] name)")
     satellite.set_defaults(handler=handlers.cmd_satellite)
     bench = commands.add_parser(

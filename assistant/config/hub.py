@@ -20,6 +20,8 @@ from assistant.config.wyoming import client_network, tcp_address
 
 DEFAULT_HUB_URI = "tcp://127.0.0.1:10700"
 """Loopback only, on a port of its own (Home Assistant's Wyoming services use 10300–10500)."""
+FIND_HUB = "zeroconf"
+"""`[satellite] hub_uri` for a hub found on the network (`assistant.wyoming.mdns`)."""
 
 
 class _Section(BaseModel):
@@ -119,6 +121,11 @@ class HubSettings(_Section):
     secret: SecretStr | None = Field(
         default=None, description="Shared secret satellites send first, over TLS only."
     )
+    zeroconf: bool = Field(
+        default=False,
+        description="Announce the hub's listener on the network (mDNS, _assistant-hub._tcp), "
+        'for satellites whose hub_uri is "zeroconf". Off: nothing listens but the listener.',
+    )
 
     @field_validator("uri")
     @classmethod
@@ -160,7 +167,11 @@ class HubSettings(_Section):
 class SatelliteSettings(_Section):
     """`assistant satellite`: the hub to stream to (`--hub` and `--name` override these)."""
 
-    hub_uri: str = Field(default=DEFAULT_HUB_URI, description="The hub, tcp://HOST:PORT.")
+    hub_uri: str = Field(
+        default=DEFAULT_HUB_URI,
+        description='The hub, tcp://HOST:PORT; "zeroconf": the hub that announces itself on '
+        "the network ([hub] zeroconf), looked for again at every reconnection.",
+    )
     name: str = Field(
         default_factory=socket.gethostname,
         min_length=1,
@@ -181,8 +192,15 @@ class SatelliteSettings(_Section):
     @field_validator("hub_uri")
     @classmethod
     def _tcp_address(cls, uri: str) -> str:
+        if uri.strip() == FIND_HUB:
+            return FIND_HUB
         tcp_address(uri)
         return uri.strip()
+
+    @property
+    def finds_hub(self) -> bool:
+        """The hub's address is looked for on the network (mDNS), not configured."""
+        return self.hub_uri == FIND_HUB
 
     @property
     def tls(self) -> bool:

@@ -84,6 +84,12 @@ class ServeSettings(BaseModel):
         description="Shared secret a client must send first, over TLS only (an `authenticate` "
         "event); shown masked by `config show`.",
     )
+    zeroconf: bool = Field(
+        default=False,
+        description="Announce the services on the network (mDNS, _wyoming._tcp), where the "
+        "listener listens, so Home Assistant offers to add them. Off: nothing listens but the "
+        "listener.",
+    )
 
     @field_validator("uri")
     @classmethod

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
@@ -50,6 +52,7 @@ from assistant.satellite.protocol import CHOSEN, listen_event
 from assistant.skills.context import Announcement
 from assistant.wake.protocol import WakeDetection
 from assistant.wyoming.listener import start_listener
+from assistant.wyoming.mdns import HUB_SERVICE, announced
 from assistant.wyoming.security import ListenerSecurity, is_loopback, listener_security
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,8 @@ class Hub:
         self.closing = False
         """Stopping: satellites leaving now are no news (logged at info, not warning)."""
         self._tasks: set[asyncio.Task[None]] = set()
+        self._context = contextlib.AsyncExitStack()
+        """What lasts as long as the hub: its announcement on the network."""
 
     async def __aenter__(self) -> Hub:
         for name in self.hub.without_room():
@@ -95,6 +100,9 @@ class Hub:
             self.address = (str(host), int(port))
             log.info("hub: satellites connect to %s:%d (%s)", host, port,
                      ", ".join(s.name for s in calling))  # fmt: skip
+            if self.hub.zeroconf:
+                name = f"{self.hub.name} on {socket.gethostname()}"
+                await self._context.enter_async_context(announced(HUB_SERVICE, name, host, port))
         for entry in self.hub.satellites:
             if entry.dialed:
                 log.info("hub: connecting to satellite %s at %s", entry.name, entry.uri)
@@ -103,6 +111,7 @@ class Hub:
 
     async def __aexit__(self, *_: object) -> None:
         self.closing = True
+        await self._context.aclose()
         if self._server is not None:
             self._server.close()
         for link in list(self.links.values()):

@@ -6,6 +6,8 @@ ends, fails, or stays silent past `_SILENT_SECONDS` (a hub that vanished without
 pings go unanswered) is given up and tried again with exponential backoff, from
 `reconnect_min_seconds` doubling to `reconnect_max_seconds`, with jitter so that a house of
 satellites does not knock in lockstep when the hub comes back. Nothing needs a restart.
+With `hub_uri = "zeroconf"`, the hub is looked for on the network before every connection
+(`assistant.wyoming.mdns`), so a hub that moved to another address is found there.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from assistant.config.wyoming import tcp_address
 from assistant.live.repeated import RepeatedProblem
 from assistant.satellite.protocol import satellite_info
 from assistant.wyoming.client import SecureTcpClient, client_tls_context
+from assistant.wyoming.mdns import HUB_SERVICE, find
 
 log = logging.getLogger(__name__)
 
 _CONNECT_SECONDS = 5.0
+_FIND_SECONDS = 5.0
 _PING_SECONDS = 5.0
 _SILENT_SECONDS = 3 * _PING_SECONDS
 
@@ -43,7 +47,10 @@ class HubConnection:
     ) -> None:  # fmt: skip
         self.settings = settings
         self.name = name
-        self.host, self.port = tcp_address(settings.hub_uri)
+        self.address: tuple[str, int] | None = (
+            None if settings.finds_hub else tcp_address(settings.hub_uri)
+        )
+        """Where the hub is: configured, or found on the network (then at the last look)."""
         self.wake_words = wake_words
         self.on_event = on_event
         self.connected = asyncio.Event()
@@ -102,8 +109,18 @@ class HubConnection:
     async def _session(self, problem: RepeatedProblem) -> str | None:
         """One connection, until it ends. The reason it failed, or None after a connection
         that was accepted and later ended (told at info)."""
+        if self.settings.finds_hub:
+            found = await find(HUB_SERVICE, _FIND_SECONDS)
+            if found is None:
+                return "no hub announces itself on the network ([hub] zeroconf on the hub)"
+            host, port, hub = found
+            if (host, port) != self.address:
+                log.info("found the hub %r on the network at %s port %d", hub, host, port)
+            self.address = (host, port)
+        assert self.address is not None
+        host, port = self.address
         client = SecureTcpClient(
-            self.host, self.port, ssl_context=self._tls, connect_timeout=_CONNECT_SECONDS,
+            host, port, ssl_context=self._tls, connect_timeout=_CONNECT_SECONDS,
             secret=self.settings.secret.get_secret_value() if self.settings.secret else None,
         )  # fmt: skip
         try:
@@ -141,7 +158,7 @@ class HubConnection:
                     self.connections += 1
                     self.connected.set()
                     problem.ended()
-                    log.info("connected to the hub at %s as %s", self.settings.hub_uri, self.name)
+                    log.info("connected to the hub at %s as %s", self._where(), self.name)
                 elif Error.is_type(event.type) and not self.connected.is_set():
                     return f"the hub refused this satellite: {Error.from_event(event).text}"
                 elif Ping.is_type(event.type):
@@ -157,6 +174,10 @@ class HubConnection:
             while True:
                 await asyncio.sleep(_PING_SECONDS)
                 await client.write_event(Ping().event())
+
+    def _where(self) -> str:
+        host, port = self.address or ("?", 0)
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     def _lost(self) -> None:
         self.connected.clear()

@@ -145,7 +145,7 @@ class Satellite:
         )
         if not sent:
             self.stats.unconnected_wakes += 1
-            log.warning("heard the wake word, but the hub %s is not connected",
+            log.warning("heard the wake word, but is not connected to the hub (%s)",
                         self.hub.settings.hub_uri)  # fmt: skip
             self.station.sound("error")
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator, Callable
 
 import numpy as np
@@ -24,6 +25,7 @@ from assistant.service import notify
 from assistant.skills.context import Keeper
 from assistant.understanding.utterance import Utterance
 from assistant.wyoming.listener import start_listener
+from assistant.wyoming.mdns import WYOMING_SERVICE, announced
 from assistant.wyoming.security import ListenerSecurity, listener_security
 from assistant.wyoming.services import ServiceConnection, Services
 
@@ -65,12 +67,21 @@ async def serve(
             return ServiceConnection(reader, writer, services)
 
         server = await start_listener(uri, security, connection)
-        async with server, _watchdog():
-            host, port = server.sockets[0].getsockname()[:2]
+        host, port = server.sockets[0].getsockname()[:2]
+        async with server, _watchdog(), _announced(settings, host, port):
             address = f"tcp://[{host}]:{port}" if ":" in host else f"tcp://{host}:{port}"
             listening(f"Serving Wyoming on {address}: {_offered(services)}")
             notify.ready(f"serving Wyoming on {address}")
             await server.serve_forever()
+
+
+def _announced(
+    settings: Settings, host: str, port: int
+) -> contextlib.AbstractAsyncContextManager[str | None]:
+    """Home Assistant's discovery finds the services ([serve] zeroconf), or nothing is said."""
+    if not settings.serve.zeroconf:
+        return contextlib.nullcontext(None)
+    return announced(WYOMING_SERVICE, f"assistant on {socket.gethostname()}", host, port)
 
 
 def _offered(services: Services) -> str:
