@@ -4,7 +4,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-usage: systemd/install.sh [--dry-run] [--wheels DIR] [--help]
+usage: systemd/install.sh [--satellite] [--dry-run] [--wheels DIR] [--help]
 
 Installs the assistant from the checkout this script is in, as root:
 
@@ -19,6 +19,11 @@ Installs the assistant from the checkout this script is in, as root:
 
 Running it again updates the code and changes nothing else that is already in place.
 
+  --satellite   install this board as a satellite of a hub elsewhere in the home:
+                assistant-satellite.service (`assistant satellite`) instead of
+                assistant.service, and only the wake word and voice detector models;
+                an installed assistant.service is disabled and removed (and the other way
+                round without --satellite)
   --dry-run     print what would be done; change nothing (needs no root)
   --wheels DIR  take the model wheels from DIR instead of the network (air-gapped boards);
                 DIR must be readable by the assistant user
@@ -32,8 +37,10 @@ here="$(dirname "$(readlink -f "$0")")"
 source_dir="$(dirname "$here")"
 
 wheels=""
+satellite=0
 while (($#)); do
   case "$1" in
+    --satellite) satellite=1 ;;
     --dry-run) dry_run=1 ;;
     --wheels) wheels="${2:?--wheels needs a folder}"; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -43,6 +50,14 @@ while (($#)); do
 done
 require_root
 ((dry_run)) && step "dry run: nothing is changed"
+# The unit this board gets, and the other one, which it must not keep (one microphone).
+if ((satellite)); then
+  unit=$satellite_service unit_file=$satellite_unit_path
+  other=$service other_file=$unit_path
+else
+  unit=$service unit_file=$unit_path
+  other=$satellite_service other_file=$satellite_unit_path
+fi
 # Nothing below depends on the caller's folder, and the assistant user may not enter it.
 cd /
 umask 022
@@ -89,9 +104,11 @@ fi
 step "code in $opt_dir"
 # An update replaces the code under a running service: stop it first, so that no lazy import
 # mixes old and new modules; it starts again at the end.
-if unit_active; then
-  run systemctl stop "$service"
-fi
+for name in "$unit" "$other"; do
+  if unit_active "$name"; then
+    run systemctl stop "$name"
+  fi
+done
 if [[ $source_dir == "$opt_dir" ]]; then
   note "installing from $opt_dir itself: nothing to copy"
 else
@@ -128,19 +145,40 @@ fetch=(
   PIP_NO_CACHE_DIR=1 HF_HUB_OFFLINE=1
   "$opt_dir/.venv/bin/assistant" --config "$config_file" models fetch
 )
+if ((satellite)); then
+  # The satellite's few megabytes instead of the hub's default set (about 450 MB).
+  fetch+=("${satellite_models[@]}")
+fi
 if [[ -n $wheels ]]; then
   fetch+=(--wheels "$wheels")
 fi
 run "${fetch[@]}"
 
-step "unit $unit_path"
-run install -m 0644 "$opt_dir/systemd/assistant.service" "$unit_path"
+if [[ -e $other_file ]]; then
+  step "replacing $other_file: a board is the hub or a satellite, not both"
+  if systemd_running; then
+    run systemctl disable --now "$other" || note "could not stop it cleanly; removing it anyway"
+  fi
+  run rm -f -- "$other_file"
+fi
+
+step "unit $unit_file"
+run install -m 0644 "$opt_dir/systemd/$unit.service" "$unit_file"
 run systemctl daemon-reload
 # Type=notify: this waits until the assistant reports it is listening (or fails).
-if ! run systemctl enable --now "$service"; then
-  echo "$0: the service did not start; see: journalctl -u $service -b" >&2
+if ! run systemctl enable --now "$unit"; then
+  echo "$0: the service did not start; see: journalctl -u $unit -b" >&2
   exit 1
 fi
 
-doctor="runuser -u $service_user -- $opt_dir/.venv/bin/assistant --config $config_file doctor"
-step "done; check it with: $doctor"
+if ((satellite)); then
+  # A fresh configuration names no hub: until it does, the satellite tries the default
+  # tcp://127.0.0.1:10700 (running, listening, and answering a wake word with the error sound).
+  if ! grep -Eqs '^[[:space:]]*hub_uri[[:space:]]*=' "$config_file"; then
+    note "set [satellite] hub_uri (and name) in $config_file, then: systemctl restart $unit"
+  fi
+  step "done; check it with: systemctl status $unit (and journalctl -u $unit)"
+else
+  doctor="runuser -u $service_user -- $opt_dir/.venv/bin/assistant --config $config_file doctor"
+  step "done; check it with: $doctor"
+fi

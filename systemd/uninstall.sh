@@ -6,12 +6,14 @@ usage() {
   cat <<'EOF'
 usage: systemd/uninstall.sh [--purge] [--dry-run] [--help]
 
-Stops and disables assistant.service, removes the unit and /opt/assistant, as root.
-/etc/assistant (configuration), /var/lib/assistant (timers, audit log, models) and the
-assistant user are kept, so a later install.sh continues where this one left off.
+Stops and disables the service, the hub's assistant.service or a satellite's
+assistant-satellite.service (whichever is installed), removes its unit and /opt/assistant,
+as root. /etc/assistant (configuration), /var/lib/assistant (timers, audit log, models) and
+the assistant user are kept, so a later install.sh continues where this one left off.
 
   --purge     also remove /etc/assistant, /var/lib/assistant, local unit overrides
-              (/etc/systemd/system/assistant.service.d) and the assistant user
+              (/etc/systemd/system/assistant.service.d and assistant-satellite.service.d)
+              and the assistant user
   --dry-run   print what would be done; change nothing (needs no root)
   --help      this text
 
@@ -50,25 +52,31 @@ remove() {
   done
 }
 
-step "service"
-if systemd_running && [[ -e $unit_path ]]; then
-  run systemctl disable --now "$service" || note "could not stop it cleanly; removing it anyway"
-elif [[ -e $unit_path ]]; then
-  note "systemd is not running: only removing the files"
-else
-  note "$unit_path: already absent"
-fi
-if [[ -e $unit_path ]]; then
-  run rm -f -- "$unit_path"
-  if systemd_running; then
-    run systemctl daemon-reload
-    run systemctl reset-failed "$service" 2>/dev/null || true
+# Both units are looked for: install.sh installs one of them, and removes the other.
+removed=()
+for unit in "$service" "$satellite_service"; do
+  unit_file=$unit_dir/$unit.service
+  step "service $unit"
+  if systemd_running && [[ -e $unit_file ]]; then
+    run systemctl disable --now "$unit" || note "could not stop it cleanly; removing it anyway"
+  elif [[ -e $unit_file ]]; then
+    note "systemd is not running: only removing the files"
+  else
+    note "$unit_file: already absent"
   fi
+  if [[ -e $unit_file ]]; then
+    run rm -f -- "$unit_file"
+    removed+=("$unit")
+  fi
+done
+if ((${#removed[@]})) && systemd_running; then
+  run systemctl daemon-reload
+  run systemctl reset-failed "${removed[@]}" 2>/dev/null || true
 fi
 
 if ((purge)); then
   step "configuration, state and the $service_user user (--purge)"
-  remove "$dropin_dir" "$config_dir" "$state_dir"
+  remove "$dropin_dir" "$satellite_dropin_dir" "$config_dir" "$state_dir"
   if id -u "$service_user" >/dev/null 2>&1; then
     run userdel "$service_user"
   else

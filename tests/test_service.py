@@ -1,9 +1,10 @@
 """Running as a systemd service: sd_notify, the unit, the install scripts and `assistant doctor`.
 
-sd_notify is tested against a real AF_UNIX datagram socket, the unit with the real
-systemd-analyze, the scripts by their dry runs with every command that could change the system
-replaced by a recorder, and the doctor as a subprocess against a real Mosquitto. This machine
-runs no systemd, so the doctor's reading of a unit's state is tested with a stand-in systemctl.
+sd_notify is tested against a real AF_UNIX datagram socket, the units (the hub's and the
+satellite's) with the real systemd-analyze, the scripts by their dry runs with every command that
+could change the system replaced by a recorder, and the doctor as a subprocess against a real
+Mosquitto. This machine runs no systemd, so the doctor's reading of a unit's state is tested with
+a stand-in systemctl.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +30,7 @@ from assistant.devices.broker import PrivateBroker, free_loopback_port
 from assistant.doctor import audio as doctor_audio
 from assistant.live.backend import DeviceInfo
 from assistant.live.virtual_card import VirtualSoundCard
+from assistant.modelstore.manifest import load_manifest
 from assistant.service import notify
 
 from .conftest import assistant_command, clean_env
@@ -34,6 +38,8 @@ from .conftest import assistant_command, clean_env
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEMD = ROOT / "systemd"
 UNIT = SYSTEMD / "assistant.service"
+SATELLITE_UNIT = SYSTEMD / "assistant-satellite.service"
+UNITS = [UNIT, SATELLITE_UNIT]
 
 
 def run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
@@ -135,47 +141,89 @@ def test_watchdog_interval(
 # --- the unit ---------------------------------------------------------------------------------
 
 
-def unit_settings() -> dict[str, list[str]]:
+def unit_settings(unit: Path = UNIT) -> dict[str, list[str]]:
     settings: dict[str, list[str]] = {}
-    for line in UNIT.read_text().splitlines():
+    for line in unit.read_text().splitlines():
         if "=" in line and not line.startswith(("#", "[")):
             key, value = line.split("=", 1)
             settings.setdefault(key, []).append(value)
     return settings
 
 
-def test_unit_verifies(tmp_path: Path) -> None:
+def lib_settings() -> dict[str, str]:
+    """lib.sh's plain `name=value` lines, with `$name` in them expanded as the shell would."""
+    settings: dict[str, str] = {}
+    for name, value in re.findall(r"(?m)^(\w+)=(\S+)$", (SYSTEMD / "lib.sh").read_text()):
+        settings[name] = re.sub(r"\$(\w+)", lambda m: settings[m[1]], value)
+    return settings
+
+
+def satellite_models() -> list[str]:
+    """The model ids install.sh --satellite fetches (lib.sh's `satellite_models`)."""
+    listed = re.search(r"(?m)^satellite_models=\((.*)\)$", (SYSTEMD / "lib.sh").read_text())
+    assert listed is not None
+    return listed[1].split()
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)
+def test_unit_verifies(tmp_path: Path, unit: Path) -> None:
     # verify insists that ExecStart's binary exists, and /opt/assistant is not installed here:
     # the unmodified unit fails on exactly that and nothing else, a copy running /bin/true passes.
-    as_is = run(["systemd-analyze", "verify", str(UNIT)])
+    as_is = run(["systemd-analyze", "verify", str(unit)])
     complaints = [line for line in as_is.stderr.splitlines() if line.strip()]
     if Path("/opt/assistant/.venv/bin/assistant").exists():
         assert as_is.returncode == 0, as_is.stderr
     else:
         assert len(complaints) == 1, as_is.stderr
         assert "/opt/assistant/.venv/bin/assistant is not executable" in complaints[0]
-    copy = tmp_path / "assistant.service"
-    copy.write_text(re.sub(r"(?m)^ExecStart=.*$", "ExecStart=/bin/true", UNIT.read_text()))
+    copy = tmp_path / unit.name
+    copy.write_text(re.sub(r"(?m)^ExecStart=.*$", "ExecStart=/bin/true", unit.read_text()))
     result = run(["systemd-analyze", "verify", str(copy)])
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == ""
 
 
-def test_exposure_score_is_at_most_the_documented_one() -> None:
+# Where systemd/README.md documents each unit's hardening: from this heading to the next.
+HARDENING_HEADINGS = {
+    UNIT.name: "## Hardening\n",
+    SATELLITE_UNIT.name: "## Hardening the satellite\n",
+}
+
+
+def hardening_section(unit: Path) -> str:
     readme = (SYSTEMD / "README.md").read_text()
-    documented = re.search(r"Overall exposure level: \*\*([\d.]+)\*\*", readme)
+    start = readme.index(HARDENING_HEADINGS[unit.name])
+    end = readme.find("\n## ", start + 1)
+    return readme[start:] if end == -1 else readme[start:end]
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)
+def test_exposure_score_is_at_most_the_documented_one(unit: Path) -> None:
+    section = hardening_section(unit)
+    documented = re.search(r"Overall exposure level: \*\*([\d.]+)\*\*", section)
     assert documented is not None
-    result = run(["systemd-analyze", "security", "--offline=yes", "--no-pager", str(UNIT)])
+    assert f"systemd/{unit.name}`" in section  # the score is said to be this unit's
+    result = run(["systemd-analyze", "security", "--offline=yes", "--no-pager", str(unit)])
     output = result.stdout + result.stderr
-    score = re.search(r"Overall exposure level for assistant\.service: ([\d.]+)", output)
+    score = re.search(rf"Overall exposure level for {re.escape(unit.name)}: ([\d.]+)", output)
     assert score is not None, output
     assert float(score[1]) <= float(documented[1])
-    # Every exposure that remains is explained in the README's table.
+    # Every exposure that remains is explained in the section's table.
     remaining = re.findall(r"^✗ (\S+)", output, re.MULTILINE)
     assert remaining, output
     for setting in remaining:
         as_in_table = setting.replace("|", "\\|").split("/")[0]  # a table escapes its pipes
-        assert f"`{as_in_table}`" in readme, setting
+        assert f"| `{as_in_table}`" in section, setting
+
+
+def test_the_satellite_scores_no_worse_than_the_hub() -> None:
+    def score(unit: Path) -> float:
+        result = run(["systemd-analyze", "security", "--offline=yes", "--no-pager", str(unit)])
+        found = re.search(r"Overall exposure level for \S+: ([\d.]+)", result.stdout)
+        assert found is not None, result.stdout + result.stderr
+        return float(found[1])
+
+    assert score(SATELLITE_UNIT) <= min(score(UNIT), 1.4)
 
 
 def test_unit_is_hardened_as_intended() -> None:
@@ -191,21 +239,112 @@ def test_unit_is_hardened_as_intended() -> None:
     assert "HF_HUB_OFFLINE=1" in unit["Environment"]
 
 
-def test_paths_agree_across_unit_scripts_and_example_config() -> None:
-    unit = unit_settings()
-    lib = dict(re.findall(r"(?m)^(\w+)=(\S+)$", (SYSTEMD / "lib.sh").read_text()))
+# What the satellite's unit may set otherwise than the hub's: what runs, how long it may take to
+# start, its memory, and its state folder (it has none: nothing is writable to it).
+SATELLITE_DIFFERS = {
+    "Description", "ExecStart", "TimeoutStartSec", "MemoryHigh", "MemoryMax", "StateDirectory",
+    "StateDirectoryMode",
+}  # fmt: skip
+
+
+def test_the_satellite_unit_is_hardened_at_least_as_the_hubs() -> None:
+    hub, satellite = unit_settings(UNIT), unit_settings(SATELLITE_UNIT)
+    for key, value in hub.items():
+        if key not in SATELLITE_DIFFERS:
+            assert satellite.get(key) == value, key
+    # Nothing more than the hub's, but what it adds: no listening, and not beside the hub.
+    assert set(satellite) - set(hub) == {"SocketBindDeny", "Conflicts"}
+    assert satellite["SocketBindDeny"] == ["any"]
+    assert satellite["Conflicts"] == [UNIT.name]
+    # No writable path at all: no state folder, nothing made writable under ProtectSystem=strict.
+    assert satellite["ProtectSystem"] == ["strict"]
+    for writable in ("StateDirectory", "ReadWritePaths", "CacheDirectory", "LogsDirectory"):
+        assert writable not in satellite, writable
+    # Smaller models, a smaller ceiling, for a board with 512 MB.
+    megabytes = {
+        key: int(satellite[key][0].removesuffix("M")) for key in ("MemoryHigh", "MemoryMax")
+    }
+    assert megabytes["MemoryHigh"] < megabytes["MemoryMax"] <= 400
+    assert megabytes["MemoryMax"] < int(hub["MemoryMax"][0].removesuffix("M"))
+
+
+@pytest.mark.parametrize(
+    ("unit", "command"), [(UNIT, "run"), (SATELLITE_UNIT, "satellite")], ids=["hub", "satellite"]
+)
+def test_paths_agree_across_unit_scripts_and_example_config(unit: Path, command: str) -> None:
+    settings = unit_settings(unit)
+    lib = lib_settings()
     opt_dir, config_dir, state_dir = lib["opt_dir"], lib["config_dir"], lib["state_dir"]
-    exec_start = unit["ExecStart"][0].split()
-    assert exec_start[:2] == [f"{opt_dir}/.venv/bin/assistant", "run"]
+    exec_start = settings["ExecStart"][0].split()
+    assert exec_start[:2] == [f"{opt_dir}/.venv/bin/assistant", command]
     assert exec_start[2:] == ["--config", f"{config_dir}/assistant.toml"]
-    assert f"/etc/{unit['ConfigurationDirectory'][0]}" == config_dir
-    assert f"/var/lib/{unit['StateDirectory'][0]}" == state_dir == unit["WorkingDirectory"][0]
-    environment = dict(entry.split("=", 1) for entry in unit["Environment"])
+    assert f"/etc/{settings['ConfigurationDirectory'][0]}" == config_dir
+    assert settings["WorkingDirectory"] == [state_dir]
+    if unit == UNIT:
+        assert f"/var/lib/{settings['StateDirectory'][0]}" == state_dir
+    environment = dict(entry.split("=", 1) for entry in settings["Environment"])
     example = tomllib.loads((SYSTEMD / "assistant.example.toml").read_text())
-    model_dir = lib["model_dir"].replace("$state_dir", state_dir)
-    assert environment["ASSISTANT_MODELS__DIR"] == example["models"]["dir"] == model_dir
+    assert environment["ASSISTANT_MODELS__DIR"] == example["models"]["dir"] == lib["model_dir"]
     assert environment["ASSISTANT_STORAGE__STATE_DIR"] == example["storage"]["state_dir"]
     assert example["storage"]["state_dir"] == state_dir
+    # The scripts install and remove the unit under its own name.
+    prefix = "" if unit == UNIT else "satellite_"
+    assert lib[f"{prefix}service"] == unit.name.removesuffix(".service")
+    assert lib[f"{prefix}unit_path"] == f"/etc/systemd/system/{unit.name}"
+    assert lib[f"{prefix}dropin_dir"] == f"/etc/systemd/system/{unit.name}.d"
+
+
+def test_the_satellite_fetches_what_it_loads_and_nothing_of_the_hubs() -> None:
+    manifest = load_manifest()
+    fetched = satellite_models()
+    # The default set's wake word and voice detector models, in the manifest's order.
+    wanted_roles = {"wake_features", "wake_word", "vad"}
+    assert fetched == [spec.id for spec in manifest.defaults() if spec.role in wanted_roles]
+    # Among them, whatever the default configuration has the satellite load.
+    settings = load_settings()
+    assert {settings.wake.features, *settings.wake.models, settings.vad.model} <= set(fetched)
+    assert settings.stt.model not in fetched and settings.tts.voice not in fetched
+    assert settings.llm.model not in fetched
+
+
+def test_the_satellite_reports_ready_and_feeds_the_watchdog_with_only_its_models(
+    notify_socket: socket.socket, tmp_path: Path
+) -> None:
+    # A store holding only what install.sh --satellite fetches, and a hub that is away.
+    source, store, state = load_settings().models.dir, tmp_path / "models", tmp_path / "state"
+    for model in satellite_models():
+        shutil.copytree(source / model, store / model)
+    stored = sorted(store.rglob("*"))
+    env = clean_env(
+        NOTIFY_SOCKET=os.environ["NOTIFY_SOCKET"], WATCHDOG_USEC="2000000",
+        ASSISTANT_MODELS__DIR=str(store), ASSISTANT_STORAGE__STATE_DIR=str(state),
+    )  # fmt: skip
+    hub = f"tcp://127.0.0.1:{free_loopback_port()}"
+    command = [*assistant_command(), "satellite", "--hub", hub, "--name", "probe"]
+    notify_socket.settimeout(60)  # loading the models on a busy machine
+    heard: list[str] = []
+
+    def wait_for(field: str) -> None:
+        while not any(field in message for message in heard):
+            heard.append(notify_socket.recv(4096).decode())
+
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, cwd=tmp_path) as satellite:  # fmt: skip
+        try:
+            wait_for("READY=1")
+            # Pinged while it waits for a sound card (none here) or listens (on a machine with one).
+            wait_for("WATCHDOG=1")
+        finally:
+            satellite.send_signal(signal.SIGTERM)
+            _, errors = satellite.communicate(timeout=60)
+    wait_for("STOPPING=1")
+    assert satellite.returncode == 0, errors
+    assert heard[0] == "STATUS=loading models"
+    ready = heard.index("READY=1\nSTATUS=models loaded; opening audio")
+    assert heard.index("WATCHDOG=1") > ready  # systemd counts the watchdog only after READY=1
+    # It keeps no state and changed nothing in the store: a read-only file system serves it.
+    assert not state.exists()
+    assert sorted(store.rglob("*")) == stored
 
 
 # --- install.sh and uninstall.sh --------------------------------------------------------------
@@ -237,7 +376,8 @@ def recorder(tmp_path: Path) -> tuple[dict[str, str], Path]:
 
 def watched_paths() -> dict[str, bool]:
     paths = ["/opt/assistant", "/etc/assistant", "/var/lib/assistant",
-             "/etc/systemd/system/assistant.service"]  # fmt: skip
+             "/etc/systemd/system/assistant.service",
+             "/etc/systemd/system/assistant-satellite.service"]  # fmt: skip
     return {path: os.path.lexists(path) for path in paths}
 
 
@@ -298,8 +438,82 @@ def test_uninstall_dry_run_keeps_state_unless_purged(
     assert purged.returncode == 0, purged.stderr
     assert "would run: userdel assistant" in purged.stdout
     assert "would run: groupdel assistant" in purged.stdout
-    for path in ("/etc/assistant", "/var/lib/assistant", "/opt/assistant"):
+    for path in ("/etc/assistant", "/var/lib/assistant", "/opt/assistant",
+                 "/etc/systemd/system/assistant.service.d",
+                 "/etc/systemd/system/assistant-satellite.service.d"):  # fmt: skip
         assert (f"rm -rf -- {path}" in purged.stdout) == os.path.lexists(path), path
+    # Whichever unit is installed is removed: both are looked for.
+    for unit in ("assistant.service", "assistant-satellite.service"):
+        path = f"/etc/systemd/system/{unit}"
+        said = f"rm -f -- {path}" if os.path.lexists(path) else f"{path}: already absent"
+        assert said in kept.stdout and said in purged.stdout, unit
+    assert not log.exists(), log.read_text()
+    assert watched_paths() == before
+
+
+def test_install_dry_run_for_a_satellite(recorder: tuple[dict[str, str], Path]) -> None:
+    env, log = recorder
+    before = watched_paths()
+    result = script("install.sh", "--dry-run", "--satellite", "--wheels", "/srv/wheels", env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    steps = [
+        "would run: /opt/assistant/bootstrap.sh runtime",
+        "would run: install -d -m 0700 -o assistant -g assistant /var/lib/assistant "
+        "/var/lib/assistant/models",
+        "would run: runuser -u assistant -- env HOME=/var/lib/assistant",
+        "/opt/assistant/.venv/bin/assistant --config /etc/assistant/assistant.toml models fetch "
+        f"{' '.join(satellite_models())} --wheels /srv/wheels",
+        "would run: install -m 0644 /opt/assistant/systemd/assistant-satellite.service "
+        "/etc/systemd/system/assistant-satellite.service",
+        "would run: systemctl daemon-reload",
+        "would run: systemctl enable --now assistant-satellite\n",
+        "done; check it with: systemctl status assistant-satellite",
+    ]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions), out
+    # Not the hub's unit, and not the hub's models.
+    assert "systemd/assistant.service" not in out
+    assert "enable --now assistant\n" not in out
+    assert "whisper" not in out and "piper" not in out and "gemma" not in out
+    if not os.path.lexists("/etc/assistant/assistant.toml"):
+        assert "set [satellite] hub_uri (and name) in /etc/assistant/assistant.toml" in out
+    assert not log.exists(), log.read_text()
+    assert watched_paths() == before
+
+
+def dry_run_beside(unit: str, name: str, *args: str, env: dict[str, str]) -> str:
+    """The script's dry run on this machine as if `unit` were installed: in a mount namespace of
+    its own, /etc/systemd/system is an empty tmpfs holding only that unit file."""
+    mount, unshare = shutil.which("mount"), shutil.which("unshare")
+    assert mount is not None and unshare is not None
+    units = "/etc/systemd/system"
+    inside = f'{mount} -t tmpfs tmpfs {units} && : > {units}/{unit} && exec "$@"'
+    command = [unshare, "--mount", "--propagation", "private", "sh", "-c", inside, "sh"]
+    result = run([*command, str(SYSTEMD / name), "--dry-run", *args], env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_a_board_changes_role_and_uninstall_removes_whichever_unit_it_has(
+    recorder: tuple[dict[str, str], Path],
+) -> None:
+    env, log = recorder
+    before = watched_paths()
+    hub = "/etc/systemd/system/assistant.service"
+    satellite = "/etc/systemd/system/assistant-satellite.service"
+    # A hub becoming a satellite loses the hub's unit, and the other way round.
+    out = dry_run_beside("assistant.service", "install.sh", "--satellite", env=env)
+    assert f"replacing {hub}: a board is the hub or a satellite, not both" in out
+    assert out.index(f"would run: rm -f -- {hub}") < out.index("enable --now assistant-satellite")
+    out = dry_run_beside("assistant-satellite.service", "install.sh", env=env)
+    assert f"would run: rm -f -- {satellite}" in out
+    assert out.index(f"rm -f -- {satellite}") < out.index("enable --now assistant\n")
+    # Uninstalling removes the unit that is there and says the other is absent.
+    for present, absent in ((satellite, hub), (hub, satellite)):
+        out = dry_run_beside(Path(present).name, "uninstall.sh", env=env)
+        assert f"would run: rm -f -- {present}" in out
+        assert f"{absent}: already absent" in out and f"rm -f -- {absent}" not in out
     assert not log.exists(), log.read_text()
     assert watched_paths() == before
 
