@@ -8,7 +8,7 @@ import pytest
 
 from assistant.cli.satellite import satellite_settings
 from assistant.config import Settings
-from assistant.config.hub import HubSettings
+from assistant.config.hub import HubSettings, SatelliteSettings
 from assistant.doctor.hub import check_hub_listener, check_rooms
 from assistant.errors import ConfigError
 from assistant.hub.hub import listener_for
@@ -57,6 +57,13 @@ def test_a_listener_beyond_loopback_needs_the_satellites_addresses_or_tls() -> N
         {"name": "bedroom", "address": "192.168.1.22"},
     ]))  # fmt: skip
     assert security.admits("192.168.1.22") and not security.admits("192.168.1.23")
+
+
+def test_a_satellite_finds_its_hub_on_the_network_only_if_it_can_check_it() -> None:
+    with pytest.raises(ValueError, match="trusts whoever announces a hub"):
+        SatelliteSettings(hub_uri="zeroconf", name="kitchen")
+    found = SatelliteSettings(hub_uri=" zeroconf ", name="kitchen", tls_ca="/etc/hub.pem")
+    assert found.finds_hub and found.hub_uri == "zeroconf"
 
 
 def test_satellites_the_hub_connects_to_need_no_address_and_open_no_listener() -> None:

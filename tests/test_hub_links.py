@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wyoming.event import Event
+from wyoming.audio import AudioChunk
+from wyoming.event import Event, async_write_event
 
 from assistant.config.hub import HubSettings, SatelliteSettings
 from assistant.hub.hub import Hub
 from assistant.pipeline.assembly import Assembled
 from assistant.satellite.connection import HubConnection
+from assistant.satellite.protocol import satellite_info
 from assistant.skill_testing import assembled_in
 
 SECRET = "a-shared-secret-of-thirty-two-ch"
@@ -104,7 +106,8 @@ async def test_a_satellite_must_connect_from_its_own_address(
     with caplog.at_level(logging.INFO):
         async with Hub(runtime, runtime.engines.settings, settings) as hub:
             impostor = Connecting(hub, "bedroom")  # from 127.0.0.1: the kitchen's address
-            await until(lambda: any("refused bedroom from 127.0.0.1" in r.getMessage()
+            await until(lambda: any("named 'bedroom' from 127.0.0.1: it connects from 127.0.0.2"
+                                    in r.getMessage()
                                     for r in caplog.records), "refused")  # fmt: skip
             kitchen = Connecting(hub, "kitchen")
             await until(kitchen.connection.connected.is_set, "the kitchen accepted")
@@ -131,3 +134,88 @@ async def test_over_tls_only_the_satellite_with_the_secret_is_accepted(
             assert set(hub.links) == {"kitchen"}
             await kitchen.close()
             await guesser.close()
+
+
+def logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
+    return any(text in record.getMessage() for record in caplog.records)
+
+
+async def test_a_client_taking_the_name_of_a_satellite_the_hub_connects_to_is_refused(
+    runtime: Assembled, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The stock satellite's port is closed: the hub keeps trying it in the background.
+    settings = hub_settings(satellites=[
+        {"name": "kitchen", "room": "Kitchen"},
+        {"name": "stock", "room": "Hall", "uri": "tcp://127.0.0.1:9"},
+    ])  # fmt: skip
+    with caplog.at_level(logging.INFO):
+        async with Hub(runtime, runtime.engines.settings, settings) as hub:
+            impostor = Connecting(hub, "stock")
+            await until(lambda: logged(caplog, "the hub connects to it, at tcp://127.0.0.1:9"),
+                        "refused")  # fmt: skip
+            await until(lambda: logged(caplog, "stock is not admitted this way"), "told")
+            assert "stock" not in hub.links
+            await impostor.close()
+
+
+async def test_a_malformed_event_is_dropped_and_the_satellite_stays(
+    runtime: Assembled, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = hub_settings(satellites=[{"name": "kitchen", "room": "Kitchen"}])
+    with caplog.at_level(logging.INFO):
+        async with Hub(runtime, runtime.engines.settings, settings) as hub:
+            kitchen = Connecting(hub, "kitchen")
+            await until(kitchen.connection.connected.is_set, "accepted")
+            link = hub.links["kitchen"]
+            stream = link.expect_audio()
+            no_width = Event(type="audio-chunk", data={"rate": 16000, "channels": 1},
+                             payload=b"\0" * 2560)  # fmt: skip
+            assert await kitchen.connection.send(no_width, no_width)
+            await until(lambda: logged(caplog, "kitchen sent a malformed audio-chunk"), "said")
+            good = AudioChunk(16000, 2, 1, b"\0" * 2560).event()
+            assert await kitchen.connection.send(good)
+            frame = await asyncio.wait_for(stream.get(), DEADLINE_SECONDS)
+            assert frame is not None and len(frame) == 1280  # 80 ms at 16 kHz
+            assert hub.links.get("kitchen") is link and not link.closed.is_set()
+            warned = [r for r in caplog.records if "malformed" in r.getMessage()]
+            assert len(warned) == 1  # once for the kind, not for each chunk
+            await kitchen.close()
+
+
+async def test_a_newer_stream_ends_the_older_which_then_leaves_it_alone(
+    runtime: Assembled,
+) -> None:
+    settings = hub_settings(satellites=[{"name": "kitchen", "room": "Kitchen"}])
+    async with Hub(runtime, runtime.engines.settings, settings) as hub:
+        kitchen = Connecting(hub, "kitchen")
+        await until(kitchen.connection.connected.is_set, "accepted")
+        link = hub.links["kitchen"]
+        await until(lambda: len(kitchen.events) == 1, "run-satellite")
+        asked = link.expect_audio()  # the answer to a question, listened for
+        woken = link.expect_audio()  # a wake word just then: it takes over
+        assert asked.get_nowait() is None  # the older turn ends with what it had
+        link.stop_audio(asked, tell=True)  # that turn finishing does nothing to the newer
+        link.stand_down(asked)
+        assert link.current(woken) and woken.empty()
+        link.stop_audio(woken, tell=True)
+        await until(lambda: [e.type for e in kitchen.events][-1:] == ["voice-stopped"], "told")
+        # Once, for the newer: the older turn's end and stand-down said nothing.
+        assert [e.type for e in kitchen.events] == ["run-satellite", "voice-stopped"]
+        await kitchen.close()
+
+
+async def test_a_satellite_silent_past_the_limit_is_let_go(
+    runtime: Assembled, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ours ping every 5 s; one that lost power says nothing, and closes nothing.
+    monkeypatch.setattr("assistant.hub.link._SILENCE_LIMIT_SECONDS", 0.5)
+    settings = hub_settings(satellites=[{"name": "kitchen", "room": "Kitchen"}])
+    with caplog.at_level(logging.INFO):
+        async with Hub(runtime, runtime.engines.settings, settings) as hub:
+            assert hub.address is not None
+            _, writer = await asyncio.open_connection(*hub.address)
+            await async_write_event(satellite_info("kitchen", ["hey_jarvis"]), writer)
+            await until(lambda: "kitchen" in hub.links, "accepted")
+            await until(lambda: "kitchen" not in hub.links, "let go")  # it never pings
+            assert logged(caplog, "nothing heard for")
+            writer.close()

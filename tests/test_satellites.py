@@ -16,6 +16,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -185,12 +186,12 @@ def free_port() -> int:
 @contextlib.asynccontextmanager
 async def running_home(
     home: tuple[Assembled, Simulator, Settings], boards: dict[str, Engines], *,
-    rooms: dict[str, str | None] = ROOMS, own_room: str | None = None, find_hub: bool = False,
-    **hub: object,
+    rooms: dict[str, str | None] = ROOMS, own_room: str | None = None,
+    find_hub: Path | None = None, **hub: object,
 ) -> AsyncIterator[Home]:  # fmt: skip
     """The hub and a satellite for each of `rooms`; with `own_room`, the hub's own microphone
-    too (named "hub", in that room); with `find_hub`, the satellites find the hub on the
-    network (mDNS) instead of being told its address."""
+    too (named "hub", in that room); with `find_hub`, the hub's certificate, the satellites
+    find the hub on the network (mDNS) instead of being told its address, and check it."""
     assembled, simulator, settings = home
     uri = f"tcp://127.0.0.1:{free_port()}"
     entries = [SatelliteEntry(name=name, room=room) for name, room in rooms.items()]
@@ -209,7 +210,7 @@ async def running_home(
             tasks.append(asyncio.create_task(own.run(stop)))
         for name in rooms:
             link = SatelliteSettings(hub_uri="zeroconf" if find_hub else uri, name=name,
-                                     reconnect_min_seconds=0.1,
+                                     tls_ca=find_hub, reconnect_min_seconds=0.1,
                                      reconnect_max_seconds=1.0)  # fmt: skip
             card = VirtualSoundCard()
             satellite = Satellite(boards[name], settings, link, card)
@@ -293,12 +294,15 @@ async def test_a_satellite_that_loses_its_hub_sounds_an_error_and_comes_back_by_
 
 async def test_satellites_find_a_hub_that_announces_itself_on_the_network(
     home: tuple[Assembled, Simulator, Settings], boards: dict[str, Engines], speech: Speech,
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, certificate: tuple[Path, Path],
 ) -> None:  # fmt: skip
     _, simulator, _ = home
     caplog.set_level(logging.INFO)
+    cert, key = certificate
     rooms: dict[str, str | None] = {"bedroom": "Bedroom", "kitchen": "Kitchen"}
-    async with running_home(home, boards, rooms=rooms, find_hub=True, zeroconf=True) as house:
+    async with running_home(
+        home, boards, rooms=rooms, find_hub=cert, zeroconf=True, tls_cert=cert, tls_key=key
+    ) as house:
         assert house.hub.address is not None
         port = house.hub.address[1]
         assert (
@@ -369,6 +373,28 @@ async def test_a_question_is_answered_at_the_satellite_without_the_wake_word(
         await until(lambda: simulator.state("front_door_lock")["state"] == "unlocked",
                     "the answer acted on")  # fmt: skip
         assert lounge.stats.wakes == 1  # one wake word, two turns
+
+
+async def test_the_wake_word_during_a_question_starts_a_new_command_whole(
+    home: tuple[Assembled, Simulator, Settings], boards: dict[str, Engines], speech: Speech
+) -> None:
+    _, simulator, _ = home
+    async with running_home(home, boards) as house:
+        lounge = house.boards["lounge"]
+        assert lounge.satellite is not None
+        asked = speech.audio("Hey Jarvis, please unlock the front door.", trail_seconds=1.0)
+        started = await house.turn_at("lounge", asked)  # "Do you really want me to unlock …?"
+        await until(lambda: lounge.heard_since(started) > 0.5, "the question playing")
+        # Barge-in: a new command, wake word and all, over the question. The question's
+        # conversation ends, and must leave the new one's audio whole.
+        said = speech.audio("Hey Jarvis, turn on the living room fan.", trail_seconds=2.0)
+        house.say(said, "lounge", alone=True)
+        await until(lambda: simulator.state("living_room_fan")["state"] == "on", "fan on")
+        assert simulator.state("front_door_lock")["state"] == "locked"
+        # And the hub goes on answering there.
+        said = speech.audio("Hey Jarvis, turn off the living room fan.", trail_seconds=2.0)
+        house.say(said, "lounge", alone=True)
+        await until(lambda: simulator.state("living_room_fan")["state"] == "off", "fan off")
 
 
 async def test_a_timer_rings_on_the_satellite_that_set_it(

@@ -197,6 +197,16 @@ class SatelliteSettings(_Section):
         tcp_address(uri)
         return uri.strip()
 
+    @model_validator(mode="after")
+    def _found_hub_checked(self) -> SatelliteSettings:
+        if self.finds_hub and not self.tls:
+            # Anyone on the network can announce a hub, and would hear every command.
+            raise ValueError(
+                'hub_uri = "zeroconf" trusts whoever announces a hub on the network: set '
+                "tls_ca (the hub's certificate) so that only yours is, or give the hub's address"
+            )
+        return self
+
     @property
     def finds_hub(self) -> bool:
         """The hub's address is looked for on the network (mDNS), not configured."""

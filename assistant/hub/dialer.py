@@ -27,8 +27,10 @@ _CONNECT_SECONDS = 5.0
 _RETRY_MIN_SECONDS = 0.5
 _RETRY_MAX_SECONDS = 30.0
 # A board that loses power closes nothing, and wyoming-satellite 1.0 answers no ping: the
-# kernel's keepalive notices it within idle + interval x count (25 s).
+# kernel's keepalive ends an idle connection within idle + interval x count (25 s), and one
+# with data unacknowledged for the user timeout (30 s), not the default ~15 minutes.
 _KEEPALIVE_IDLE_SECONDS, _KEEPALIVE_INTERVAL_SECONDS, _KEEPALIVE_COUNT = 10, 5, 3
+_USER_TIMEOUT_MS = 30_000
 
 LinkFactory = Callable[[SatelliteEntry, asyncio.StreamReader, asyncio.StreamWriter], SatelliteLink]
 
@@ -52,6 +54,8 @@ async def keep_dialing(entry: SatelliteEntry, link_for: LinkFactory) -> None:
                 await link.run()
             except (ConnectionError, OSError) as error:
                 log.info("hub: satellite %s: the connection broke: %s", entry.name, error)
+            except Exception as error:  # a defect: this satellite is still connected again
+                log.error("hub: satellite %s: the connection failed: %r", entry.name, error)
             if link.place is not None:  # it had been admitted: a fresh start
                 problem.ended()
                 delay_seconds = _RETRY_MIN_SECONDS
@@ -70,6 +74,7 @@ def _keep_alive(writer: asyncio.StreamWriter) -> None:
         ("TCP_KEEPIDLE", _KEEPALIVE_IDLE_SECONDS),
         ("TCP_KEEPINTVL", _KEEPALIVE_INTERVAL_SECONDS),
         ("TCP_KEEPCNT", _KEEPALIVE_COUNT),
+        ("TCP_USER_TIMEOUT", _USER_TIMEOUT_MS),
     ):
-        if hasattr(socket, option):  # Linux has all three
+        if hasattr(socket, option):  # Linux has all four
             sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)

@@ -22,21 +22,20 @@ import collections
 import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 from wyoming.asr import Transcript as HeardTranscript
 from wyoming.event import Event
 from wyoming.satellite import RunSatellite
 
-from assistant.audio.format import Audio
 from assistant.config import Settings
 from assistant.config.hub import HubSettings, SatelliteEntry
 from assistant.config.wyoming import client_network, tcp_address
 from assistant.errors import ConfigError
 from assistant.hub.arbiter import Arbiter
 from assistant.hub.dialer import keep_dialing
-from assistant.hub.link import SatelliteLink
+from assistant.hub.link import SatelliteLink, Stream, frames
 from assistant.hub.outlet import SatelliteOutlet
 from assistant.live.hearing import WakeHeard
 from assistant.live.loop import Membership, warm_up
@@ -142,22 +141,33 @@ class Hub:
         return SatelliteLink(reader, writer, self, self.settings.vad, dialed=entry)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
+        task = asyncio.create_task(work, name=getattr(work, "__qualname__", None))
         self._tasks.add(task)  # kept referenced until it is done
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("hub: %s failed: %r", task.get_name(), error)
 
     # --- `assistant.hub.link.Reception` --------------------------------------------------------
 
-    def admit(self, link: SatelliteLink, name: str) -> bool:
+    def admit(self, link: SatelliteLink, name: str) -> str | None:
         entry = self.hub.entry(name)
+        # `told` is what the satellite hears, `why` the log's fuller reason.
+        told: str | None = f"{name} is not admitted this way"
         if entry is None:
-            log.warning("hub: refused a satellite named %r from %s: not in [[hub.satellites]]",
-                        name, link.address)  # fmt: skip
-            return False
-        if entry.address and not _from(entry.address, link.address):
-            log.warning("hub: refused %s from %s: it connects from %s", name, link.address,
-                        entry.address)  # fmt: skip
-            return False
+            told, why = f"no satellite {name!r} here", "not in [[hub.satellites]]"
+        elif entry.dialed != (link.dialed is not None):  # a stock one's name, taken
+            why = f"the hub connects to it, at {entry.uri}"
+        elif entry.address and not _from(entry.address, link.address):
+            why = f"it connects from {entry.address}"
+        else:
+            told = why = None
+        if told is not None:
+            log.warning("hub: refused a satellite named %r from %s: %s", name, link.address, why)
+            return told
+        assert entry is not None
         room = entry.room or link.area  # a stock satellite's own --area, when none is set here
         link.place = Place(name, room)
         outlet = SatelliteOutlet(link, self.settings.audio)
@@ -171,7 +181,7 @@ class Hub:
         where = f"at {entry.uri}" if entry.dialed else f"from {link.address}"
         log.info("hub: satellite %s connected %s (room %s)", name, where,
                  room or "not set")  # fmt: skip
-        return True
+        return None
 
     def left(self, link: SatelliteLink) -> None:
         name = link.name
@@ -181,57 +191,61 @@ class Hub:
             log.log(logging.INFO if self.closing else logging.WARNING,
                     "hub: satellite %s disconnected", name)  # fmt: skip
 
-    def woken(self, link: SatelliteLink, heard: WakeHeard) -> None:
+    def woken(self, link: SatelliteLink, heard: WakeHeard, stream: Stream) -> None:
         if link.reply is not None:
             link.reply.interrupt()  # barge-in: the satellite has stopped playing it
-        self._spawn(self._answer(link, heard))
+        self._spawn(self._answer(link, heard, stream))
 
     # --- a satellite's conversation ----------------------------------------------------------
+    # A newer wake word at the same satellite takes over from a conversation under way there
+    # (barge-in, or a wake word just as the hub asks to listen): its audio goes to the newer
+    # stream, and the older one ends with what it had, and touches the link no more.
 
-    async def _answer(self, link: SatelliteLink, heard: WakeHeard) -> None:
+    async def _answer(self, link: SatelliteLink, heard: WakeHeard, stream: Stream) -> None:
+        wakes = link.wakes
         self.arbiter.listening(heard.satellite, False)
         try:
             if not await self.arbiter.contend(heard):
-                link.stand_down()
+                link.stand_down(stream)
                 return
-            link.post(Event(type=CHOSEN))
-            await self._converse(link, heard)
+            if link.wakes == wakes:
+                link.post(Event(type=CHOSEN))
+                await self._converse(link, heard, stream)
         finally:
-            link.stop_audio(tell=True)
-            if self.links.get(heard.satellite) is link:
+            link.stop_audio(stream, tell=True)
+            if self.links.get(heard.satellite) is link and link.wakes == wakes:
                 self.arbiter.listening(heard.satellite, True)
 
-    async def _converse(self, link: SatelliteLink, heard: WakeHeard) -> None:
+    async def _converse(self, link: SatelliteLink, heard: WakeHeard, stream: Stream) -> None:
         """The turn after the wake word, then more while the hub asks questions."""
         wakes, place = link.wakes, link.place
         detection = WakeDetection(heard.model, heard.score, 0.0)
         wake = WakeOutcome(detection, heard.score, 0.0)  # scored on the satellite
         vad, audio = self.settings.vad, self.settings.audio
-        link.busy = True
+        link.idle.clear()
         try:
-            heard_since = link.frames()  # kept while another microphone's turn goes first
-            async with self.turn_lock:
+            async with self.turn_lock:  # its audio waits in `stream` meanwhile
                 turn = self.turns.begin(f"satellite {heard.satellite}", from_audio=True,
                                         place=place)  # fmt: skip
                 self.turns.note_wake(turn, wake, stream_seconds=0.0)
-                asks = await self._turn(link, turn, heard_since, vad.no_speech_timeout_seconds)
+                asks = await self._turn(link, turn, stream, vad.no_speech_timeout_seconds)
             # A stock satellite cannot be told to listen: its answer comes after a wake word.
             follows = audio.follow_up_seconds > 0 and link.dialed is None
             while asks and follows and not link.closed.is_set():
                 if not await link.wait_played(_REPLY_SECONDS) or link.wakes != wakes:
                     return  # gone, or a newer wake word there has taken over
-                link.expect_audio()
+                answer = link.expect_audio()
                 link.post(listen_event(audio.follow_up_seconds))
-                answer = link.frames()
                 async with self.turn_lock:
                     follow_up = self.turns.begin(f"satellite {heard.satellite}", from_audio=True,
                                                  follow_up=True, place=place)  # fmt: skip
                     asks = await self._turn(link, follow_up, answer, audio.follow_up_seconds)
         finally:
-            link.busy = False
+            if link.wakes == wakes:
+                link.idle.set()
 
     async def _turn(
-        self, link: SatelliteLink, turn: Turn, frames: AsyncIterator[Audio], listen_seconds: float
+        self, link: SatelliteLink, turn: Turn, stream: Stream, listen_seconds: float
     ) -> bool:
         """One turn on the satellite's audio. True when the reply asks a question."""
 
@@ -239,17 +253,19 @@ class Hub:
             if event.turn_id != turn.id:
                 return
             if isinstance(event, SpeechEnded):
-                link.stop_audio(tell=True)  # heard the end: the satellite may stop streaming
+                link.stop_audio(stream, tell=True)  # heard the end: it may stop streaming
             elif isinstance(event, Transcript):
                 link.post(HeardTranscript(text=event.text).event())
 
         assert link.reply is not None  # set when it was admitted
         unsubscribe = self.turns.bus.subscribe(relay)
         try:
-            result = await self.turns.run(turn, frames, link.reply, listen_seconds=listen_seconds)
+            result = await self.turns.run(
+                turn, frames(stream), link.reply, listen_seconds=listen_seconds
+            )
         finally:
             unsubscribe()
-            link.stop_audio(tell=True)
+            link.stop_audio(stream, tell=True)
         name = link.name
         self.answered[name] = self.answered.get(name, 0) + 1
         return result.error is None and result.expects_answer
@@ -272,8 +288,7 @@ class Hub:
                     self._spawn(self._announce(link, announcement))
 
     async def _announce(self, link: SatelliteLink, announcement: Announcement) -> None:
-        while link.busy and not link.closed.is_set():
-            await asyncio.sleep(0.1)  # queued behind the conversation under way there
+        await link.until_idle()  # queued behind the conversation under way there
         if link.reply is None or link.closed.is_set():
             return
         if announcement.sound:
@@ -301,6 +316,7 @@ def listener_for(hub: HubSettings) -> ListenerSecurity:
         tls_key=hub.tls_key,
         secret=secret,
         what="hub",
+        allow_setting="the addresses of [[hub.satellites]]",
     )
 
 

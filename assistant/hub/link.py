@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator
-from typing import Protocol
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any, Protocol
 
 import numpy as np
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -48,15 +48,24 @@ from assistant.wyoming.listener import BoundedEventHandler
 
 log = logging.getLogger(__name__)
 
+_SILENCE_LIMIT_SECONDS = 15.0
+"""Our satellites ping every 5 s: one that has said nothing for three pings is gone (a board
+that lost power closes nothing)."""
+
+
+Stream = asyncio.Queue["Audio | None"]
+"""The audio of one turn from a satellite: 80 ms frames, then None when it ends."""
+
 
 class Reception(Protocol):
     """What a link needs of the hub."""
 
-    def admit(self, link: SatelliteLink, name: str) -> bool:
-        """Whether the satellite of that name may stay (logged either way); sets its place."""
+    def admit(self, link: SatelliteLink, name: str) -> str | None:
+        """None when the satellite of that name may stay (then its place is set), else what
+        to tell it; logged either way."""
 
-    def woken(self, link: SatelliteLink, heard: WakeHeard) -> None:
-        """The satellite heard the wake word."""
+    def woken(self, link: SatelliteLink, heard: WakeHeard, stream: Stream) -> None:
+        """The satellite heard the wake word; what follows comes on `stream`."""
 
     def left(self, link: SatelliteLink) -> None:
         """The connection ended."""
@@ -71,6 +80,8 @@ class SatelliteLink(BoundedEventHandler):
         self.reception = reception
         self.dialed = dialed
         """The configured satellite the hub connected to; None for one that connected in."""
+        if dialed is None:  # ours: it pings every 5 s (stock ones need not: TCP keepalive)
+            self.silence_limit_seconds = _SILENCE_LIMIT_SECONDS
         peer = writer.get_extra_info("peername")
         self.address = str(peer[0]) if peer else "an unknown address"
         self.place: Place | None = None
@@ -82,13 +93,15 @@ class SatelliteLink(BoundedEventHandler):
         self.reply: SpokenReply | None = None
         """Replies and announcements on its speaker, set once admitted."""
         self.wakes = 0
-        self.busy = False
-        """A conversation is under way: announcements wait."""
+        self.idle = asyncio.Event()
+        """No conversation is under way: announcements wait for it."""
+        self.idle.set()
         self.played = asyncio.Event()
         """The last sound sent has been played (`played`); cleared as the next one starts."""
         self.closed = asyncio.Event()
         self._outgoing: asyncio.Queue[Event] = asyncio.Queue()
-        self._frames: asyncio.Queue[Audio | None] | None = None
+        self._frames: Stream | None = None
+        """The stream the satellite's audio goes to now; None while no turn wants it."""
         self._frames_limit = math.ceil(
             (vad.no_speech_timeout_seconds + vad.max_utterance_seconds + 1) / FRAME_SECONDS
         )
@@ -96,7 +109,7 @@ class SatelliteLink(BoundedEventHandler):
         self._resampler: StreamResampler | None = None
         self._pipeline_follows = False
         """A `detection` came: the `run-pipeline` after it is the same wake word."""
-        self.dropped_frames = 0
+        self._malformed: set[str] = set()
 
     @property
     def name(self) -> str:
@@ -114,7 +127,7 @@ class SatelliteLink(BoundedEventHandler):
 
     async def disconnect(self) -> None:
         self.closed.set()
-        self.stop_audio(tell=False)
+        self._end_stream()
         if self.place is not None:
             self.reception.left(self)
 
@@ -136,32 +149,41 @@ class SatelliteLink(BoundedEventHandler):
 
     # --- the audio a turn listens to -----------------------------------------------------------
 
-    def expect_audio(self) -> None:
-        """From now on, keep the audio the satellite streams, for the next turn."""
-        self._frames = asyncio.Queue()
+    def expect_audio(self) -> Stream:
+        """From now on, keep the audio the satellite streams, for a new turn. A stream still
+        open ends here: a newer wake word (or the answer the hub asked for) takes over."""
+        self._end_stream()
+        stream: Stream = asyncio.Queue()
+        self._frames = stream
         self._pending = np.zeros(0, dtype=np.float32)
         self._resampler = None
+        return stream
 
-    def stop_audio(self, *, tell: bool) -> None:
-        """No more audio wanted; `tell`: the satellite is told to stop streaming."""
-        frames, self._frames = self._frames, None
-        if frames is None:
+    def current(self, stream: Stream) -> bool:
+        """Whether the satellite's audio still goes to `stream` (no newer turn took over)."""
+        return stream is self._frames
+
+    def stop_audio(self, stream: Stream, *, tell: bool) -> None:
+        """No more audio wanted on `stream`; `tell`: the satellite is told to stop streaming.
+        Nothing once a newer turn has the satellite's audio: the satellite is its now."""
+        if not self.current(stream):
             return
-        frames.put_nowait(None)
+        self._end_stream()
         if tell:
             self.post(VoiceStopped().event())
-        if self.dialed is not None and not self.closed.is_set():
+        if self.dialed is not None:
             self.post(RunSatellite().event())  # the stock satellite's only "stop streaming"
 
-    def stand_down(self) -> None:
-        """Another satellite answers this wake word: stop, silently."""
-        self.stop_audio(tell=False)
-        self.post(Event(type=STAND_DOWN))
+    def stand_down(self, stream: Stream) -> None:
+        """Another satellite answers the wake word that began `stream`: stop, silently."""
+        if self.current(stream):
+            self.stop_audio(stream, tell=False)
+            self.post(Event(type=STAND_DOWN))
 
-    def frames(self) -> AsyncIterator[Audio]:
-        """The audio expected now, as 80 ms frames, until the satellite or the hub ends it;
-        taken at once, so a turn waiting for the models reads its own stream, not a later."""
-        return _until_end(self._frames)
+    def _end_stream(self) -> None:
+        frames, self._frames = self._frames, None
+        if frames is not None:
+            frames.put_nowait(None)
 
     def _take(self, audio: Audio, rate_hz: int) -> None:
         frames = self._frames
@@ -176,13 +198,24 @@ class SatelliteLink(BoundedEventHandler):
         for frame in pending[:whole].reshape(-1, FRAME_SAMPLES):
             if frames.qsize() >= self._frames_limit:
                 frames.get_nowait()  # longer than any command: the oldest is no use
-                self.dropped_frames += 1
             frames.put_nowait(frame.copy())
         self._pending = pending[whole:]
 
     # --- events --------------------------------------------------------------------------------
 
     async def handle_event(self, event: Event) -> bool:
+        try:
+            return await self._handle(event)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # Malformed data (an audio-chunk without its width, …): that event is dropped, the
+            # satellite stays; said once per kind of event, not for every chunk.
+            if event.type not in self._malformed:
+                self._malformed.add(event.type)
+                log.warning("hub: %s sent a malformed %s (%r); such events are ignored",
+                            self.name, event.type, error)  # fmt: skip
+            return True
+
+    async def _handle(self, event: Event) -> bool:
         kind = event.type
         if Ping.is_type(kind):
             self.post(Pong(text=Ping.from_event(event).text).event())
@@ -198,7 +231,7 @@ class SatelliteLink(BoundedEventHandler):
         elif AudioChunk.is_type(kind):
             self._take(*chunk_audio(event))
         elif AudioStop.is_type(kind):
-            self.stop_audio(tell=False)
+            self._end_stream()
         elif Played.is_type(kind):
             self.played.set()
         else:
@@ -214,10 +247,11 @@ class SatelliteLink(BoundedEventHandler):
             log.warning("hub: refused %s: its first event was %r, not an info naming the "
                         "satellite", self.address, event.type)  # fmt: skip
             refusal = "introduce this satellite first (info)"
-        elif not self.reception.admit(self, name):
-            refusal = f"no satellite {name!r} here"
         else:
-            return True
+            refused = self.reception.admit(self, name)
+            if refused is None:
+                return True
+            refusal = refused
         await self.write_event(Error(text=refusal, code="refused").event())
         return False
 
@@ -235,9 +269,9 @@ class SatelliteLink(BoundedEventHandler):
             self.refusal = "what answers there is no satellite (its info describes none)"
         else:
             self.area = about.area
-            if self.reception.admit(self, self.dialed.name):
+            if (refused := self.reception.admit(self, self.dialed.name)) is None:
                 return True
-            self.refusal = "the hub did not admit it"
+            self.refusal = refused
         log.warning("hub: %s at %s: %s", self.dialed.name, self.dialed.uri, self.refusal)
         return False
 
@@ -272,21 +306,29 @@ class SatelliteLink(BoundedEventHandler):
 
     def _woken(self, heard: WakeHeard) -> None:
         self.wakes += 1
-        self.expect_audio()
-        self.reception.woken(self, heard)
+        self.reception.woken(self, heard, self.expect_audio())
+
+    async def until_idle(self) -> None:
+        """Until no conversation is under way there, or the satellite has gone."""
+        await _first(self.idle.wait(), self.closed.wait())
 
     async def wait_played(self, timeout_seconds: float) -> bool:
         """Until the satellite has played what was sent (or went away, or the time is up)."""
-        waits = [asyncio.ensure_future(self.played.wait()),
-                 asyncio.ensure_future(self.closed.wait())]  # fmt: skip
-        try:
-            await asyncio.wait(waits, timeout=timeout_seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for wait in waits:
-                wait.cancel()
+        await _first(self.played.wait(), self.closed.wait(), timeout_seconds=timeout_seconds)
         return self.played.is_set() and not self.closed.is_set()
 
 
-async def _until_end(frames: asyncio.Queue[Audio | None] | None) -> AsyncIterator[Audio]:
-    while frames is not None and (frame := await frames.get()) is not None:
+async def frames(stream: Stream) -> AsyncIterator[Audio]:
+    """The frames of `stream` until it ends."""
+    while (frame := await stream.get()) is not None:
         yield frame
+
+
+async def _first(*waits: Coroutine[Any, Any, Any], timeout_seconds: float | None = None) -> None:
+    """Until the first of `waits` is done (or the time is up); the others are cancelled."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, timeout=timeout_seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

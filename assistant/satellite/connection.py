@@ -91,7 +91,11 @@ class HubConnection:
                     break
                 if self.connections > accepted_before:
                     delay = self.settings.reconnect_min_seconds  # it had worked: start over
-                if (reason := session.result()) is not None:
+                try:
+                    reason = session.result()
+                except Exception as error:  # a defect: the satellite still connects again
+                    reason = f"the connection failed: {error!r}"
+                if reason is not None:
                     problem.failed(reason)
                 await self._back_off(stop, delay)
                 delay = min(delay * 2, self.settings.reconnect_max_seconds)
@@ -110,7 +114,10 @@ class HubConnection:
         """One connection, until it ends. The reason it failed, or None after a connection
         that was accepted and later ended (told at info)."""
         if self.settings.finds_hub:
-            found = await find(HUB_SERVICE, _FIND_SECONDS)
+            try:
+                found = await find(HUB_SERVICE, _FIND_SECONDS)
+            except OSError as error:  # no network yet, no multicast
+                return f"cannot look for the hub on the network: {error}"
             if found is None:
                 return "no hub announces itself on the network ([hub] zeroconf on the hub)"
             host, port, hub = found
@@ -140,6 +147,7 @@ class HubConnection:
 
     async def _receive(self, client: SecureTcpClient, problem: RepeatedProblem) -> str | None:
         pinging = asyncio.create_task(self._ping(client), name="hub ping")
+        malformed: set[str] = set()
         try:
             while True:
                 try:
@@ -164,7 +172,15 @@ class HubConnection:
                 elif Ping.is_type(event.type):
                     await client.write_event(Pong(text=Ping.from_event(event).text).event())
                     continue
-                await self.on_event(event)
+                try:
+                    await self.on_event(event)
+                except (KeyError, TypeError, ValueError, AttributeError) as error:
+                    # Malformed data (an audio-start without its rate, …): that event is
+                    # dropped, the connection stays; said once per kind of event.
+                    if event.type not in malformed:
+                        malformed.add(event.type)
+                        log.warning("the hub sent a malformed %s (%r); such events are ignored",
+                                    event.type, error)  # fmt: skip
         finally:
             pinging.cancel()
 

@@ -52,6 +52,8 @@ from assistant.satellite.protocol import (
 
 log = logging.getLogger(__name__)
 
+_LONGEST_LISTEN_SECONDS = 60.0
+
 
 @dataclass
 class SatelliteStats(StationStats):
@@ -124,6 +126,8 @@ class Satellite:
             if asked.done() and not asked.cancelled():
                 await self._answer(asked.result())
             elif woken.done() and not woken.cancelled():
+                while not self._follow_ups.empty():  # a new command: no older question stands
+                    self._follow_ups.get_nowait()
                 await self._woken(woken.result())
 
     async def _wait_for_wake(self) -> WakeOutcome:
@@ -218,9 +222,17 @@ class Satellite:
             self.player.end()
             self._spawn(self._played())
         elif kind == LISTEN:
-            seconds = event.data.get("seconds")
-            fallback = self.settings.audio.follow_up_seconds
-            self._follow_ups.put_nowait(float(seconds) if seconds else fallback)
+            if self._hub_ended is not None:
+                return  # asked before it heard the wake word this command came with: stale
+            self._follow_ups.put_nowait(self._listen_seconds(event))
+
+    def _listen_seconds(self, event: Event) -> float:
+        """How long `listen` says to wait for the answer; the configured time if it says no
+        (sensible) number."""
+        seconds = (event.data or {}).get("seconds")
+        if isinstance(seconds, int | float) and 0 < seconds <= _LONGEST_LISTEN_SECONDS:
+            return float(seconds)
+        return self.settings.audio.follow_up_seconds
 
     def _end_stream(self) -> None:
         if self._hub_ended is not None:

@@ -104,7 +104,8 @@ async def _connection(
     address = str(peer[0]) if peer else "an unknown address"
     what = security.what
     if not security.admits(address):
-        log.warning("%s: refused a connection from %s: not in %s.allow", what, address, what)
+        log.warning("%s: refused a connection from %s: not in %s", what, address,
+                    security.allow_setting)  # fmt: skip
         writer.close()  # nothing it sent is read, nothing is answered
         return
     try:
@@ -202,21 +203,34 @@ async def read_event(
 
 class BoundedEventHandler(AsyncEventHandler):
     """wyoming's AsyncEventHandler, reading with `read_event`'s limits. A client that sends
-    something that is no event is told so (an `error` event, code `bad-event`) and dropped."""
+    something that is no event is told so (an `error` event, code `bad-event`) and dropped;
+    so is one silent for `silence_limit_seconds`, when set."""
+
+    silence_limit_seconds: float | None = None
 
     async def run(self) -> None:
         try:
             while True:
                 try:
-                    event = await read_event(self.reader)
+                    async with asyncio.timeout(self.silence_limit_seconds):
+                        event = await read_event(self.reader)
                 except BadEvent as error:
                     await self.write_event(Error(text=error.message, code=error.code).event())
+                    break
+                except TimeoutError:
+                    log.warning("%s: nothing heard for %.0f s; the connection is closed",
+                                self.peer(), self.silence_limit_seconds)  # fmt: skip
                     break
                 if event is None or not await self.handle_event(event):
                     break
         finally:
             await self.disconnect()
             self.writer.close()
+
+    def peer(self) -> str:
+        """Who is at the other end, for the log."""
+        peer = self.writer.get_extra_info("peername")
+        return str(peer[0]) if peer else "a client"
 
 
 def _json_object(raw: bytes, part: str) -> dict[str, Any]:

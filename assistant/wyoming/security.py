@@ -50,6 +50,8 @@ class ListenerSecurity:
     """What a client's first event (`authenticate`) must carry; None: no such event."""
     what: str = "listener"
     """The settings section these came from, named in log lines."""
+    allow_setting: str = ""
+    """Where the allow-list is set, for log lines (`<what>.allow` unless said otherwise)."""
 
     def admits(self, address: str) -> bool:
         """Whether a client at `address` may go on (the allow-list; everyone without one).
@@ -82,6 +84,7 @@ def listener_security(
     tls_key: Path | None,
     secret: str | None,
     what: str,
+    allow_setting: str | None = None,
 ) -> ListenerSecurity:
     """The security of a listener on `uri`, or ConfigError with one line saying what to set."""
     try:
@@ -111,7 +114,7 @@ def listener_security(
     context = None
     if tls_cert is not None and tls_key is not None:
         context = server_tls_context(tls_cert, tls_key, what=what)
-    return ListenerSecurity(allowed, context, secret, what)
+    return ListenerSecurity(allowed, context, secret, what, allow_setting or f"{what}.allow")
 
 
 def is_loopback(host: str) -> bool:
