@@ -15,12 +15,9 @@ from assistant.live.playback import Speaker
 class ReplyPlayer:
     def __init__(self, speaker: Speaker) -> None:
         self.speaker = speaker
-        self.streams = 0
-        """Streams started so far (replies and sounds)."""
         self._resampler: StreamResampler | None = None
 
     def start(self, rate_hz: int) -> None:
-        self.streams += 1
         self._resampler = StreamResampler(rate_hz, self.speaker.rate_hz)
 
     def chunk(self, audio: Audio) -> None:

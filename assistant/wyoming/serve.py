@@ -14,16 +14,13 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 
-import numpy as np
-
-from assistant.audio.format import SAMPLE_RATE_HZ
 from assistant.config import Settings
 from assistant.engines import EngineName
-from assistant.pipeline.assembly import Assembled, assemble
+from assistant.live.loop import warm_up
+from assistant.pipeline.assembly import assemble
 from assistant.pipeline.turn_log import TurnLog
 from assistant.service import notify
 from assistant.skills.context import Keeper
-from assistant.understanding.utterance import Utterance
 from assistant.wyoming.listener import start_listener
 from assistant.wyoming.mdns import WYOMING_SERVICE, announced
 from assistant.wyoming.security import ListenerSecurity, listener_security
@@ -59,7 +56,7 @@ async def serve(
     async with assemble(settings, engines=ENGINES, role="serve", keeper=keeper) as assembled:
         assembled.turns.bus.subscribe(TurnLog())  # one line per handled turn; no words
         services = Services.of(assembled)
-        await _warm(assembled)
+        await warm_up(assembled)
 
         def connection(
             reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -91,17 +88,6 @@ def _offered(services: Services) -> str:
     wake = ", ".join(services.detectors.models)
     return (f"asr ({settings.stt.model}), tts ({settings.tts.voice}), wake ({wake}), "
             f"handle ({handle})")  # fmt: skip
-
-
-async def _warm(assembled: Assembled) -> None:
-    """The first call of each model is much slower (allocations, caches, the rules compiled):
-    one pass through each before the first client waits on it. Judging a sentence acts on
-    nothing."""
-    engines = assembled.engines
-    silence = np.zeros(SAMPLE_RATE_HZ, dtype=np.float32)
-    await engines.run("stt", engines.stt.transcribe, silence)
-    await engines.run("tts", engines.tts.speak_all, "Ready.")
-    assembled.brain.settled(Utterance.of("turn on the light"))
 
 
 @contextlib.asynccontextmanager
