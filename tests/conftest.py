@@ -9,12 +9,14 @@ here is for this project's own suite.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -176,6 +178,16 @@ def large_home() -> list[tuple[str, str, str | None]]:
     ]  # fmt: skip
     assert len(devices) == 500 and len({name for _, name, _ in devices}) == 500
     return devices
+
+
+async def until(condition: Callable[[], bool], what: str, timeout_seconds: float = 60.0) -> None:
+    """Wait for `condition`, polling; AssertionError naming `what` past the deadline, which is
+    generous: it only matters when the test fails."""
+    deadline = time.monotonic() + timeout_seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_seconds} s: {what}")
+        await asyncio.sleep(0.02)
 
 
 # --- session fixtures -------------------------------------------------------------------------

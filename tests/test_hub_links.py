@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +20,10 @@ from assistant.pipeline.assembly import Assembled
 from assistant.satellite.connection import HubConnection
 from assistant.satellite.protocol import satellite_info
 from assistant.skill_testing import assembled_in
+from tests.conftest import until
 
 SECRET = "a-shared-secret-of-thirty-two-ch"
 DEADLINE_SECONDS = 20.0
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {DEADLINE_SECONDS} s: {what}")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture(scope="module")

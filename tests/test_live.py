@@ -11,7 +11,7 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from assistant.pipeline.events import Event, TurnFinished, TurnStarted, WakeDete
 from assistant.service import notify
 from assistant.understanding.result import Understanding
 from assistant.understanding.utterance import Utterance
-from tests.conftest import Speech, assembled_home, word_error_rate
+from tests.conftest import Speech, assembled_home, until, word_error_rate
 
 pytestmark = pytest.mark.models
 
@@ -57,16 +57,6 @@ async def home(
         assert built.home is not None and await built.home.ready()
         await built.home.registry.settle()
         yield built, simulator, built.engines.settings
-
-
-async def until(
-    condition: Callable[[], bool], what: str, timeout_seconds: float = DEADLINE_SECONDS
-) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_seconds} s: {what}")
-        await asyncio.sleep(0.05)
 
 
 async def understand(assembled: Assembled, text: str) -> Understanding:

@@ -12,9 +12,8 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pytest
 from assistant.cli.bench import run_bench
 from assistant.config import Settings
 from assistant.config.hub import HubSettings, SatelliteEntry, SatelliteSettings
-from assistant.devices.broker import PrivateBroker
+from assistant.devices.broker import PrivateBroker, free_loopback_port
 from assistant.devices.sim import Simulator
 from assistant.engines import Engines
 from assistant.hub.hub import Hub
@@ -33,7 +32,7 @@ from assistant.live.virtual_card import VirtualSoundCard
 from assistant.pipeline.assembly import Assembled
 from assistant.satellite.satellite import Satellite
 from assistant.skill_testing import TrafficRecorder
-from tests.conftest import Speech, assembled_home
+from tests.conftest import Speech, assembled_home, until
 
 pytestmark = pytest.mark.models
 
@@ -43,16 +42,6 @@ ROOMS: dict[str, str | None] = {"bedroom": "Bedroom", "kitchen": "Kitchen", "lou
 # Generous, so that a busy machine's slow board still reports within it; the choice is made as
 # soon as all three have reported, so it costs nothing when they do.
 WINDOW_SECONDS = 2.0
-
-
-async def until(
-    condition: Callable[[], bool], what: str, timeout_seconds: float = DEADLINE_SECONDS
-) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_seconds} s: {what}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -177,12 +166,6 @@ class Home:
         return started
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def running_home(
     home: tuple[Assembled, Simulator, Settings], boards: dict[str, Engines], *,
@@ -193,7 +176,7 @@ async def running_home(
     too (named "hub", in that room); with `find_hub`, the hub's certificate, the satellites
     find the hub on the network (mDNS) instead of being told its address, and check it."""
     assembled, simulator, settings = home
-    uri = f"tcp://127.0.0.1:{free_port()}"
+    uri = f"tcp://127.0.0.1:{free_loopback_port()}"
     entries = [SatelliteEntry(name=name, room=room) for name, room in rooms.items()]
     house = Home(home, HubSettings.model_validate({
         "uri": uri, "own_audio": own_room is not None, "room": own_room, "satellites": entries,

@@ -7,14 +7,12 @@ does. Its microphone is a program that plays Piper speech in real time; its spea
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import shlex
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,15 +21,14 @@ import pytest
 from assistant.audio.format import to_pcm16
 from assistant.config import Settings
 from assistant.config.hub import HubSettings, SatelliteEntry
-from assistant.devices.broker import PrivateBroker
+from assistant.devices.broker import PrivateBroker, free_loopback_port
 from assistant.devices.sim import Simulator
 from assistant.hub.hub import Hub
 from assistant.pipeline.assembly import Assembled
 from assistant.wyoming.listener import start_listener
 from assistant.wyoming.security import listener_security
 from assistant.wyoming.services import ServiceConnection, Services
-from tests.conftest import Speech, assembled_home
-from tests.test_satellites import free_port
+from tests.conftest import Speech, assembled_home, until
 
 pytestmark = pytest.mark.models
 
@@ -40,16 +37,6 @@ STOCK_PYTHON = ROOT / ".venv-wyoming-satellite" / "bin" / "python"
 MIC = Path(__file__).resolve().parent / "stock_satellite_mic.py"
 SND_RATE_HZ = 16_000
 DEADLINE_SECONDS = 60.0
-
-
-async def until(
-    condition: Callable[[], bool], what: str, timeout_seconds: float = DEADLINE_SECONDS
-) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_seconds} s: {what}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +82,7 @@ class StockSatellite:
         self.mic.mkdir(exist_ok=True)
         self.speaker = folder / "speaker.raw"
         self.speaker.touch()
-        self.uri = f"tcp://127.0.0.1:{free_port()}"
+        self.uri = f"tcp://127.0.0.1:{free_loopback_port()}"
         self.process: subprocess.Popen[bytes] | None = None
         self._said = 0
 
