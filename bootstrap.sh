@@ -6,6 +6,8 @@
 #   ./bootstrap.sh runtime   install only what the service needs: the runtime's system packages
 #                            and the virtual environment without test tools, and no models
 #                            (systemd/install.sh fetches those as the service's own user)
+#   ./bootstrap.sh satellite as runtime, for a satellite board: without the hub's libraries
+#                            (transcription, llama.cpp, Piper), so nothing is compiled
 #
 # Safe to run again: system packages, the virtual environment and the models are only
 # installed when missing or out of date, so a second run rebuilds and refetches nothing.
@@ -14,8 +16,8 @@ set -euo pipefail
 
 mode="${1:-run}"
 case "$mode" in
-  run | test | runtime) shift || true ;;
-  *) echo "usage: $0 run|test|runtime [arguments for the demo or pytest]" >&2; exit 64 ;;
+  run | test | runtime | satellite) shift || true ;;
+  *) echo "usage: $0 run|test|runtime|satellite [arguments for the demo or pytest]" >&2; exit 64 ;;
 esac
 
 cd "$(dirname "$(readlink -f "$0")")"
@@ -27,7 +29,7 @@ system_packages=(
   python3-venv python3-dev build-essential cmake   # the venv and the llama.cpp build
   libportaudio2                                    # sounddevice
 )
-if [[ $mode != runtime ]]; then
+if [[ $mode != runtime && $mode != satellite ]]; then
   system_packages+=(
     mosquitto mosquitto-clients                    # the MQTT broker for the demo and tests
     espeak-ng sox                                  # varied test speech, noise mixing
@@ -79,10 +81,13 @@ esac
 
 venv=.venv
 stamp_value="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-$(echo "$cmake_args" | sha256sum | cut -c1-8)"
-project=".[test,train]"          # the suite runs a few steps of the training pipeline
+project=".[hub,test,train]"      # the suite runs a few steps of the training pipeline
 if [[ $mode == runtime ]]; then
-  project="."                     # no pytest, mypy, ruff on a production board
+  project=".[hub]"                # no pytest, mypy, ruff on a production board
   stamp_value+="-runtime"
+elif [[ $mode == satellite ]]; then
+  project="."                     # the wake word and voice detector only
+  stamp_value+="-satellite"
 fi
 if [[ ! -x $venv/bin/python ]]; then
   say "creating the virtual environment in $venv"
@@ -96,8 +101,8 @@ else
   say "Python packages are up to date"
 fi
 
-if [[ $mode == runtime ]]; then
-  say "runtime installed; fetch the models with: $venv/bin/assistant models fetch"
+if [[ $mode == runtime || $mode == satellite ]]; then
+  say "$mode installed; fetch the models with: $venv/bin/assistant models fetch"
   exit 0
 fi
 

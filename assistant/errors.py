@@ -50,6 +50,15 @@ class ModelLoadError(ModelError):
     code = "model-load-failed"
 
 
+def library_missing(error: ModuleNotFoundError, package: str) -> ModelLoadError:
+    """A model's library is not installed: a satellite's install (`bootstrap.sh satellite`)
+    has only the wake word's and the voice detector's."""
+    return ModelLoadError(
+        f"{package} is not installed here ({error.name} cannot be imported): this is a "
+        "satellite's install; a hub needs `./bootstrap.sh runtime` (pip install '.[hub]')"
+    )
+
+
 class AudioError(AssistantError):
     """Input audio is unusable: not audio, empty, truncated or silent."""
 

@@ -12,6 +12,7 @@ Installs the assistant from the checkout this script is in, as root:
   2. the code in /opt/assistant: the checkout's tracked and unignored files (a git checkout),
      or the whole folder without .git and .venv; /opt/assistant/.venv is kept across updates
   3. the runtime's system packages and the venv, by "bootstrap.sh runtime" in /opt/assistant
+     ("bootstrap.sh satellite" with --satellite: without the hub's libraries)
   4. /etc/assistant/assistant.toml from systemd/assistant.example.toml, only if absent
   5. the models, fetched and verified into /var/lib/assistant/models as the assistant user
   6. the unit in /etc/systemd/system, enabled and started (a running one is stopped
@@ -121,7 +122,11 @@ else
 fi
 
 step "system packages and the virtual environment"
-run "$opt_dir/bootstrap.sh" runtime
+if ((satellite)); then
+  run "$opt_dir/bootstrap.sh" satellite  # without the hub's libraries: nothing to compile
+else
+  run "$opt_dir/bootstrap.sh" runtime
+fi
 # ProtectSystem=strict makes /opt read-only for the service: compile the bytecode once here.
 run "$opt_dir/.venv/bin/python" -m compileall -q "$opt_dir/assistant" "$opt_dir/skills"
 

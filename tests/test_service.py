@@ -33,7 +33,7 @@ from assistant.live.virtual_card import VirtualSoundCard
 from assistant.modelstore.manifest import load_manifest
 from assistant.service import notify
 
-from .conftest import assistant_command, clean_env
+from .conftest import Speech, assistant_command, clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEMD = ROOT / "systemd"
@@ -307,10 +307,27 @@ def test_the_satellite_fetches_what_it_loads_and_nothing_of_the_hubs() -> None:
     assert settings.llm.model not in fetched
 
 
+HUB_LIBRARIES = ("faster_whisper", "ctranslate2", "llama_cpp", "piper")
+"""The `hub` extra's modules: `bootstrap.sh satellite` installs none of them."""
+
+
+def without_hub_libraries(folder: Path) -> str:
+    """A PYTHONPATH on which the hub's libraries are missing, as on a satellite's install:
+    each is shadowed by a module that cannot be imported."""
+    folder.mkdir()
+    for module in HUB_LIBRARIES:
+        message = f"No module named {module!r}"
+        (folder / f"{module}.py").write_text(
+            f"raise ModuleNotFoundError({message!r}, name={module!r})\n"
+        )
+    return os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
+
+
 def test_the_satellite_reports_ready_and_feeds_the_watchdog_with_only_its_models(
     notify_socket: socket.socket, tmp_path: Path
 ) -> None:
-    # A store holding only what install.sh --satellite fetches, and a hub that is away.
+    # A store holding only what install.sh --satellite fetches, a hub that is away, and only
+    # the libraries bootstrap.sh satellite installs.
     source, store, state = load_settings().models.dir, tmp_path / "models", tmp_path / "state"
     for model in satellite_models():
         shutil.copytree(source / model, store / model)
@@ -318,6 +335,7 @@ def test_the_satellite_reports_ready_and_feeds_the_watchdog_with_only_its_models
     env = clean_env(
         NOTIFY_SOCKET=os.environ["NOTIFY_SOCKET"], WATCHDOG_USEC="2000000",
         ASSISTANT_MODELS__DIR=str(store), ASSISTANT_STORAGE__STATE_DIR=str(state),
+        PYTHONPATH=without_hub_libraries(tmp_path / "satellite-install"),
     )  # fmt: skip
     hub = f"tcp://127.0.0.1:{free_loopback_port()}"
     command = [*assistant_command(), "satellite", "--hub", hub, "--name", "probe"]
@@ -345,6 +363,19 @@ def test_the_satellite_reports_ready_and_feeds_the_watchdog_with_only_its_models
     # It keeps no state and changed nothing in the store: a read-only file system serves it.
     assert not state.exists()
     assert sorted(store.rglob("*")) == stored
+
+
+def test_a_hub_command_on_a_satellites_install_says_what_to_install(
+    tmp_path: Path, speech: Speech
+) -> None:
+    wav = tmp_path / "command.wav"
+    speech.wav("Hey Jarvis, turn on the kitchen light.", wav)
+    env = clean_env(PYTHONPATH=without_hub_libraries(tmp_path / "satellite-install"))
+    result = run([*assistant_command(), "once", str(wav)], env=env)
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    assert "faster-whisper is not installed here" in said, said
+    assert "bootstrap.sh runtime" in said and "Traceback" not in said, said
 
 
 # --- install.sh and uninstall.sh --------------------------------------------------------------
@@ -458,7 +489,7 @@ def test_install_dry_run_for_a_satellite(recorder: tuple[dict[str, str], Path]) 
     assert result.returncode == 0, result.stderr
     out = result.stdout
     steps = [
-        "would run: /opt/assistant/bootstrap.sh runtime",
+        "would run: /opt/assistant/bootstrap.sh satellite",  # without the hub's libraries
         "would run: install -d -m 0700 -o assistant -g assistant /var/lib/assistant "
         "/var/lib/assistant/models",
         "would run: runuser -u assistant -- env HOME=/var/lib/assistant",

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.config import LlmSettings
-from assistant.errors import LlmError, ModelError, ModelLoadError
+from assistant.errors import LlmError, ModelError, ModelLoadError, library_missing
 from assistant.modelstore.store import ModelStore
 from assistant.modelstore.tuned import SHIPPED_ADAPTER, SPECIALIST_BASE, current_tuned
 
@@ -63,6 +63,8 @@ class LlamaCpp:
                 swa_full=True,
                 verbose=False,
             )
+        except ModuleNotFoundError as error:
+            raise library_missing(error, "llama-cpp-python") from None
         except Exception as error:
             what = f"{path} with adapter {adapter}" if adapter else str(path)
             raise ModelLoadError(f"llama.cpp could not load {what}: {error}") from error

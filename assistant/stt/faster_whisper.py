@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.audio.format import Audio
 from assistant.config import SttSettings
-from assistant.errors import ModelError, ModelLoadError, SttError
+from assistant.errors import ModelError, ModelLoadError, SttError, library_missing
 from assistant.modelstore.store import ModelStore
 from assistant.stt.protocol import NO_VOCABULARY, Transcription, Vocabulary
 from assistant.stt.unpadded import fits, transcribe_unpadded
@@ -43,6 +43,8 @@ class FasterWhisper:
                 num_workers=1,
                 local_files_only=True,
             )
+        except ModuleNotFoundError as error:
+            raise library_missing(error, "faster-whisper") from None
         except Exception as error:
             raise ModelLoadError(f"faster-whisper could not load {path}: {error}") from error
         self._settings = settings

@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.audio.resample import resample
 from assistant.config import TtsSettings
-from assistant.errors import ModelError, ModelLoadError, TtsError
+from assistant.errors import ModelError, ModelLoadError, TtsError, library_missing
 from assistant.modelstore.store import ModelStore
 from assistant.tts.protocol import SpeechChunk
 
@@ -42,6 +42,8 @@ class Piper:
             from piper import PiperVoice, SynthesisConfig
 
             self._voice = PiperVoice.load(path, config_path=config)
+        except ModuleNotFoundError as error:
+            raise library_missing(error, "piper-tts") from None
         except Exception as error:
             raise ModelLoadError(f"Piper could not load {path}: {error}") from error
         self._config = SynthesisConfig(length_scale=settings.length_scale)
