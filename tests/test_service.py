@@ -644,6 +644,41 @@ def test_doctor_reports_an_invalid_configuration_and_skips_what_needs_it() -> No
     assert code == 1
 
 
+def test_doctor_checks_a_satellite_board_for_what_a_satellite_needs(tmp_path: Path) -> None:
+    # Only what install.sh --satellite fetches; a hub that accepts connections.
+    source, store = load_settings().models.dir, tmp_path / "models"
+    for model in satellite_models():
+        shutil.copytree(source / model, store / model)
+    board = {"ASSISTANT_MODELS__DIR": str(store), "ASSISTANT_SATELLITE__NAME": "kitchen"}
+    with socket.create_server(("127.0.0.1", 0)) as hub:
+        uri = f"tcp://127.0.0.1:{hub.getsockname()[1]}"
+        code, checks = doctor("--satellite", ASSISTANT_SATELLITE__HUB_URI=uri, **board)
+    assert checks["models"]["status"] == "ok", checks["models"]  # none of the hub's missing
+    assert checks["hub"] == {
+        "name": "hub",
+        "status": "ok",
+        "fix": None,
+        "detail": f"the hub {uri} accepts connections (kitchen is this one)",
+    }
+    assert checks["service"]["status"] in ("info", "ok", "warn")  # fmt: skip
+    assert not {"skills", "mqtt", "rooms", "satellites", "state-dir"} & set(checks)
+    failed = any(check["status"] == "fail" for check in checks.values())
+    assert code == (1 if failed else 0)  # the sound cards, on a machine without any
+    # The hub gone: said, with what to do.
+    code, checks = doctor("--satellite", ASSISTANT_SATELLITE__HUB_URI=uri, **board)
+    assert checks["hub"]["status"] == "fail" and "cannot be reached" in checks["hub"]["detail"]
+    assert "[satellite] hub_uri" in checks["hub"]["fix"] and code == 1
+    # As the hub's doctor, the same board misses the hub's models.
+    _, checks = doctor(**board)
+    assert checks["models"]["status"] == "fail"
+    # Its own unit is the one asked about (a stand-in systemctl: no systemd runs here).
+    failed_unit = "LoadState=loaded\nActiveState=failed\nSubState=failed\nUnitFileState=enabled"
+    stand_in(tmp_path, "systemctl", f"echo \"$2\" > {tmp_path}/asked; printf '{failed_unit}\\n'")
+    _, checks = doctor("--satellite", PATH=f"{tmp_path}:{os.environ['PATH']}", **board)
+    assert (tmp_path / "asked").read_text().strip() == "assistant-satellite.service"
+    assert "journalctl -u assistant-satellite -b" in checks["service"]["fix"]
+
+
 def test_doctor_accepts_the_example_configuration() -> None:
     _, checks = doctor("--config", str(SYSTEMD / "assistant.example.toml"))
     assert checks["config"]["status"] == "ok"

@@ -147,7 +147,9 @@ def cmd_models_verify(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from assistant.doctor import run_doctor
 
-    return run_doctor(getattr(args, "config", None), deep=args.deep, as_json=args.json)
+    return run_doctor(
+        getattr(args, "config", None), deep=args.deep, as_json=args.json, satellite=args.satellite
+    )
 
 
 def cmd_config_show(args: argparse.Namespace, settings: Settings) -> int:

@@ -192,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement p
     )
     doctor.add_argument("--json", action="store_true", help="one JSON list of the checks")
     doctor.add_argument("--deep", action="store_true", help="also load every model (slow)")
+    doctor.add_argument(
+        "--satellite", action="store_true", help="check this board as a satellite of a hub"
+    )
     # These two need no settings: doctor reads them itself (a bad one is a finding), and
     # completion must work whatever the environment holds.
     doctor.set_defaults(handler=handlers.cmd_doctor, needs_settings=False)

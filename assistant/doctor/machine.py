@@ -20,6 +20,7 @@ from assistant.errors import AssistantError
 from assistant.modelstore.store import ModelStore
 
 UNIT = "assistant.service"
+SATELLITE_UNIT = "assistant-satellite.service"
 _SYSTEMCTL_TIMEOUT_SECONDS = 10.0
 
 
@@ -38,11 +39,15 @@ def check_config(config_file: Path | None) -> tuple[Settings | None, Check]:
     return settings, Check("config", "ok", f"valid ({source})")
 
 
-def _model_references(settings: Settings) -> list[tuple[str, str]]:
-    """(setting, value) for every model the runtime will load with this configuration."""
+def _model_references(settings: Settings, *, satellite: bool) -> list[tuple[str, str]]:
+    """(setting, value) for every model the runtime will load with this configuration: a
+    satellite's only the wake word's and the voice detector's."""
     references = [("wake.features", settings.wake.features)]
     references += [(f"wake.models[{i}]", model) for i, model in enumerate(settings.wake.models)]
-    references += [("vad.model", settings.vad.model), ("stt.model", settings.stt.model)]
+    references.append(("vad.model", settings.vad.model))
+    if satellite:
+        return references
+    references.append(("stt.model", settings.stt.model))
     if settings.understanding.model:
         references.append(("llm.model", settings.llm.model))
         if settings.llm.adapter:
@@ -51,7 +56,7 @@ def _model_references(settings: Settings) -> list[tuple[str, str]]:
     return references
 
 
-def check_models(settings: Settings, *, rehash: bool) -> Check:
+def check_models(settings: Settings, *, rehash: bool, satellite: bool = False) -> Check:
     try:
         store = ModelStore(settings.models.dir)
         manifest = store.manifest
@@ -62,7 +67,8 @@ def check_models(settings: Settings, *, rehash: bool) -> Check:
     problems: list[str] = []
     to_fetch: list[str] = []
     bad_paths: list[str] = []
-    for setting, reference in _model_references(settings):
+    references = _model_references(settings, satellite=satellite)
+    for setting, reference in references:
         if reference in manifest.models:
             status = store.check(manifest.models[reference], rehash=rehash)
             if not status.verified:
@@ -72,7 +78,7 @@ def check_models(settings: Settings, *, rehash: bool) -> Check:
             problems.append(f"{setting} = {reference!r} is neither a manifest id nor a path")
             bad_paths.append(setting)
     if not problems:
-        count = len(_model_references(settings))
+        count = len(references)
         how = "re-hashed" if rehash else "verified"
         return Check("models", "ok", f"{count} models present and {how} in {store.directory}")
     fixes = []
@@ -112,8 +118,10 @@ def check_state_dir(path: Path) -> Check:
     )
 
 
-def check_service() -> Check:
+def check_service(unit: str = UNIT) -> Check:
     """The unit's state. No systemd, or no unit installed, is information, not a problem."""
+    name = unit.removesuffix(".service")
+    install = "sudo systemd/install.sh" + (" --satellite" if unit == SATELLITE_UNIT else "")
     systemctl = shutil.which("systemctl")
     if systemctl is None:
         return Check("service", "info", "systemd is not available here; run `assistant run`")
@@ -122,7 +130,7 @@ def check_service() -> Check:
             [
                 systemctl,
                 "show",
-                UNIT,
+                unit,
                 "--property=LoadState,ActiveState,SubState,UnitFileState,NRestarts",
             ],
             capture_output=True,
@@ -137,12 +145,10 @@ def check_service() -> Check:
         return Check("service", "info", f"systemd is not running here ({reason})")
     state = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
     if state.get("LoadState") != "loaded":
-        return Check(
-            "service", "info", f"{UNIT} is not installed", "to install it: sudo systemd/install.sh"
-        )
+        return Check("service", "info", f"{unit} is not installed", f"to install it: {install}")
     active, sub = state.get("ActiveState", "?"), state.get("SubState", "?")
     enabled = state.get("UnitFileState", "?")
-    summary = f"{UNIT} is {active} ({sub}), {enabled}, restarted {state.get('NRestarts', '0')}×"
+    summary = f"{unit} is {active} ({sub}), {enabled}, restarted {state.get('NRestarts', '0')}×"
     if active == "active":
         return Check("service", "ok", summary)
     if active in ("activating", "reloading", "deactivating"):
@@ -152,17 +158,18 @@ def check_service() -> Check:
             "service",
             "fail",
             summary,
-            "see `journalctl -u assistant -b`, fix it, then `sudo systemctl restart assistant`",
+            f"see `journalctl -u {name} -b`, fix it, then `sudo systemctl restart {name}`",
         )
-    return Check("service", "warn", summary, "sudo systemctl enable --now assistant")
+    return Check("service", "warn", summary, f"sudo systemctl enable --now {name}")
 
 
-def check_engines(settings: Settings) -> list[Check]:
-    """Load each model the way the runtime does (slow: this is what `--deep` asks for)."""
+def check_engines(settings: Settings, *, satellite: bool = False) -> list[Check]:
+    """Load each model the way the runtime does (slow: this is what `--deep` asks for); a
+    satellite's only the wake word and the voice detector."""
     from assistant.engines import EngineName, Engines
 
-    names: list[EngineName] = ["wake", "vad", "stt", "tts"]
-    if settings.understanding.model:
+    names: list[EngineName] = ["wake", "vad"] if satellite else ["wake", "vad", "stt", "tts"]
+    if settings.understanding.model and not satellite:
         names.insert(3, "llm")
     engines = Engines(settings)
     checks = []
