@@ -82,8 +82,7 @@ class SatelliteLink(BoundedEventHandler):
         """The configured satellite the hub connected to; None for one that connected in."""
         if dialed is None:  # ours: it pings every 5 s (stock ones need not: TCP keepalive)
             self.silence_limit_seconds = _SILENCE_LIMIT_SECONDS
-        peer = writer.get_extra_info("peername")
-        self.address = str(peer[0]) if peer else "an unknown address"
+        self.address = self.peer()
         self.place: Place | None = None
         """Set once admitted: its name and room."""
         self.area: str | None = None

@@ -230,7 +230,7 @@ class BoundedEventHandler(AsyncEventHandler):
     def peer(self) -> str:
         """Who is at the other end, for the log."""
         peer = self.writer.get_extra_info("peername")
-        return str(peer[0]) if peer else "a client"
+        return str(peer[0]) if peer else "an unknown address"
 
 
 def _json_object(raw: bytes, part: str) -> dict[str, Any]:
