@@ -17,8 +17,9 @@ import assistant
 PACKAGE = Path(assistant.__file__).parent
 
 LAYERS: list[set[str]] = [
-    # the foundation: errors, text folding, the audio format, configuration, systemd, logging
-    {"errors", "text", "audio", "config", "service", "logs", "private"},
+    # the foundation: errors, text folding, the audio format, configuration, systemd, logging,
+    # ending tasks
+    {"errors", "text", "audio", "config", "service", "logs", "private", "tasks"},
     {"modelstore"},
     # one package per role: its protocol and its backend
     {"wake", "vad", "stt", "tts", "llm"},

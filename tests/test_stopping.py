@@ -10,6 +10,7 @@ Each must end within `DEADLINE_SECONDS` with the conventional status, leaving no
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import random
@@ -27,6 +28,7 @@ from typing import IO, cast
 import pytest
 
 from assistant.devices.broker import PrivateBroker
+from assistant.tasks import cancel_and_wait
 
 from .conftest import assistant_command, clean_env
 from .processes import Lines, notify_socket, session_members, until
@@ -203,3 +205,37 @@ def test_a_private_broker_dies_with_its_owner_even_when_the_owner_is_killed(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(member.split()[0]), signal.SIGKILL)
         owner.wait()
+
+
+# --- ending a task without swallowing a stop ----------------------------------------------------
+
+
+async def test_a_stop_that_arrives_while_a_task_is_ended_is_not_swallowed() -> None:
+    # The capture ends its pending frame request as it returns; a stop that lands just then
+    # used to be taken for that request's own cancellation, and the live loop never stopped.
+    cancelled, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_to_end() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            await release.wait()  # a frame request that takes a moment to unwind
+            raise
+
+    async def finishing() -> str:
+        request = asyncio.ensure_future(slow_to_end())
+        await asyncio.sleep(0)
+        await cancel_and_wait(request)
+        return "carried on"
+
+    caller = asyncio.ensure_future(finishing())
+    await asyncio.wait_for(cancelled.wait(), 10)
+    caller.cancel()  # the stop, while the caller waits for the request's end
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    # Without a stop, the task's own cancellation and failure stay with it.
+    failing = asyncio.ensure_future(asyncio.sleep(0))
+    await cancel_and_wait(failing)
+    assert failing.cancelled()

@@ -24,7 +24,6 @@ the device reconnects.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -37,6 +36,7 @@ from assistant.devices.mqtt import DeliveryFailed, MqttConnection
 from assistant.devices.registry import DeviceRegistry
 from assistant.devices.templates import TemplateBoundExceeded
 from assistant.errors import AssistantError
+from assistant.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +96,7 @@ class DeviceCommander:
 
     async def close(self) -> None:
         """Stop listening for late confirmations."""
-        for task in list(self._watches.values()):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._watches.values())
 
     async def call(
         self,

@@ -20,7 +20,6 @@ cut-off).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from assistant.config import VadSettings
 from assistant.engines import Engines
 from assistant.errors import NoSpeech
 from assistant.stt.protocol import Transcription
+from assistant.tasks import cancel_and_wait
 from assistant.vad.endpointer import Endpoint, Endpointer
 from assistant.wake.protocol import WakeDetection
 
@@ -302,9 +302,7 @@ async def _listen(
                 return True
     finally:
         if next_frame is not None and not next_frame.done():
-            next_frame.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await next_frame
+            await cancel_and_wait(next_frame)
 
 
 async def _went_on(capture: _Capture, rest: AsyncIterator[Audio]) -> bool:

@@ -28,6 +28,7 @@ from assistant.devices.mqtt.client import new_paho_client
 from assistant.devices.mqtt.inbox import Handler, Inbox, Message
 from assistant.devices.mqtt.topics import topic_problem
 from assistant.errors import AssistantError
+from assistant.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +109,7 @@ class MqttConnection:
                     self.status_topic, "offline", retain=True,
                     deadline_monotonic=time.monotonic() + 2.0,
                 )  # fmt: skip
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks = []
 
     # --- subscriptions -------------------------------------------------------------------
