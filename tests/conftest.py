@@ -9,13 +9,11 @@ here is for this project's own suite.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
@@ -34,6 +32,7 @@ from assistant.skill_testing import (
     FloatAudio,
     Speech,
     assembled_in,
+    eventually,
     simulated_home,
     write_pcm16_wav,  # noqa: F401 (not used here: several test modules import it from here)
 )
@@ -181,13 +180,10 @@ def large_home() -> list[tuple[str, str, str | None]]:
 
 
 async def until(condition: Callable[[], bool], what: str, timeout_seconds: float = 60.0) -> None:
-    """Wait for `condition`, polling; AssertionError naming `what` past the deadline, which is
-    generous: it only matters when the test fails."""
-    deadline = time.monotonic() + timeout_seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_seconds} s: {what}")
-        await asyncio.sleep(0.02)
+    """The skill kit's `eventually`, failing with what was awaited; the deadline is generous:
+    it only matters when the test fails."""
+    if not await eventually(condition, timeout_seconds):
+        raise AssertionError(f"not within {timeout_seconds} s: {what}")
 
 
 # --- session fixtures -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from assistant.devices.commands import DeviceCommander
 from assistant.devices.home import DeviceHome
 from assistant.devices.mqtt import DeliveryFailed, Message, MqttConnection, process_client_id
 from assistant.devices.registry import DeviceRegistry
+from tests.conftest import until
 from tests.tcp_proxy import CuttableProxy
 
 
@@ -222,9 +223,7 @@ async def test_a_filter_mqtt_refuses_is_never_kept_so_the_connection_survives_re
     assert sum("not subscribing" in r.getMessage() for r in caplog.records) == 4
     assistant_connection.subscribe("sensor/t", received.append)
     await proxy.cut()
-    deadline = time.monotonic() + 10
-    while assistant_connection.connected and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    await until(lambda: not assistant_connection.connected, "the cut noticed")
     await proxy.restore()
     assert await assistant_connection.wait_connected(10)
     async with Recorder(broker, "nothing") as sender:

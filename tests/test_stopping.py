@@ -213,10 +213,11 @@ def test_a_private_broker_dies_with_its_owner_even_when_the_owner_is_killed(
 async def test_a_stop_that_arrives_while_a_task_is_ended_is_not_swallowed() -> None:
     # The capture ends its pending frame request as it returns; a stop that lands just then
     # used to be taken for that request's own cancellation, and the live loop never stopped.
-    cancelled, release = asyncio.Event(), asyncio.Event()
+    started, cancelled, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def slow_to_end() -> None:
         try:
+            started.set()
             await asyncio.Event().wait()
         except asyncio.CancelledError:
             cancelled.set()
@@ -225,7 +226,7 @@ async def test_a_stop_that_arrives_while_a_task_is_ended_is_not_swallowed() -> N
 
     async def finishing() -> str:
         request = asyncio.ensure_future(slow_to_end())
-        await asyncio.sleep(0)
+        await started.wait()
         await cancel_and_wait(request)
         return "carried on"
 
@@ -236,6 +237,6 @@ async def test_a_stop_that_arrives_while_a_task_is_ended_is_not_swallowed() -> N
     with pytest.raises(asyncio.CancelledError):
         await caller
     # Without a stop, the task's own cancellation and failure stay with it.
-    failing = asyncio.ensure_future(asyncio.sleep(0))
-    await cancel_and_wait(failing)
-    assert failing.cancelled()
+    waiting = asyncio.ensure_future(asyncio.Event().wait())
+    await cancel_and_wait(waiting)
+    assert waiting.cancelled()
